@@ -1,0 +1,49 @@
+// Known errors: one clean line for the user (what, where, how to fix) and a documented exit code.
+
+/** Exit codes shared by every command; `mkjail --help` and the README list them. */
+export const EXIT = {
+  /** Success: the command did what was asked and found nothing wrong. */
+  ok: 0,
+  /** The command ran, and its answer is "no": missing libraries, drift, audit findings. */
+  findings: 1,
+  /** Bad input: usage, recipe, ELF file, host file, dangerous output path. Nothing was written. */
+  badInput: 2,
+  /** The environment can't do it: not root where root is needed, a host tool or user is missing. */
+  environment: 3,
+  /** A bug in mkjail: printed with its stack trace. */
+  internal: 70,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * An error the user can act on. `message` says what and where ("Can't read ELF file at /x: truncated
+ * program header"), `hint` says how to fix it. The CLI prints both on one line, never a stack.
+ */
+export class MkjailError extends Error {
+  readonly exitCode: ExitCode;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { exitCode?: ExitCode; hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MkjailError';
+    this.exitCode = options.exitCode ?? EXIT.badInput;
+    this.hint = options.hint;
+  }
+
+  /** The single line the CLI prints. */
+  toLine(): string {
+    return this.hint ? `${this.message} (fix: ${this.hint})` : this.message;
+  }
+}
+
+export function isMkjailError(error: unknown): error is MkjailError {
+  return error instanceof MkjailError;
+}
+
+/** Node's errno code of a file-system error, if it has one. */
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}

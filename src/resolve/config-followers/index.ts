@@ -1,0 +1,8 @@
+// The registry of config followers, keyed by a recipe's `configs[].format`.
+import type { ConfigFollower } from './types.js';
+
+export const CONFIG_FOLLOWERS: readonly ConfigFollower[] = [];
+
+export function findConfigFollower(format: string): ConfigFollower | undefined {
+  return CONFIG_FOLLOWERS.find((f) => f.format === format);
+}

@@ -1,0 +1,47 @@
+// The resolver's results: which files a set of ELF objects needs at load time, and why each one.
+import type { SymlinkStep } from '../fs/path-in-root.js';
+
+/** How the loader found a library: the ld.so(8) search step that matched. */
+export const VIAS = ['rpath', 'runpath', 'ld.so.cache', 'default', 'slash'] as const;
+export type Via = (typeof VIAS)[number];
+
+/** One DT_NEEDED entry of one object, and what it resolved to. */
+export interface NeededEdge {
+  /** The DT_NEEDED string as written in the object. */
+  soname: string;
+  /** The object that needs it (its path as the loader opened it). */
+  by: string;
+  /** The path the loader would open, or undefined when it is missing. */
+  path: string | undefined;
+  via: Via | undefined;
+}
+
+export type ClosureObjectKind = 'input' | 'interpreter' | 'library';
+
+export interface ClosureObject {
+  /** The path as the loader would open it (not canonicalised), absolute inside the root. */
+  path: string;
+  kind: ClosureObjectKind;
+  /** The path with every symlink resolved, absolute inside the root. */
+  real: string;
+  /** Every symlink crossed from `path` to `real` (directory links such as /lib -> usr/lib included). */
+  links: SymlinkStep[];
+}
+
+export interface MissingLibrary {
+  /** The DT_NEEDED string, or the PT_INTERP path for a missing interpreter. */
+  soname: string;
+  neededBy: string;
+}
+
+export interface Closure {
+  /** Each input, its interpreter, then every library of the closure, unique, in a stable order. */
+  objects: ClosureObject[];
+  edges: NeededEdge[];
+  missing: MissingLibrary[];
+}
+
+export interface ResolveOptions {
+  /** Resolve as if this directory were `/`; nothing outside it is read. Default `/`. */
+  root?: string;
+}
