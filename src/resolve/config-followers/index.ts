@@ -1,7 +1,8 @@
 // The registry of config followers, keyed by a recipe's `configs[].format`.
+import { namedConfFollower } from './named-conf.js';
 import type { ConfigFollower } from './types.js';
 
-export const CONFIG_FOLLOWERS: readonly ConfigFollower[] = [];
+export const CONFIG_FOLLOWERS: readonly ConfigFollower[] = [namedConfFollower];
 
 export function findConfigFollower(format: string): ConfigFollower | undefined {
   return CONFIG_FOLLOWERS.find((f) => f.format === format);
