@@ -1,0 +1,191 @@
+// The generated launcher, run as root on a jail this test assembles (a static probe built with gcc):
+// it checks /proc/<pid> of the launched program, and that the classic escapes fail through it.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderLauncher, shellQuote } from '../../src/artifacts/launcher.js';
+import { MkjailError } from '../../src/errors.js';
+import { type Identity, MANIFEST_FORMAT, type Manifest } from '../../src/plan/manifest.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { prerequisites } from '../helpers/prereq.js';
+
+const NOBODY: Identity = { user: 'nobody', uid: 65534, group: 'nogroup', gid: 65534 };
+
+function manifestFor(run: Manifest['run'], identity: Identity | null = NOBODY): Manifest {
+  return {
+    format: MANIFEST_FORMAT,
+    tool: { name: 'mkjail', version: '0.1.0' },
+    recipe: { name: 'probe', sha256: '0'.repeat(64) },
+    identity,
+    writable: [],
+    run,
+    entries: [],
+  };
+}
+
+describe('renderLauncher', () => {
+  it('writes no launcher for a recipe without run', () => {
+    expect(renderLauncher(manifestFor(null))).toBeUndefined();
+  });
+
+  it('refuses to chroot a program without a user to drop to', () => {
+    let error: unknown;
+    try {
+      renderLauncher(manifestFor({ argv: ['/bin/x'], env: {}, chroot: 'launcher' }, null));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(MkjailError);
+    expect((error as MkjailError).toLine()).toBe(
+      "Can't write the launcher of probe at DIR/launch: the recipe runs its program inside the jail but names no user (fix: set `user` and `group` in the recipe; a jailed program never runs as root)",
+    );
+  });
+
+  it('quotes words so that bash reads them back exactly', () => {
+    const words = ['plain', 'with space', "it's", '$HOME', '`id`', 'a"b', ''];
+    const echoed = execFileSync('bash', ['-c', `printf '%s\\n' ${words.map(shellQuote).join(' ')}`], { encoding: 'utf8' });
+    expect(echoed).toBe(`${words.join('\n')}\n`);
+  });
+});
+
+const ok = prerequisites({ root: true, commands: ['gcc', 'setpriv', 'chroot', 'getent'], packages: 'gcc libc6-dev util-linux coreutils' });
+
+describe.skipIf(!ok)('the launcher on a real jail', () => {
+  let scratch: string;
+  let dir: string;
+  let jail: string;
+  let marker: string;
+
+  function writeLauncher(manifest: Manifest): string {
+    const launch = join(dir, 'launch');
+    writeFileSync(launch, renderLauncher(manifest) ?? '', { mode: 0o755 });
+    return launch;
+  }
+
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'mkjail-launcher-'));
+    chmodSync(scratch, 0o755);
+    dir = join(scratch, 'out');
+    jail = join(dir, 'root');
+    mkdirSync(join(jail, 'bin'), { recursive: true });
+    execFileSync('gcc', ['-static', '-O1', '-o', join(jail, 'bin/escape'), join(REPO_ROOT, 'fixtures/escape/escape.c')]);
+    marker = join(scratch, 'marker-outside-the-jail');
+    writeFileSync(marker, 'the marker outside\n');
+  });
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** Starts `launch hold` with two host descriptors open (a file as fd 3, a directory as fd 4). */
+  async function holdAndInspect(launch: string, run: (pid: number) => void): Promise<void> {
+    const file = openSync('/etc/hostname', 'r');
+    const directory = openSync(scratch, 'r');
+    const child = execa(launch, ['hold'], { cwd: scratch, stdio: ['pipe', 'pipe', 'pipe', file, directory], env: { SECRET: 'leak' }, reject: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.once('data', () => resolve());
+        child.once('exit', (code) => reject(new Error(`the launcher exited with ${code}`)));
+      });
+      run(child.pid as number);
+    } finally {
+      closeSync(file);
+      closeSync(directory);
+      child.stdin?.end();
+      await child;
+    }
+  }
+
+  function statusLines(pid: number): string[] {
+    return readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .filter((line) => /^(Uid|Gid|Groups|NoNewPrivs|CapInh|CapPrm|CapEff|CapAmb):/.test(line));
+  }
+
+  it('runs the program chrooted as the service user, with no root left, a clean environment and no host descriptor', async () => {
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: { LANG: 'C' }, chroot: 'launcher' }));
+    await holdAndInspect(launch, (pid) => {
+      expect(statusLines(pid)).toEqual([
+        'Uid:\t65534\t65534\t65534\t65534',
+        'Gid:\t65534\t65534\t65534\t65534',
+        'Groups:\t65534 ',
+        'CapInh:\t0000000000000000',
+        'CapPrm:\t0000000000000000',
+        'CapEff:\t0000000000000000',
+        'CapAmb:\t0000000000000000',
+        'NoNewPrivs:\t1',
+      ]);
+      expect(readlinkSync(`/proc/${pid}/root`)).toBe(jail);
+      expect(readlinkSync(`/proc/${pid}/cwd`)).toBe(jail);
+      expect(readdirSync(`/proc/${pid}/fd`).sort()).toEqual(['0', '1', '2']);
+      expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'PWD=/', 'LANG=C', '']);
+    });
+  });
+
+  it('blocks every classic escape of a program it started, which plain chroot as root lets through', async () => {
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }));
+    const directory = openSync(scratch, 'r');
+    try {
+      const jailed = await execa(launch, [marker], { stdio: ['ignore', 'pipe', 'pipe', directory], reject: false });
+      expect({ exitCode: jailed.exitCode, stdout: jailed.stdout, stderr: jailed.stderr }).toEqual({
+        exitCode: 0,
+        stdout: [
+          'chroot-dotdot: blocked (chroot: Operation not permitted)',
+          'fchdir-inherited: blocked (no directory descriptor above 2: Bad file descriptor)',
+          'read-marker: blocked (open marker: No such file or directory)',
+          'regain-root: blocked (setresuid(0, 0, 0): Operation not permitted)',
+        ].join('\n'),
+        stderr: '',
+      });
+      const root = await execa('chroot', [jail, '/bin/escape', marker], { stdio: ['ignore', 'pipe', 'pipe', directory], reject: false });
+      expect({ exitCode: root.exitCode, stdout: root.stdout }).toEqual({
+        exitCode: 1,
+        stdout: [
+          'chroot-dotdot: ESCAPED (the marker outside)',
+          'fchdir-inherited: ESCAPED (the marker outside)',
+          'read-marker: blocked (open marker: No such file or directory)',
+          'regain-root: ESCAPED (uid 0 again)',
+        ].join('\n'),
+      });
+    } finally {
+      closeSync(directory);
+    }
+  });
+
+  it('leaves chroot and the drop to a self-chrooting daemon but still cleans its environment and descriptors', async () => {
+    const launch = writeLauncher(manifestFor({ argv: ['{root}/bin/escape'], env: {}, chroot: 'self' }));
+    await holdAndInspect(launch, (pid) => {
+      expect(statusLines(pid).filter((l) => /^(Uid|NoNewPrivs)/.test(l))).toEqual(['Uid:\t0\t0\t0\t0', 'NoNewPrivs:\t1']);
+      expect(readlinkSync(`/proc/${pid}/exe`)).toBe(join(jail, 'bin/escape'));
+      expect(readlinkSync(`/proc/${pid}/cwd`)).toBe(jail);
+      expect(readdirSync(`/proc/${pid}/fd`).sort()).toEqual(['0', '1', '2']);
+      expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'PWD=/', '']);
+    });
+  });
+
+  it('refuses to run without root, with one line and exit 3', async () => {
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }));
+    const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', launch, 'hold'], { reject: false });
+    expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+      exitCode: 3,
+      stderr: `mkjail launch probe: Can't start the jail at ${jail}: not running as root (uid 65534) (fix: run it as root, e.g. sudo ${launch})`,
+    });
+  });
+
+  it('refuses to run when the host ids changed since the build, or the user is gone', async () => {
+    const changed = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }, { ...NOBODY, uid: 4242 }));
+    const result = await execa(changed, ['hold'], { reject: false });
+    expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+      exitCode: 3,
+      stderr: "mkjail launch probe: Can't use user nobody at host passwd: uid is 65534, the jail was built for 4242 (fix: rebuild the jail with mkjail build)",
+    });
+    const gone = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }, { ...NOBODY, user: 'mkjail-no-such-user' }));
+    const missing = await execa(gone, ['hold'], { reject: false });
+    expect({ exitCode: missing.exitCode, stderr: missing.stderr }).toEqual({
+      exitCode: 3,
+      stderr: "mkjail launch probe: Can't find user mkjail-no-such-user at host passwd: missing (fix: create it with uid 65534, or rebuild the jail)",
+    });
+  });
+});
