@@ -1,0 +1,23 @@
+// The human-readable audit report: one block per finding (severity, rule, path, what), then the risk
+// and the fix, then a one-line summary that says why the exit code is what it is.
+import type { AuditReport } from './finding.js';
+import { SEVERITIES } from './severity.js';
+
+export function formatReport(report: AuditReport): string {
+  const lines = [`mkjail audit of ${report.root} (${report.manifest ? `manifest ${report.manifest}` : 'no manifest'})`];
+  for (const f of report.findings) {
+    lines.push(`${f.severity.toUpperCase().padEnd(8)} ${f.rule} ${f.path}: ${f.found}`, `         risk: ${f.why}`, `         fix: ${f.fix}`);
+  }
+  lines.push(summaryLine(report));
+  return `${lines.join('\n')}\n`;
+}
+
+function summaryLine(report: AuditReport): string {
+  if (report.findings.length === 0) return `clean: ${report.entries} entries, no findings`;
+  const counts = SEVERITIES.map((s) => [s, report.findings.filter((f) => f.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  const verdict = report.failed ? `failed: at or above --fail-on ${report.failOn}` : `passed: all below --fail-on ${report.failOn}`;
+  return `${report.findings.length} finding(s) in ${report.entries} entries (${counts}); ${verdict}`;
+}

@@ -1,0 +1,66 @@
+// What every audit rule reads: the jail's entries (lstat only), its manifest if any, and small facts
+// derived from them (declared writable paths, "writable by someone other than root").
+import { realpathSync, type Stats } from 'node:fs';
+import type { Manifest } from '../plan/manifest.js';
+import { type JailEntry, walkJail } from './walk-jail.js';
+
+export interface JailView {
+  /** Host path of the jail root, absolute, as given. */
+  root: string;
+  /** The same directory with every symlink resolved: what chroot(2) will enter. */
+  realRoot: string;
+  /** Every entry, sorted by path, the root ("/") first. */
+  entries: JailEntry[];
+  byPath: ReadonlyMap<string, JailEntry>;
+  /** The re-validated manifest, or undefined when auditing without one. */
+  manifest: Manifest | undefined;
+  /** Paths the manifest declares writable by the service (empty without a manifest). */
+  writable: readonly string[];
+}
+
+export function readJailView(root: string, manifest: Manifest | undefined): JailView {
+  const entries = walkJail(root);
+  return {
+    root,
+    realRoot: realpathSync(root),
+    entries,
+    byPath: new Map(entries.map((entry) => [entry.path, entry])),
+    manifest,
+    writable: manifest ? manifest.writable.map((w) => w.path) : [],
+  };
+}
+
+/** True when `path` is a declared writable path or lies below one (service data). */
+export function isDeclaredWritable(jail: JailView, path: string): boolean {
+  return jail.writable.some((w) => isAtOrBelow(path, w));
+}
+
+export function isAtOrBelow(path: string, dir: string): boolean {
+  return path === dir || dir === '/' || path.startsWith(`${dir}/`);
+}
+
+/** Permission bits as 4 octal digits: "0755", "4755", "1777". */
+export function modeString(stats: Stats): string {
+  return (stats.mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/** "mode 0775, owner 1000:1000". */
+export function describeMeta(stats: Stats): string {
+  return `mode ${modeString(stats)}, owner ${stats.uid}:${stats.gid}`;
+}
+
+/** True when someone other than root may change the object: not owned by root, or group/other writable. */
+export function writableByNonRoot(stats: Stats): boolean {
+  return stats.uid !== 0 || (stats.mode & 0o022) !== 0;
+}
+
+/** The last component of a path inside the jail. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** The directory holding a path inside the jail ("/" for "/etc"). */
+export function parentPath(path: string): string {
+  const cut = path.lastIndexOf('/');
+  return cut <= 0 ? '/' : path.slice(0, cut);
+}

@@ -1,0 +1,17 @@
+// Rule socket-or-fifo: a socket or FIFO is only expected below a declared writable path (the service
+// makes it at run time); anywhere else it is a channel to a process outside the jail.
+import type { AuditRule } from '../audit-rule.js';
+import { describeMeta, isDeclaredWritable } from '../jail-view.js';
+
+export const socketOrFifo: AuditRule = {
+  id: 'socket-or-fifo',
+  severity: 'high',
+  checks: 'a socket or FIFO not below a declared writable path',
+  why: 'it can connect the jailed service to a daemon outside the jail (a hard-linked socket reaches the host daemon)',
+  fix: 'remove it, or declare its directory writable in the recipe if the service creates it',
+  check(jail) {
+    return jail.entries
+      .filter((entry) => (entry.kind === 'socket' || entry.kind === 'fifo') && !isDeclaredWritable(jail, entry.path))
+      .map((entry) => ({ path: entry.path, found: `${entry.kind}, ${describeMeta(entry.stats)}` }));
+  },
+};

@@ -1,0 +1,18 @@
+// Rule world-writable: nothing is writable by every user, except /dev/null (char 1,3), which must be.
+// Declared writable paths get no exception: a service directory never needs to be open to everyone.
+import type { AuditRule } from '../audit-rule.js';
+import { describeMeta } from '../jail-view.js';
+import { isDevNull } from './device-node.js';
+
+export const worldWritable: AuditRule = {
+  id: 'world-writable',
+  severity: 'critical',
+  checks: 'anything writable by other users (sticky directories included), /dev/null excepted',
+  why: 'any user on the host or in the jail can rewrite or replace it',
+  fix: 'chmod o-w it (re-run perms.sh); give the service its own directory owned by its user instead',
+  check(jail) {
+    return jail.entries
+      .filter((entry) => entry.kind !== 'symlink' && (entry.stats.mode & 0o002) !== 0 && !isDevNull(entry))
+      .map((entry) => ({ path: entry.path, found: `${entry.kind} ${describeMeta(entry.stats)}` }));
+  },
+};
