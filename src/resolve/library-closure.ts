@@ -1,13 +1,273 @@
-// The library closure of a set of ELF objects, resolved as glibc's loader would. (Placeholder.)
+// The library closure of a set of ELF objects, resolved as glibc's loader (elf/dl-load.c
+// _dl_map_object, elf/dl-deps.c) would: breadth-first, already-loaded names first, then DT_RPATH of
+// the object and its loaders, DT_RUNPATH, ld.so.cache, default directories; nothing is ever run.
+import { posix } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
-import type { Closure, ResolveOptions } from './types.js';
+import { DF_1_NODEFLIB, elfAbiKey, type ElfInfo, peekElfAbiKey } from '../elf/read-elf.js';
+import { normalizeRootPath } from '../fs/path-in-root.js';
+import { CacheLookup } from './cache-lookup.js';
+import { hostCpuFacts } from './hwcaps.js';
+import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
+import { RootFiles } from './root-files.js';
+import { expandTokens, searchDirs, type TokenValues } from './search-path.js';
+import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededEdge, ResolveOptions, Via } from './types.js';
+
+/** An object mapped into one (imagined) process. */
+interface LoadedObject {
+  path: string;
+  info: ElfInfo;
+  /** Names it answers to: the path it was opened by, the DT_NEEDED name asked for, its DT_SONAME. */
+  names: Set<string>;
+  /** The object whose DT_NEEDED caused it to be loaded (glibc l_loader). */
+  loader: LoadedObject | undefined;
+  origin: string;
+  via: Via | undefined;
+}
+
+interface Found {
+  path: string;
+  via: Via;
+}
+
+interface SearchList {
+  dirs: string[];
+  via: Via;
+}
+
+/** One process: its main object, its loader's rules, and what is mapped so far. */
+interface Process {
+  main: LoadedObject;
+  abi: LoaderAbi;
+  loaded: LoadedObject[];
+  byId: Map<string, LoadedObject>;
+}
 
 /**
  * Resolves `files` (absolute paths inside options.root) and everything they need. Synchronous.
- * Throws MkjailError (exit 2) naming the file for a non-ELF, truncated or corrupt input.
+ * Throws MkjailError (exit 2) naming the file for a missing, non-ELF, truncated or corrupt input or
+ * library; a library that can't be found is recorded in `missing`.
  */
 export function resolveClosure(files: string[], options: ResolveOptions = {}): Closure {
-  void files;
-  void options;
-  throw new MkjailError('resolveClosure is not implemented yet', { exitCode: EXIT.internal });
+  const builder = new ClosureBuilder(options.root ?? '/');
+  for (const file of files) builder.addInput(file);
+  return builder.result();
+}
+
+class ClosureBuilder {
+  private readonly files: RootFiles;
+  private readonly cache: CacheLookup;
+  private readonly objects = new Map<string, ClosureObject>();
+  private readonly edges = new Map<string, NeededEdge>();
+  private readonly missing = new Map<string, MissingLibrary>();
+  private readonly searches = new Map<string, Found | null>();
+  private readonly dirLists = new Map<string, string[]>();
+
+  constructor(private readonly root: string) {
+    this.files = new RootFiles(root);
+    this.cache = new CacheLookup(this.files);
+  }
+
+  addInput(file: string): void {
+    const path = normalizeRootPath(file);
+    const found = this.files.file(path);
+    if (!found) {
+      const where = this.root === '/' ? '' : ` inside ${this.root}`;
+      throw new MkjailError(`Can't read ELF file at ${path}: no such file${where}`, {
+        exitCode: EXIT.badInput,
+        hint: 'check the path; it must name a regular file (symlinks are followed)',
+      });
+    }
+    const info = this.files.elf(found, path);
+    this.addObject(path, 'input');
+    const interpreterReal = this.addInterpreter(path, info);
+    const biarch32 = isBiarch32(interpreterReal ?? this.files.resolve('/lib/ld-linux.so.2')?.real);
+    const abi = loaderAbiFor(info, hostCpuFacts(), biarch32);
+    const origin = posix.dirname(info.interpreter ? (this.files.resolve(path)?.real ?? path) : path);
+    const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
+    const main: LoadedObject = { path, info, names, loader: undefined, origin, via: undefined };
+    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]) };
+    if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
+    this.loadBreadthFirst(process);
+  }
+
+  result(): Closure {
+    return { objects: [...this.objects.values()], edges: [...this.edges.values()], missing: [...this.missing.values()] };
+  }
+
+  /** Records the input's PT_INTERP (or its absence); returns the interpreter's real path when present. */
+  private addInterpreter(input: string, info: ElfInfo): string | undefined {
+    if (!info.interpreter) return undefined;
+    const path = normalizeRootPath(info.interpreter);
+    const found = this.files.file(path);
+    if (!found) {
+      this.addMissing({ soname: info.interpreter, neededBy: input });
+      return undefined;
+    }
+    this.files.elf(found, path);
+    this.addObject(path, 'interpreter');
+    return this.files.resolve(path)?.real;
+  }
+
+  /** The interpreter is mapped first: DT_NEEDED names matching its path or SONAME resolve to it. */
+  private mapInterpreter(process: Process, interpreter: string): void {
+    const path = normalizeRootPath(interpreter);
+    const found = this.files.file(path);
+    if (!found || process.byId.has(found.id)) return;
+    const info = this.files.elf(found, path);
+    const names = new Set([path, interpreter, ...(info.soname ? [info.soname] : [])]);
+    const object: LoadedObject = { path, info, names, loader: undefined, origin: posix.dirname(path), via: 'slash' };
+    process.loaded.push(object);
+    process.byId.set(found.id, object);
+  }
+
+  private loadBreadthFirst(process: Process): void {
+    const queue: LoadedObject[] = [process.main];
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      for (const name of next.info.needed) {
+        const loaded = this.mapNeeded(process, next, name);
+        if (loaded) queue.push(loaded);
+      }
+    }
+  }
+
+  /** Resolves one DT_NEEDED entry of `requester`; returns the object when it is newly mapped. */
+  private mapNeeded(process: Process, requester: LoadedObject, needed: string): LoadedObject | undefined {
+    const name = needed.includes('$') ? expandTokens(needed, this.tokens(process, requester)) : needed;
+    const already = process.loaded.find((object) => object.names.has(name));
+    if (already) {
+      this.addEdge({ soname: needed, by: requester.path, path: already.path, via: already.via });
+      return undefined;
+    }
+    const found = name.includes('/') ? this.openByPath(process, name) : this.search(process, requester, name);
+    this.addEdge({ soname: needed, by: requester.path, path: found?.path, via: found?.via });
+    if (!found) {
+      this.addMissing({ soname: needed, neededBy: requester.path });
+      return undefined;
+    }
+    this.addObject(found.path, 'library');
+    const file = this.files.file(found.path);
+    if (!file) return undefined;
+    const same = process.byId.get(file.id);
+    if (same) {
+      same.names.add(name);
+      return undefined;
+    }
+    const info = this.files.elf(file, found.path);
+    const names = new Set([found.path, name, ...(info.soname ? [info.soname] : [])]);
+    const object: LoadedObject = { path: found.path, info, names, loader: requester, origin: posix.dirname(found.path), via: found.via };
+    process.loaded.push(object);
+    process.byId.set(file.id, object);
+    return object;
+  }
+
+  private openByPath(process: Process, name: string): Found | undefined {
+    const path = normalizeRootPath(name);
+    return this.fits(process.abi, path) ? { path, via: 'slash' } : undefined;
+  }
+
+  /** The ld.so(8) search for a name without a slash, memoised by everything it depends on. */
+  private search(process: Process, requester: LoadedObject, name: string): Found | undefined {
+    const lists = this.searchLists(process, requester);
+    const nodeflib = (requester.info.flags1 & DF_1_NODEFLIB) !== 0;
+    const key = `${process.abi.key}\0${nodeflib}\0${name}\0${lists.map((l) => `${l.via}=${l.dirs.join(':')}`).join('\0')}`;
+    let found = this.searches.get(key);
+    if (found === undefined) {
+      found = this.searchUncached(process.abi, lists, nodeflib, name) ?? null;
+      this.searches.set(key, found);
+    }
+    return found ?? undefined;
+  }
+
+  private searchUncached(abi: LoaderAbi, lists: SearchList[], nodeflib: boolean, name: string): Found | undefined {
+    for (const list of lists) {
+      const path = this.searchDirs(abi, list.dirs, name);
+      if (path) return { path, via: list.via };
+    }
+    if (nodeflib) return undefined;
+    const cached = this.cache.find(name, abi, (path) => this.fits(abi, path));
+    if (cached && this.fits(abi, cached)) return { path: cached, via: 'ld.so.cache' };
+    const path = this.searchDirs(abi, abi.defaultDirs, name);
+    return path ? { path, via: 'default' } : undefined;
+  }
+
+  private searchDirs(abi: LoaderAbi, dirs: readonly string[], name: string): string | undefined {
+    for (const dir of dirs) {
+      for (const subdir of abi.subdirs) {
+        const where = subdir === '' ? dir : dir === '/' ? `/${subdir}` : `${dir}/${subdir}`;
+        if (!this.files.isDir(where)) continue;
+        const path = where === '/' ? `/${name}` : `${where}/${name}`;
+        if (this.fits(abi, path)) return path;
+      }
+    }
+    return undefined;
+  }
+
+  /** DT_RPATH of the requester and its loaders, then of the executable (none when DT_RUNPATH is set); DT_RUNPATH. */
+  private searchLists(process: Process, requester: LoadedObject): SearchList[] {
+    const lists: SearchList[] = [];
+    if (requester.info.runpath === undefined) {
+      let sawMain = false;
+      for (let object: LoadedObject | undefined = requester; object; object = object.loader) {
+        if (object.info.rpath !== undefined && object.info.runpath === undefined) {
+          lists.push({ dirs: this.dirsOf(process, object, object.info.rpath), via: 'rpath' });
+        }
+        sawMain ||= object === process.main;
+      }
+      const main = process.main;
+      if (!sawMain && main.info.rpath !== undefined && main.info.runpath === undefined) {
+        lists.push({ dirs: this.dirsOf(process, main, main.info.rpath), via: 'rpath' });
+      }
+    } else {
+      lists.push({ dirs: this.dirsOf(process, requester, requester.info.runpath), via: 'runpath' });
+    }
+    return lists;
+  }
+
+  private dirsOf(process: Process, object: LoadedObject, value: string): string[] {
+    const key = `${object.origin}\0${process.abi.lib}\0${process.abi.platform}\0${value}`;
+    let dirs = this.dirLists.get(key);
+    if (!dirs) {
+      dirs = searchDirs(value, this.tokens(process, object));
+      this.dirLists.set(key, dirs);
+    }
+    return dirs;
+  }
+
+  private tokens(process: Process, object: LoadedObject): TokenValues {
+    return { origin: object.origin, lib: process.abi.lib, platform: process.abi.platform };
+  }
+
+  /** True when `path` is an ELF object this loader maps; other classes and machines are skipped. */
+  private fits(abi: LoaderAbi, path: string): boolean {
+    const file = this.files.file(path);
+    if (!file) return false;
+    try {
+      return elfAbiKey(this.files.elf(file, path)) === abi.key;
+    } catch (error) {
+      const key = peekElfAbiKey(file.host);
+      if (key !== undefined && key !== abi.key) return false;
+      throw error;
+    }
+  }
+
+  private addObject(path: string, kind: ClosureObjectKind): void {
+    if (this.objects.has(path)) return;
+    const resolved = this.files.resolve(path);
+    this.objects.set(path, { path, kind, real: resolved?.real ?? path, links: resolved?.links ?? [] });
+  }
+
+  private addEdge(edge: NeededEdge): void {
+    const key = `${edge.by}\0${edge.soname}\0${edge.path ?? ''}\0${edge.via ?? ''}`;
+    if (!this.edges.has(key)) this.edges.set(key, edge);
+  }
+
+  private addMissing(missing: MissingLibrary): void {
+    const key = `${missing.neededBy}\0${missing.soname}`;
+    if (!this.missing.has(key)) this.missing.set(key, missing);
+  }
+}
+
+/** Debian's biarch i386 loader (libc6-i386) lives in /usr/lib32 and searches lib32 directories. */
+function isBiarch32(interpreterReal: string | undefined): boolean {
+  return interpreterReal !== undefined && /^\/(usr\/)?lib32\//.test(interpreterReal);
 }

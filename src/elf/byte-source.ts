@@ -1,0 +1,67 @@
+// Bounded, synchronous reads of byte ranges of one open file: the first 4 KiB is read once and reused,
+// every other range is read on demand and checked against the file size (never more than asked for).
+import { readSync } from 'node:fs';
+
+const HEAD_BYTES = 4096;
+const CHUNK_BYTES = 4096;
+
+export class ByteSource {
+  readonly size: number;
+  readonly head: Buffer;
+  private readonly fd: number;
+  private chunk: Buffer = Buffer.alloc(0);
+  private chunkStart = 0;
+
+  constructor(fd: number, size: number) {
+    this.fd = fd;
+    this.size = size;
+    this.head = this.readFresh(0, Math.min(size, HEAD_BYTES));
+  }
+
+  /** True when [offset, offset + length) lies inside the file. */
+  contains(offset: number, length: number): boolean {
+    return offset >= 0 && length >= 0 && offset <= this.size && length <= this.size - offset;
+  }
+
+  /** The bytes [offset, offset + length); the caller has checked `contains`. */
+  read(offset: number, length: number): Buffer {
+    if (offset + length <= this.head.length) return this.head.subarray(offset, offset + length);
+    const chunkEnd = this.chunkStart + this.chunk.length;
+    if (offset >= this.chunkStart && offset + length <= chunkEnd) {
+      return this.chunk.subarray(offset - this.chunkStart, offset - this.chunkStart + length);
+    }
+    if (length <= CHUNK_BYTES) {
+      this.chunkStart = offset;
+      this.chunk = this.readFresh(offset, Math.min(CHUNK_BYTES, this.size - offset));
+      return this.chunk.subarray(0, length);
+    }
+    return this.readFresh(offset, length);
+  }
+
+  /**
+   * The NUL-terminated string starting at `offset`, looked for before `end` and within `maxLength`
+   * bytes; undefined when there is no NUL in that window.
+   */
+  readCString(offset: number, end: number, maxLength: number): string | undefined {
+    const limit = Math.min(end, this.size, offset + maxLength + 1);
+    let window = Math.min(256, limit - offset);
+    for (;;) {
+      const bytes = this.read(offset, window);
+      const nul = bytes.indexOf(0);
+      if (nul >= 0) return bytes.toString('utf8', 0, nul);
+      if (offset + window >= limit) return undefined;
+      window = Math.min(window * 4, limit - offset);
+    }
+  }
+
+  private readFresh(offset: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const got = readSync(this.fd, buffer, done, length - done, offset + done);
+      if (got === 0) return buffer.subarray(0, done);
+      done += got;
+    }
+    return buffer;
+  }
+}

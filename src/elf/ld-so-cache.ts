@@ -1,0 +1,123 @@
+// Parses /etc/ld.so.cache (format "glibc-ld.so.cache1.1", optionally behind the old "ld.so-1.7.0"
+// header) into entries by SONAME, keeping the file's order, which is the loader's order of preference.
+// A cache the loader would reject (glibc elf/dl-cache.c) is reported as undefined: the loader ignores it.
+
+const OLD_MAGIC = 'ld.so-1.7.0';
+const NEW_MAGIC = 'glibc-ld.so.cache1.1';
+const NEW_HEADER_BYTES = 48;
+const NEW_ENTRY_BYTES = 24;
+const OLD_ENTRY_BYTES = 12;
+const EXTENSION_MAGIC = 0xeaa42174;
+const EXTENSION_TAG_HWCAPS = 1;
+/** Bit 62 of an entry's hwcap: the low 32 bits index the glibc-hwcaps subdirectory names. */
+const HWCAP_EXTENSION_HIGH = 1 << 30;
+const ISA_LEVEL_MASK_HIGH = 0x3ff;
+
+export interface CacheEntry {
+  flags: number;
+  soname: string;
+  path: string;
+  /** The raw hwcap word, when the entry is not a glibc-hwcaps one (legacy tls/x86_64 bits). */
+  hwcap: bigint;
+  /** The glibc-hwcaps subdirectory name (e.g. "x86-64-v3") for a glibc-hwcaps entry. */
+  hwcapsSubdir: string | undefined;
+  /** The x86 ISA level a glibc-hwcaps entry needs (0 for none). */
+  isaLevel: number;
+}
+
+export interface LdSoCache {
+  bySoname: Map<string, CacheEntry[]>;
+  size: number;
+}
+
+/** The parsed cache, or undefined when the loader would reject it. */
+export function parseLdSoCache(bytes: Buffer): LdSoCache | undefined {
+  if (bytes.length >= OLD_MAGIC.length && bytes.toString('latin1', 0, OLD_MAGIC.length) === OLD_MAGIC) {
+    return parseOldFormat(bytes);
+  }
+  return parseNewFormat(bytes, 0);
+}
+
+function parseOldFormat(bytes: Buffer): LdSoCache | undefined {
+  if (bytes.length < 16) return undefined;
+  const count = bytes.readUInt32LE(12);
+  const entriesEnd = 16 + count * OLD_ENTRY_BYTES;
+  if (entriesEnd > bytes.length) return undefined;
+  const newStart = (entriesEnd + 7) & ~7;
+  const hasNew = newStart + NEW_HEADER_BYTES <= bytes.length && bytes.toString('latin1', newStart, newStart + NEW_MAGIC.length) === NEW_MAGIC;
+  if (hasNew) return parseNewFormat(bytes, newStart);
+  const entries: CacheEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = 16 + i * OLD_ENTRY_BYTES;
+    const soname = cString(bytes, entriesEnd + bytes.readUInt32LE(at + 4));
+    const path = cString(bytes, entriesEnd + bytes.readUInt32LE(at + 8));
+    if (soname === undefined || path === undefined) return undefined;
+    entries.push({ flags: bytes.readInt32LE(at), soname, path, hwcap: 0n, hwcapsSubdir: undefined, isaLevel: 0 });
+  }
+  return index(entries, bytes.length);
+}
+
+function parseNewFormat(bytes: Buffer, start: number): LdSoCache | undefined {
+  if (bytes.length - start <= NEW_HEADER_BYTES) return undefined;
+  if (bytes.toString('latin1', start, start + NEW_MAGIC.length) !== NEW_MAGIC) return undefined;
+  const count = bytes.readUInt32LE(start + 20);
+  if ((bytes.length - start - NEW_HEADER_BYTES) / NEW_ENTRY_BYTES < count) return undefined;
+  const endianness = (bytes[start + 28] ?? 0) & 3;
+  if (endianness !== 0 && endianness !== 2) return undefined;
+  const subdirs = readHwcapsNames(bytes, start);
+  const entries: CacheEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = start + NEW_HEADER_BYTES + i * NEW_ENTRY_BYTES;
+    const soname = cString(bytes, start + bytes.readUInt32LE(at + 4));
+    const path = cString(bytes, start + bytes.readUInt32LE(at + 8));
+    if (soname === undefined || path === undefined) return undefined;
+    const hwcap = bytes.readBigUInt64LE(at + 16);
+    const high = Number(hwcap >> 32n);
+    const isExtension = (high & ~ISA_LEVEL_MASK_HIGH) === HWCAP_EXTENSION_HIGH;
+    entries.push({
+      flags: bytes.readInt32LE(at),
+      soname,
+      path,
+      hwcap: isExtension ? 0n : hwcap,
+      hwcapsSubdir: isExtension ? (subdirs[Number(hwcap & 0xffffffffn)] ?? '') : undefined,
+      isaLevel: isExtension ? high & ISA_LEVEL_MASK_HIGH : 0,
+    });
+  }
+  return index(entries, bytes.length);
+}
+
+/** The glibc-hwcaps subdirectory names of the extension directory; empty when it is absent or bad. */
+function readHwcapsNames(bytes: Buffer, start: number): string[] {
+  const offset = bytes.readUInt32LE(start + 32);
+  if (offset === 0 || offset % 4 !== 0 || offset + 8 > bytes.length) return [];
+  if (bytes.readUInt32LE(offset) !== EXTENSION_MAGIC) return [];
+  const count = bytes.readUInt32LE(offset + 4);
+  if (offset + 8 + count * 16 > bytes.length) return [];
+  for (let i = 0; i < count; i++) {
+    const at = offset + 8 + i * 16;
+    if (bytes.readUInt32LE(at) !== EXTENSION_TAG_HWCAPS) continue;
+    const dataOffset = bytes.readUInt32LE(at + 8);
+    const size = bytes.readUInt32LE(at + 12);
+    if (size % 4 !== 0 || dataOffset + size > bytes.length) return [];
+    const names: string[] = [];
+    for (let n = 0; n < size / 4; n++) names.push(cString(bytes, start + bytes.readUInt32LE(dataOffset + n * 4)) ?? '');
+    return names;
+  }
+  return [];
+}
+
+function index(entries: CacheEntry[], size: number): LdSoCache {
+  const bySoname = new Map<string, CacheEntry[]>();
+  for (const entry of entries) {
+    const list = bySoname.get(entry.soname);
+    if (list) list.push(entry);
+    else bySoname.set(entry.soname, [entry]);
+  }
+  return { bySoname, size };
+}
+
+function cString(bytes: Buffer, offset: number): string | undefined {
+  if (offset >= bytes.length) return undefined;
+  const end = bytes.indexOf(0, offset);
+  return end < 0 ? undefined : bytes.toString('utf8', offset, end);
+}

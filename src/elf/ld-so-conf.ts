@@ -1,0 +1,92 @@
+// Reads /etc/ld.so.conf inside a root the way ldconfig does: one directory per line (or separated by
+// spaces, tabs, commas, colons), '#' comments, `include GLOB...` relative to the including file,
+// `hwcap` lines ignored. Globs and symlinks are resolved inside the root; include loops are cut.
+import { readFileSync, readdirSync } from 'node:fs';
+import { posix } from 'node:path';
+import { hostPath, normalizeRootPath, resolveInRoot } from '../fs/path-in-root.js';
+
+const MAX_INCLUDE_DEPTH = 16;
+
+/** The library directories configured in `conf` (default /etc/ld.so.conf) inside `root`, in order, unique. */
+export function readLdSoConf(root: string, conf = '/etc/ld.so.conf'): string[] {
+  const dirs: string[] = [];
+  readConfFile(root, conf, dirs, 0);
+  return [...new Set(dirs)];
+}
+
+function readConfFile(root: string, path: string, dirs: string[], depth: number): void {
+  if (depth > MAX_INCLUDE_DEPTH) return;
+  const text = readInRoot(root, path);
+  if (text === undefined) return;
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.replace(/#.*/, '').trim();
+    if (line === '') continue;
+    const include = /^include\s+(.*)$/.exec(line);
+    if (include) {
+      for (const pattern of (include[1] ?? '').split(/\s+/).filter(Boolean)) {
+        const absolute = pattern.startsWith('/') ? pattern : posix.join(posix.dirname(path), pattern);
+        for (const file of expandGlob(root, absolute)) readConfFile(root, file, dirs, depth + 1);
+      }
+      continue;
+    }
+    if (/^hwcap\s/.test(line)) continue;
+    for (const dir of line.split(/[\s,:]+/).filter(Boolean)) dirs.push(normalizeRootPath(dir.replace(/=.*$/, '')));
+  }
+}
+
+function readInRoot(root: string, path: string): string | undefined {
+  try {
+    const resolved = resolveInRoot(root, path);
+    if (!resolved?.stats.isFile()) return undefined;
+    return readFileSync(hostPath(root, resolved.real), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The paths matching `pattern` (absolute; `*`, `?` and `[...]` in any component) inside the root, sorted. */
+export function expandGlob(root: string, pattern: string): string[] {
+  let matches = ['/'];
+  for (const component of pattern.split('/').filter(Boolean)) {
+    const next: string[] = [];
+    for (const base of matches) {
+      if (!/[*?[]/.test(component)) {
+        next.push(posix.join(base, component));
+        continue;
+      }
+      const regex = globToRegex(component);
+      for (const name of listDir(root, base)) if (regex.test(name) && !name.startsWith('.')) next.push(posix.join(base, name));
+    }
+    matches = next;
+  }
+  return matches.sort();
+}
+
+function listDir(root: string, dir: string): string[] {
+  try {
+    const resolved = resolveInRoot(root, dir);
+    if (!resolved?.stats.isDirectory()) return [];
+    return readdirSync(hostPath(root, resolved.real)).sort();
+  } catch {
+    return [];
+  }
+}
+
+function globToRegex(component: string): RegExp {
+  let source = '';
+  for (let i = 0; i < component.length; i++) {
+    const c = component[i] as string;
+    if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else if (c === '[') {
+      const close = component.indexOf(']', i + 2);
+      if (close < 0) source += '\\[';
+      else {
+        const body = component.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        source += `[${body}]`;
+        i = close;
+      }
+    } else source += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}

@@ -1,0 +1,288 @@
+// Reads what the dynamic loader reads from an ELF file (ELF32/ELF64, either byte order): the header,
+// the program headers, PT_INTERP and PT_DYNAMIC, with strings found through the segments' addresses
+// (section headers are never needed). Every offset and count is checked; bad input throws MkjailError.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { ByteSource } from './byte-source.js';
+
+export const ET_EXEC = 2;
+export const ET_DYN = 3;
+const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
+const PT_INTERP = 3;
+const DT_NULL = 0;
+const DT_NEEDED = 1;
+const DT_STRTAB = 5;
+const DT_STRSZ = 10;
+const DT_SONAME = 14;
+const DT_RPATH = 15;
+const DT_RUNPATH = 29;
+const DT_FLAGS_1 = 0x6ffffffb;
+export const DF_1_NODEFLIB = 0x800;
+
+/** Limits that keep hostile files from costing unbounded time or memory. */
+const MAX_PATH_BYTES = 4096;
+const MAX_DYNAMIC_ENTRIES = 65536;
+const MAX_NEEDED = 4096;
+
+export interface ElfInfo {
+  elfClass: 32 | 64;
+  littleEndian: boolean;
+  osAbi: number;
+  type: number;
+  machine: number;
+  /** PT_INTERP as written, when present. */
+  interpreter: string | undefined;
+  /** True when the file has a PT_DYNAMIC segment. */
+  dynamic: boolean;
+  needed: string[];
+  soname: string | undefined;
+  rpath: string | undefined;
+  runpath: string | undefined;
+  flags1: number;
+}
+
+/** The identity of an ELF file as the loader compares it (class, byte order, machine). */
+export function elfAbiKey(info: Pick<ElfInfo, 'elfClass' | 'littleEndian' | 'machine'>): string {
+  return `${info.elfClass}${info.littleEndian ? 'l' : 'b'}${info.machine}`;
+}
+
+/** Reads the ELF file at host path `file`; `shownAs` names it in errors (its path inside the root). */
+export function readElfFile(file: string, shownAs: string = file): ElfInfo {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw new MkjailError(`Can't open ELF file at ${shownAs}: ${errnoCode(error) ?? String(error)}`, {
+      exitCode: EXIT.badInput,
+      hint: 'check the path and its permissions',
+    });
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw corrupt(shownAs, 'not a regular file', 'pass an ELF executable or shared library');
+    return readElf(new ByteSource(fd, stats.size), shownAs);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parses the ELF file behind `source`. */
+export function readElf(source: ByteSource, shownAs: string): ElfInfo {
+  try {
+    return parse(source, shownAs);
+  } catch (error) {
+    if (error instanceof RangeError) throw corrupt(shownAs, 'truncated (the file changed while being read)');
+    throw error;
+  }
+}
+
+function parse(source: ByteSource, shownAs: string): ElfInfo {
+  const head = source.head;
+  if (head.length < 4 || head[0] !== 0x7f || head.toString('latin1', 1, 4) !== 'ELF') {
+    throw corrupt(shownAs, 'not an ELF file (no \\x7fELF magic)', 'pass an ELF executable or shared library');
+  }
+  if (head.length < 16) throw corrupt(shownAs, 'truncated ELF header');
+  const classByte = head[4];
+  const dataByte = head[5];
+  if (classByte !== 1 && classByte !== 2) throw corrupt(shownAs, `unknown ELF class ${classByte}`);
+  if (dataByte !== 1 && dataByte !== 2) throw corrupt(shownAs, `unknown ELF byte order ${dataByte}`);
+  const is64 = classByte === 2;
+  const r = new Fields(dataByte === 1, is64);
+  const headerSize = is64 ? 64 : 52;
+  if (head.length < headerSize) throw corrupt(shownAs, 'truncated ELF header');
+  const type = r.u16(head, 16);
+  const machine = r.u16(head, 18);
+  const phoff = is64 ? r.u64(head, 32) : r.u32(head, 28);
+  const phentsize = r.u16(head, is64 ? 54 : 42);
+  const phnum = r.u16(head, is64 ? 56 : 44);
+  if (type !== ET_EXEC && type !== ET_DYN) {
+    throw corrupt(shownAs, `not an executable or shared library (ELF type ${type})`, 'pass an ELF executable or shared library');
+  }
+  const info: ElfInfo = {
+    elfClass: is64 ? 64 : 32,
+    littleEndian: dataByte === 1,
+    osAbi: head[7] ?? 0,
+    type,
+    machine,
+    interpreter: undefined,
+    dynamic: false,
+    needed: [],
+    soname: undefined,
+    rpath: undefined,
+    runpath: undefined,
+    flags1: 0,
+  };
+  if (phnum === 0) return info;
+  if (phnum === 0xffff) throw corrupt(shownAs, 'too many program headers (PN_XNUM)');
+  if (phentsize !== (is64 ? 56 : 32)) throw corrupt(shownAs, `bad program header size ${phentsize}`);
+  if (!source.contains(phoff, phnum * phentsize)) throw corrupt(shownAs, 'truncated program headers');
+  const phdrs = readProgramHeaders(source.read(phoff, phnum * phentsize), r, phnum);
+  const interp = phdrs.find((p) => p.type === PT_INTERP);
+  if (interp) info.interpreter = readInterpreter(source, interp, shownAs);
+  const dynamic = phdrs.find((p) => p.type === PT_DYNAMIC);
+  if (dynamic) {
+    info.dynamic = true;
+    readDynamic(source, r, dynamic, phdrs.filter((p) => p.type === PT_LOAD), info, shownAs);
+  }
+  return info;
+}
+
+interface ProgramHeader {
+  type: number;
+  offset: number;
+  vaddr: number;
+  filesz: number;
+}
+
+function readProgramHeaders(bytes: Buffer, r: Fields, count: number): ProgramHeader[] {
+  const headers: ProgramHeader[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = i * (r.is64 ? 56 : 32);
+    headers.push(
+      r.is64
+        ? { type: r.u32(bytes, at), offset: r.u64(bytes, at + 8), vaddr: r.u64(bytes, at + 16), filesz: r.u64(bytes, at + 32) }
+        : { type: r.u32(bytes, at), offset: r.u32(bytes, at + 4), vaddr: r.u32(bytes, at + 8), filesz: r.u32(bytes, at + 16) },
+    );
+  }
+  return headers;
+}
+
+function readInterpreter(source: ByteSource, interp: ProgramHeader, shownAs: string): string {
+  if (!source.contains(interp.offset, interp.filesz)) throw corrupt(shownAs, 'truncated PT_INTERP segment');
+  const path = source.readCString(interp.offset, interp.offset + interp.filesz, MAX_PATH_BYTES);
+  if (path === undefined) throw corrupt(shownAs, 'PT_INTERP is not a NUL-terminated path');
+  if (path === '') throw corrupt(shownAs, 'PT_INTERP is empty');
+  return path;
+}
+
+function readDynamic(
+  source: ByteSource,
+  r: Fields,
+  dynamic: ProgramHeader,
+  loads: ProgramHeader[],
+  info: ElfInfo,
+  shownAs: string,
+): void {
+  if (!source.contains(dynamic.offset, dynamic.filesz)) throw corrupt(shownAs, 'truncated PT_DYNAMIC segment');
+  const entrySize = r.is64 ? 16 : 8;
+  const count = Math.min(Math.floor(dynamic.filesz / entrySize), MAX_DYNAMIC_ENTRIES);
+  const bytes = source.read(dynamic.offset, count * entrySize);
+  const neededOffsets: number[] = [];
+  let strtab: number | undefined;
+  let strsz: number | undefined;
+  let soname: number | undefined;
+  let rpath: number | undefined;
+  let runpath: number | undefined;
+  for (let at = 0; at < bytes.length; at += entrySize) {
+    const tag = r.is64 ? r.s64tag(bytes, at) : r.u32(bytes, at);
+    if (tag === DT_NULL) break;
+    const value = r.is64 ? r.u64(bytes, at + 8) : r.u32(bytes, at + 4);
+    switch (tag) {
+      case DT_NEEDED:
+        if (neededOffsets.length >= MAX_NEEDED) throw corrupt(shownAs, `more than ${MAX_NEEDED} DT_NEEDED entries`);
+        neededOffsets.push(value);
+        break;
+      case DT_STRTAB: strtab = value; break;
+      case DT_STRSZ: strsz = value; break;
+      case DT_SONAME: soname = value; break;
+      case DT_RPATH: rpath = value; break;
+      case DT_RUNPATH: runpath = value; break;
+      case DT_FLAGS_1: info.flags1 = value; break;
+    }
+  }
+  const usesStrings = neededOffsets.length > 0 || soname !== undefined || rpath !== undefined || runpath !== undefined;
+  if (!usesStrings) return;
+  if (strtab === undefined) throw corrupt(shownAs, 'PT_DYNAMIC has strings but no DT_STRTAB');
+  const table = locateStringTable(source, loads, strtab, strsz, shownAs);
+  const text = (offset: number, what: string): string => readString(source, table, offset, what, shownAs);
+  info.needed = neededOffsets.map((offset) => text(offset, 'DT_NEEDED'));
+  if (soname !== undefined) info.soname = text(soname, 'DT_SONAME');
+  if (rpath !== undefined) info.rpath = text(rpath, 'DT_RPATH');
+  if (runpath !== undefined) info.runpath = text(runpath, 'DT_RUNPATH');
+}
+
+interface StringTable {
+  start: number;
+  end: number;
+}
+
+/** Maps DT_STRTAB (an address) to a file offset through the PT_LOAD segment that holds it. */
+function locateStringTable(
+  source: ByteSource,
+  loads: ProgramHeader[],
+  address: number,
+  size: number | undefined,
+  shownAs: string,
+): StringTable {
+  const hex = `0x${address.toString(16)}`;
+  const segment = loads.find((p) => address >= p.vaddr && address < p.vaddr + p.filesz);
+  if (!segment) throw corrupt(shownAs, `DT_STRTAB address ${hex} is outside every PT_LOAD segment`);
+  const start = segment.offset + (address - segment.vaddr);
+  const segmentEnd = segment.offset + segment.filesz;
+  const end = size === undefined ? segmentEnd : start + size;
+  if (!source.contains(start, end - start)) throw corrupt(shownAs, `truncated string table at ${hex}`);
+  return { start, end };
+}
+
+function readString(source: ByteSource, table: StringTable, offset: number, what: string, shownAs: string): string {
+  const at = table.start + offset;
+  if (at >= table.end) throw corrupt(shownAs, `${what} string offset ${offset} is outside the string table`);
+  const text = source.readCString(at, table.end, MAX_PATH_BYTES);
+  if (text === undefined) throw corrupt(shownAs, `${what} string at offset ${offset} is not NUL-terminated within ${MAX_PATH_BYTES} bytes`);
+  return text;
+}
+
+/** Endian- and class-aware field reads; 64-bit values become numbers (huge ones fail every bounds check). */
+class Fields {
+  constructor(
+    readonly little: boolean,
+    readonly is64: boolean,
+  ) {}
+
+  u16(b: Buffer, at: number): number {
+    return this.little ? b.readUInt16LE(at) : b.readUInt16BE(at);
+  }
+
+  u32(b: Buffer, at: number): number {
+    return this.little ? b.readUInt32LE(at) : b.readUInt32BE(at);
+  }
+
+  u64(b: Buffer, at: number): number {
+    const low = this.little ? b.readUInt32LE(at) : b.readUInt32BE(at + 4);
+    const high = this.little ? b.readUInt32LE(at + 4) : b.readUInt32BE(at);
+    return high * 0x1_0000_0000 + low;
+  }
+
+  /** A 64-bit d_tag: tags of interest fit in 32 bits; anything with high bits set is returned as -1. */
+  s64tag(b: Buffer, at: number): number {
+    const high = this.little ? b.readUInt32LE(at + 4) : b.readUInt32BE(at);
+    return high === 0 ? this.u32(b, this.little ? at : at + 4) : -1;
+  }
+}
+
+function corrupt(shownAs: string, what: string, hint = 'the file is damaged or not what it claims to be; reinstall the package that owns it'): MkjailError {
+  return new MkjailError(`Can't read ELF file at ${shownAs}: ${what}`, { exitCode: EXIT.badInput, hint });
+}
+
+/**
+ * The class/byte-order/machine key of the file at host path `file` from its first 20 bytes, or
+ * undefined when it has no ELF identification. The loader skips objects of another class or machine
+ * before it looks any further, so damage beyond the header of such a file does not matter.
+ */
+export function peekElfAbiKey(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(20);
+    if (readSync(fd, head, 0, 20, 0) < 20 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+    const elfClass = head[4] === 2 ? 64 : head[4] === 1 ? 32 : undefined;
+    const little = head[5] === 1 ? true : head[5] === 2 ? false : undefined;
+    if (elfClass === undefined || little === undefined) return undefined;
+    return elfAbiKey({ elfClass, littleEndian: little, machine: little ? head.readUInt16LE(18) : head.readUInt16BE(18) });
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,75 @@
+// The ld.so.cache step of the search: the root's /etc/ld.so.cache chosen from as glibc's search_cache
+// does (elf/dl-cache.c), or, when the root has no cache, what ldconfig would write from ld.so.conf.
+import { readFileSync } from 'node:fs';
+import { type CacheEntry, type LdSoCache, parseLdSoCache } from '../elf/ld-so-cache.js';
+import { readLdSoConf } from '../elf/ld-so-conf.js';
+import type { LoaderAbi } from './loader-abi.js';
+import type { RootFiles } from './root-files.js';
+
+export const CACHE_PATH = '/etc/ld.so.cache';
+
+type CacheSource = { kind: 'cache'; cache: LdSoCache } | { kind: 'conf'; dirs: string[] } | { kind: 'none' };
+
+export class CacheLookup {
+  private source: CacheSource | undefined;
+
+  constructor(private readonly files: RootFiles) {}
+
+  /**
+   * The path the cache step offers for `soname`, or undefined. `fits` says whether a file is an
+   * object this loader can use (right class and machine); only the conf fallback needs it.
+   */
+  find(soname: string, abi: LoaderAbi, fits: (path: string) => boolean): string | undefined {
+    const source = this.load();
+    switch (source.kind) {
+      case 'cache':
+        return pickEntry(source.cache.bySoname.get(soname), abi);
+      case 'conf':
+        return [...source.dirs, ...abi.defaultDirs].map((dir) => `${dir}/${soname}`).find(fits);
+      case 'none':
+        return undefined;
+    }
+  }
+
+  private load(): CacheSource {
+    if (!this.source) this.source = this.readSource();
+    return this.source;
+  }
+
+  private readSource(): CacheSource {
+    const found = this.files.file(CACHE_PATH);
+    if (!found) return { kind: 'conf', dirs: readLdSoConf(this.files.root) };
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(found.host);
+    } catch {
+      return { kind: 'none' };
+    }
+    const cache = parseLdSoCache(bytes);
+    return cache ? { kind: 'cache', cache } : { kind: 'none' };
+  }
+}
+
+/** glibc search_cache: the best glibc-hwcaps entry, else the first acceptable plain entry. */
+export function pickEntry(entries: readonly CacheEntry[] | undefined, abi: LoaderAbi): string | undefined {
+  if (!entries) return undefined;
+  let best: string | undefined;
+  let bestPriority = Number.POSITIVE_INFINITY;
+  for (const entry of entries) {
+    if (!abi.cacheFlags.includes(entry.flags)) continue;
+    if (entry.hwcapsSubdir !== undefined) {
+      if (entry.isaLevel !== 0 && !abi.isaLevels.includes(entry.isaLevel)) continue;
+      const priority = abi.hwcapsNames.indexOf(entry.hwcapsSubdir);
+      if (priority >= 0 && priority < bestPriority) {
+        best = entry.path;
+        bestPriority = priority;
+      }
+      continue;
+    }
+    if ((entry.hwcap & ~abi.legacyAllowed) !== 0n) continue;
+    const platformBits = entry.hwcap & (0xfn << 48n);
+    if (platformBits !== 0n && platformBits !== abi.platformBit) continue;
+    return best ?? entry.path;
+  }
+  return best;
+}

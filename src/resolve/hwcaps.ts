@@ -1,0 +1,90 @@
+// The CPU-dependent subdirectories glibc's loader (2.36, x86) searches, computed from /proc/cpuinfo
+// flags the way sysdeps/x86 computes them: glibc-hwcaps x86-64-vN levels, legacy hwcap strings, platform.
+import { readFileSync } from 'node:fs';
+
+export interface CpuFacts {
+  /** The vendor_id is GenuineIntel (glibc sets "haswell"/"avx512_1" only for Intel). */
+  intel: boolean;
+  flags: ReadonlySet<string>;
+}
+
+/** x86-64 micro-architecture levels (glibc sysdeps/x86/get-isa-level.h), with their /proc/cpuinfo flags. */
+const ISA_LEVEL_FLAGS: ReadonlyArray<readonly [level: number, flags: readonly string[]]> = [
+  [2, ['cx16', 'lahf_lm', 'popcnt', 'pni', 'sse4_1', 'sse4_2', 'ssse3']],
+  [3, ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave']],
+  [4, ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl']],
+];
+
+const HASWELL_FLAGS = ['avx2', 'fma', 'bmi1', 'bmi2', 'abm', 'movbe', 'popcnt'];
+const AVX512_1_FLAGS = ['avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'];
+
+/** The facts of the first processor in a /proc/cpuinfo text. */
+export function parseCpuinfo(text: string): CpuFacts {
+  const vendor = /^vendor_id\s*:\s*(\S+)/m.exec(text)?.[1];
+  const flags = /^flags\s*:(.*)$/m.exec(text)?.[1] ?? '';
+  return { intel: vendor === 'GenuineIntel', flags: new Set(flags.trim().split(/\s+/).filter(Boolean)) };
+}
+
+let hostCpu: CpuFacts | undefined;
+
+/** This machine's CPU (read once). An unreadable /proc/cpuinfo means only the baseline level. */
+export function hostCpuFacts(): CpuFacts {
+  if (!hostCpu) {
+    let text = '';
+    try {
+      text = readFileSync('/proc/cpuinfo', 'latin1');
+    } catch {
+      text = '';
+    }
+    hostCpu = parseCpuinfo(text);
+  }
+  return hostCpu;
+}
+
+/** The x86-64 ISA levels (2, 3, 4) the CPU supports; each needs every lower level too. */
+export function supportedIsaLevels(cpu: CpuFacts): number[] {
+  const levels: number[] = [];
+  for (const [level, flags] of ISA_LEVEL_FLAGS) {
+    if (!flags.every((flag) => cpu.flags.has(flag))) break;
+    levels.push(level);
+  }
+  return levels;
+}
+
+/** glibc-hwcaps subdirectory names, most preferred first, as `ld.so --help` lists them "supported". */
+export function glibcHwcapsSubdirs(cpu: CpuFacts): string[] {
+  return supportedIsaLevels(cpu)
+    .reverse()
+    .map((level) => `x86-64-v${level}`);
+}
+
+/** The loader's AT_PLATFORM-derived platform string for x86 (glibc init_cpu_features). */
+export function x86Platform(cpu: CpuFacts, is64: boolean): string {
+  if (!is64) return 'i686';
+  const haswell = cpu.intel && HASWELL_FLAGS.every((flag) => cpu.flags.has(flag));
+  const xeonPhi = cpu.intel && ['avx512cd', 'avx512er', 'avx512pf'].every((flag) => cpu.flags.has(flag));
+  return xeonPhi ? 'xeon_phi' : haswell ? 'haswell' : 'x86_64';
+}
+
+/** Legacy hwcap names the loader uses (masked by HWCAP_IMPORTANT), in ascending bit order. */
+export function x86LegacyHwcaps(cpu: CpuFacts, is64: boolean): string[] {
+  if (!is64) return cpu.flags.has('sse2') ? ['sse2'] : [];
+  const avx512 = cpu.intel && !cpu.flags.has('avx512er') && AVX512_1_FLAGS.every((flag) => cpu.flags.has(flag));
+  return avx512 ? ['x86_64', 'avx512_1'] : ['x86_64'];
+}
+
+/**
+ * The legacy subdirectories under each search directory, most specific first, ending with "" (the
+ * directory itself): every combination of tls, the platform and the hwcap names (glibc 2.36
+ * _dl_important_hwcaps), e.g. tls/x86_64/x86_64, tls/x86_64, tls/x86_64, tls, x86_64/x86_64, ... "".
+ */
+export function legacySubdirs(platform: string | undefined, hwcaps: readonly string[]): string[] {
+  const components = ['tls', ...(platform ? [platform] : []), ...[...hwcaps].reverse()];
+  const count = components.length;
+  const result: string[] = [];
+  for (let mask = (1 << count) - 1; mask >= 0; mask--) {
+    const picked = components.filter((_, i) => (mask & (1 << (count - 1 - i))) !== 0);
+    result.push(picked.join('/'));
+  }
+  return result;
+}

@@ -1,0 +1,103 @@
+// File lookups inside a root, cached: does a path name a regular file (following symlinks inside the
+// root only), which file is it (device and inode), and what does it parse to as ELF.
+import { type Stats, statSync } from 'node:fs';
+import { errnoCode, isMkjailError } from '../errors.js';
+import { readElfFile, type ElfInfo } from '../elf/read-elf.js';
+import { hostPath, type ResolvedInRoot, resolveInRoot } from '../fs/path-in-root.js';
+
+export interface FoundFile {
+  /** Where to open it on this machine. */
+  host: string;
+  /** Device and inode: two paths to one file are one object for the loader. */
+  id: string;
+}
+
+export class RootFiles {
+  readonly root: string;
+  private readonly files = new Map<string, FoundFile | null>();
+  private readonly dirs = new Map<string, boolean>();
+  private readonly resolved = new Map<string, ResolvedInRoot | null>();
+  private readonly elves = new Map<string, ElfInfo | Error>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** The regular file at `path` (absolute, inside the root), or undefined when there is none. */
+  file(path: string): FoundFile | undefined {
+    let found = this.files.get(path);
+    if (found === undefined) {
+      found = this.lookFile(path) ?? null;
+      this.files.set(path, found);
+    }
+    return found ?? undefined;
+  }
+
+  /** True when `path` is a directory inside the root. */
+  isDir(path: string): boolean {
+    let known = this.dirs.get(path);
+    if (known === undefined) {
+      known = this.stat(path)?.isDirectory() ?? false;
+      this.dirs.set(path, known);
+    }
+    return known;
+  }
+
+  /** `path` resolved inside the root, with every symlink crossed. */
+  resolve(path: string): ResolvedInRoot | undefined {
+    let resolved = this.resolved.get(path);
+    if (resolved === undefined) {
+      resolved = resolveOrNull(this.root, path);
+      this.resolved.set(path, resolved);
+    }
+    return resolved ?? undefined;
+  }
+
+  /** The parsed ELF of `file` (found at `path`); a parse error is remembered and thrown again. */
+  elf(file: FoundFile, path: string): ElfInfo {
+    let info = this.elves.get(file.id);
+    if (info === undefined) {
+      try {
+        info = readElfFile(file.host, path);
+      } catch (error) {
+        info = error instanceof Error ? error : new Error(String(error));
+      }
+      this.elves.set(file.id, info);
+    }
+    if (info instanceof Error) throw info;
+    return info;
+  }
+
+  private lookFile(path: string): FoundFile | undefined {
+    const stats = this.stat(path);
+    if (!stats?.isFile()) return undefined;
+    const host = this.root === '/' ? path : hostPath(this.root, (this.resolve(path) as ResolvedInRoot).real);
+    return { host, id: `${stats.dev}:${stats.ino}` };
+  }
+
+  /** stat() of `path` inside the root; the kernel resolves symlinks itself when the root is `/`. */
+  private stat(path: string): Stats | undefined {
+    if (this.root !== '/') {
+      const resolved = this.resolve(path);
+      return resolved && !resolved.stats.isSymbolicLink() ? resolved.stats : undefined;
+    }
+    try {
+      return statSync(path, { throwIfNoEntry: false });
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === 'EACCES' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG') return undefined;
+      throw error;
+    }
+  }
+}
+
+/** Like the loader's open(): a symlink loop or an unreadable directory means "not here". */
+function resolveOrNull(root: string, path: string): ResolvedInRoot | null {
+  try {
+    return resolveInRoot(root, path) ?? null;
+  } catch (error) {
+    const code = errnoCode(error);
+    if (isMkjailError(error) || code === 'EACCES' || code === 'ENAMETOOLONG' || code === 'ELOOP') return null;
+    throw error;
+  }
+}
