@@ -18,7 +18,7 @@ export const writableDirHoldsCode: AuditRule = {
         const inside = code.filter((file) => file.path !== dir.path && isAtOrBelow(file.path, dir.path));
         if (inside.length === 0) return [];
         const example = (inside[0] as JailEntry).path;
-        return [{ path: dir.path, found: `directory ${describeMeta(dir.stats)} holds ${inside.length} executable(s) or librar(ies), e.g. ${example}` }];
+        return [{ path: dir.path, found: `directory ${describeMeta(dir.stats)} holds executables or libraries (${inside.length}), e.g. ${example}` }];
       });
   },
 };
