@@ -10,7 +10,7 @@ import { TOOL_VERSION } from '../../src/version.js';
 
 export type FixtureEntry =
   | { type: 'dir'; path: string; mode: string; uid?: number; gid?: number; reasons?: Reason[] }
-  | { type: 'file'; path: string; mode: string; content: string; uid?: number; gid?: number; reasons?: Reason[] }
+  | { type: 'file'; path: string; mode: string; content: string | Buffer; uid?: number; gid?: number; reasons?: Reason[] }
   | { type: 'symlink'; path: string; target: string; reasons?: Reason[] }
   | { type: 'chardev'; path: string; mode: string; major: number; minor: number; reasons?: Reason[] };
 
