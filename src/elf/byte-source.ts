@@ -5,6 +5,10 @@ import { readSync } from 'node:fs';
 const HEAD_BYTES = 4096;
 const CHUNK_BYTES = 4096;
 
+/** One file is read at a time (everything is synchronous), so the first 4 KiB buffer is shared. */
+const sharedHead = Buffer.allocUnsafe(HEAD_BYTES);
+
+/** Valid until the next ByteSource is created: callers copy out what they keep (strings, numbers). */
 export class ByteSource {
   readonly size: number;
   readonly head: Buffer;
@@ -15,7 +19,7 @@ export class ByteSource {
   constructor(fd: number, size: number) {
     this.fd = fd;
     this.size = size;
-    this.head = this.readFresh(0, Math.min(size, HEAD_BYTES));
+    this.head = this.readInto(sharedHead, 0, Math.min(size, HEAD_BYTES));
   }
 
   /** True when [offset, offset + length) lies inside the file. */
@@ -55,7 +59,10 @@ export class ByteSource {
   }
 
   private readFresh(offset: number, length: number): Buffer {
-    const buffer = Buffer.allocUnsafe(length);
+    return this.readInto(Buffer.allocUnsafe(length), offset, length);
+  }
+
+  private readInto(buffer: Buffer, offset: number, length: number): Buffer {
     let done = 0;
     while (done < length) {
       const got = readSync(this.fd, buffer, done, length - done, offset + done);

@@ -40,6 +40,8 @@ interface Process {
   abi: LoaderAbi;
   loaded: LoadedObject[];
   byId: Map<string, LoadedObject>;
+  /** Every name of every loaded object (glibc _dl_name_match_p), first mapped wins. */
+  byName: Map<string, LoadedObject>;
 }
 
 /**
@@ -61,6 +63,7 @@ class ClosureBuilder {
   private readonly missing = new Map<string, MissingLibrary>();
   private readonly searches = new Map<string, Found | null>();
   private readonly dirLists = new Map<string, string[]>();
+  private readonly abis = new Map<string, LoaderAbi>();
 
   constructor(private readonly root: string) {
     this.files = new RootFiles(root);
@@ -78,16 +81,27 @@ class ClosureBuilder {
       });
     }
     const info = this.files.elf(found, path);
-    this.addObject(path, 'input');
+    this.addObject(path, 'input', info.interpreter);
     const interpreterReal = this.addInterpreter(path, info);
     const biarch32 = isBiarch32(interpreterReal ?? this.files.resolve('/lib/ld-linux.so.2')?.real);
-    const abi = loaderAbiFor(info, hostCpuFacts(), biarch32);
+    const abi = this.abiFor(info, biarch32);
     const origin = posix.dirname(info.interpreter ? (this.files.resolve(path)?.real ?? path) : path);
     const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
     const main: LoadedObject = { path, info, names, loader: undefined, origin, via: undefined };
-    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]) };
+    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map() };
+    nameObject(process, main);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
     this.loadBreadthFirst(process);
+  }
+
+  private abiFor(info: ElfInfo, biarch32: boolean): LoaderAbi {
+    const key = `${elfAbiKey(info)}${biarch32}`;
+    let abi = this.abis.get(key);
+    if (!abi) {
+      abi = loaderAbiFor(info, hostCpuFacts(), biarch32);
+      this.abis.set(key, abi);
+    }
+    return abi;
   }
 
   result(): Closure {
@@ -118,6 +132,7 @@ class ClosureBuilder {
     const object: LoadedObject = { path, info, names, loader: undefined, origin: posix.dirname(path), via: 'slash' };
     process.loaded.push(object);
     process.byId.set(found.id, object);
+    nameObject(process, object);
   }
 
   private loadBreadthFirst(process: Process): void {
@@ -133,7 +148,7 @@ class ClosureBuilder {
   /** Resolves one DT_NEEDED entry of `requester`; returns the object when it is newly mapped. */
   private mapNeeded(process: Process, requester: LoadedObject, needed: string): LoadedObject | undefined {
     const name = needed.includes('$') ? expandTokens(needed, this.tokens(process, requester)) : needed;
-    const already = process.loaded.find((object) => object.names.has(name));
+    const already = process.byName.get(name);
     if (already) {
       this.addEdge({ soname: needed, by: requester.path, path: already.path, via: already.via });
       return undefined;
@@ -150,6 +165,7 @@ class ClosureBuilder {
     const same = process.byId.get(file.id);
     if (same) {
       same.names.add(name);
+      if (!process.byName.has(name)) process.byName.set(name, same);
       return undefined;
     }
     const info = this.files.elf(file, found.path);
@@ -157,6 +173,7 @@ class ClosureBuilder {
     const object: LoadedObject = { path: found.path, info, names, loader: requester, origin: posix.dirname(found.path), via: found.via };
     process.loaded.push(object);
     process.byId.set(file.id, object);
+    nameObject(process, object);
     return object;
   }
 
@@ -250,10 +267,12 @@ class ClosureBuilder {
     }
   }
 
-  private addObject(path: string, kind: ClosureObjectKind): void {
+  private addObject(path: string, kind: ClosureObjectKind, interpreter?: string): void {
     if (this.objects.has(path)) return;
     const resolved = this.files.resolve(path);
-    this.objects.set(path, { path, kind, real: resolved?.real ?? path, links: resolved?.links ?? [] });
+    const object: ClosureObject = { path, kind, real: resolved?.real ?? path, links: resolved?.links ?? [] };
+    if (interpreter !== undefined) object.interpreter = interpreter;
+    this.objects.set(path, object);
   }
 
   private addEdge(edge: NeededEdge): void {
@@ -265,6 +284,10 @@ class ClosureBuilder {
     const key = `${missing.neededBy}\0${missing.soname}`;
     if (!this.missing.has(key)) this.missing.set(key, missing);
   }
+}
+
+function nameObject(process: Process, object: LoadedObject): void {
+  for (const name of object.names) if (!process.byName.has(name)) process.byName.set(name, object);
 }
 
 /** Debian's biarch i386 loader (libc6-i386) lives in /usr/lib32 and searches lib32 directories. */

@@ -26,6 +26,8 @@ export interface ClosureObject {
   real: string;
   /** Every symlink crossed from `path` to `real` (directory links such as /lib -> usr/lib included). */
   links: SymlinkStep[];
+  /** For an input: its PT_INTERP as written (absent for static binaries and libraries). */
+  interpreter?: string;
 }
 
 export interface MissingLibrary {
