@@ -1,12 +1,93 @@
-// `mkjail run`: start the service of a built jail through its launcher. (Placeholder until implemented.)
+// `mkjail run DIR [-- args]`: validates the jail's manifest, then runs DIR/launch (outside the jail) with
+// the extra arguments, stdio passed through and signals forwarded; its exit code is ours.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { EXIT, MkjailError } from '../../errors.js';
-import type { Command } from '../command.js';
+import { readManifest } from '../../plan/manifest.js';
+import type { Command, CommandIO } from '../command.js';
+import { withUsageErrors } from '../parse-args.js';
+
+const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'start the service of a built jail through its launcher',
-  help: 'Usage: mkjail run ...\n',
-  async run() {
-    throw new MkjailError('not implemented yet', { exitCode: EXIT.internal });
-  },
+  help: `Usage: mkjail run DIR [-- ARGS...]
+
+Starts the service of the jail built in DIR (by 'mkjail build --out DIR') through DIR/launch, which
+runs outside the jail as root: it checks the service user's ids against the ones baked at build time,
+chdirs into DIR/root, closes every inherited descriptor above 2, clears the environment (PWD=/), sets
+no_new_privs, and either chroots and drops to the service user itself or lets a self-chrooting daemon
+(named -t) do it. ARGS are appended to the recipe's command. Runs in the foreground; SIGTERM, SIGINT
+and SIGHUP are passed on to the service.
+
+Exit codes:
+  the service's own exit code once it was started (128+N when killed by signal N)
+  2   DIR holds no valid manifest.json, or the recipe has no run, or DIR/launch is missing
+  3   not root, or the service user or group is missing or changed on the host
+
+Example:
+  sudo mkjail run /srv/jail/bind -- -d 1
+`,
+  run: runJail,
 };
+
+async function runJail(args: string[], io: CommandIO): Promise<number> {
+  const split = args.indexOf('--');
+  const own = split < 0 ? args : args.slice(0, split);
+  const extra = split < 0 ? [] : args.slice(split + 1);
+  const { positionals } = withUsageErrors('run', () => parseArgs({ args: own, options: {}, allowPositionals: true, strict: true }));
+  if (positionals.length !== 1) {
+    throw new MkjailError(`bad arguments: expected one DIR, got ${positionals.length}`, { hint: "run 'mkjail run --help'" });
+  }
+  const dir = resolve(io.cwd, positionals[0] as string);
+  const launch = checkedLauncher(dir);
+  return runLauncher(launch, extra);
+}
+
+/** DIR/launch, after the manifest beside it was re-validated and says the jail has something to run. */
+function checkedLauncher(dir: string): string {
+  const manifest = readManifest(resolve(dir, 'manifest.json'));
+  if (!manifest.run) {
+    throw new MkjailError(`Can't run the jail at ${dir}: recipe ${manifest.recipe.name} has no run`, {
+      exitCode: EXIT.badInput,
+      hint: 'add run: { argv: [...] } to the recipe and rebuild',
+    });
+  }
+  const launch = resolve(dir, 'launch');
+  try {
+    accessSync(launch, constants.X_OK);
+  } catch {
+    throw new MkjailError(`Can't run the jail at ${dir}: ${launch} is missing or not executable`, {
+      exitCode: EXIT.badInput,
+      hint: 'rebuild the jail with mkjail build',
+    });
+  }
+  return launch;
+}
+
+function runLauncher(launch: string, extra: string[]): Promise<number> {
+  return new Promise((done, fail) => {
+    const child = spawn(launch, extra, { stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    const stopForwarding = () => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+    };
+    child.once('error', (error) => {
+      stopForwarding();
+      fail(error);
+    });
+    child.once('exit', (code, signal) => {
+      stopForwarding();
+      done(code ?? 128 + signalNumber(signal));
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal ? osConstants.signals[signal] : 0;
+}

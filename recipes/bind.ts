@@ -1,0 +1,82 @@
+// BIND's named in a chroot jail, built from the host's own named.conf (followed: includes, zone files,
+// directory, pid/session-key/lock files, key and managed-keys directories, secondaries, bindkeys-file).
+//
+//   mkjail build recipes/bind.ts --out /srv/jail/bind                      # self mode, stock config
+//   mkjail build recipes/bind.ts --out DIR --set config=/etc/named/x.conf --set mode=wrapper
+//
+// Variables:
+//   config  the named.conf to jail (default /etc/bind/named.conf); it is jailed at the same path.
+//   mode    self (default): the host's named starts as root with `-t <jail> -u bind`, binds its ports,
+//           loads every library, then chroots and drops root itself (the jail article's advice: "do the
+//           chroot inside the daemon itself"). The jail holds config, zones, state directories and
+//           /dev/null: no binary, no library.
+//           wrapper: the jail holds named and its whole library closure; the launcher chroots and drops
+//           to bind before named starts, so named never runs as root. Root-only things then fail: use
+//           it with configurations on unprivileged ports (listen-on port 5353, controls { };).
+//
+// What named opens at run time beyond its libraries (strace, Debian 12, bind9 9.18), and where it is:
+//   /dev/null                 opened O_RDWR at start: the jail's own /dev/null (devices: ['null']).
+//   /run/named                pid file, session key (nsupdate -l), lock file: writable, from the
+//                             follower (named's defaults when named.conf names none).
+//   options.directory         working directory (managed keys, journals, *.nta): writable, from the follower.
+//   /etc/localtime            self: read on the host before the chroot (glibc keeps it), not jailed.
+//                             wrapper: jailed, or every log time is UTC.
+//   openssl.cnf               OpenSSL reads it at initialisation: self: on the host, before the chroot;
+//                             wrapper: jailed (/usr/lib/ssl/openssl.cnf, a link to /etc/ssl/openssl.cnf)
+//                             so named's crypto defaults match the host's.
+//   nsswitch.conf, passwd,    self: `-u bind` is looked up on the host before the chroot (and
+//   group, libnss_*.so        libnss_systemd is dlopened there); nothing of it in the jail.
+//                             wrapper: named runs without -u and looks up no user; the launcher passes
+//                             numeric ids (chroot --userspec=+UID:+GID), so no NSS file is jailed.
+//   /etc/bind/rndc.key        deliberately left out: a secret, read only for the default control channel
+//                             (named logs "couldn't add command channel" and serves anyway). Stop named
+//                             with SIGTERM (systemctl stop), or add a `controls` statement and jail the key.
+//   /etc/bind/bind.keys       left out unless named.conf names bindkeys-file: named then uses its built-in
+//                             root trust anchors, the same keys.
+//   /usr/share/GeoIP          absent on a stock host; named only probes it.
+//   /proc/sys/net/ipv4/ip_local_port_range, /proc/self/task/*/comm: absent in the jail, named uses its
+//                             defaults (no /proc is mounted in a jail).
+import { defineRecipe } from 'mkjail';
+
+const MODES = ['self', 'wrapper'] as const;
+type Mode = (typeof MODES)[number];
+
+function modeOf(value: string): Mode {
+  const mode = MODES.find((m) => m === value);
+  if (!mode) throw new Error(`variable mode is "${value}": use --set mode=self or --set mode=wrapper`);
+  return mode;
+}
+
+export default defineRecipe({
+  vars: { config: '/etc/bind/named.conf', mode: 'self' },
+  recipe: (vars) => {
+    const mode = modeOf(vars.mode);
+    const common = {
+      name: 'bind',
+      user: 'bind',
+      group: 'bind',
+      devices: ['null' as const],
+      configs: [{ format: 'named.conf', path: vars.config }],
+    };
+    switch (mode) {
+      case 'self':
+        return {
+          ...common,
+          // -g: foreground, logs to stderr (the launcher and systemd supervise it; no /dev/log in the jail).
+          run: { argv: ['/usr/sbin/named', '-g', '-t', '{root}', '-u', 'bind', '-c', vars.config], chroot: 'self' as const },
+        };
+      case 'wrapper':
+        return {
+          ...common,
+          binaries: ['/usr/sbin/named'],
+          files: ['/etc/localtime', '/usr/lib/ssl/openssl.cnf'],
+          // No -u: the launcher has already dropped to bind, so named looks up no user.
+          run: { argv: ['/usr/sbin/named', '-g', '-c', vars.config], chroot: 'launcher' as const },
+        };
+      default: {
+        const never: never = mode;
+        throw new Error(`unknown mode ${String(never)}`);
+      }
+    }
+  },
+});
