@@ -1,6 +1,6 @@
 // The generated launcher, run as root on a jail this test assembles (a static probe built with gcc):
 // it checks /proc/<pid> of the launched program, and that the classic escapes fail through it.
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,20 @@ function manifestFor(run: Manifest['run'], identity: Identity | null = NOBODY): 
     run,
     entries: [],
   };
+}
+
+/** Runs a command with host descriptors as its fds 3, 4, ... (execa types allow no raw fd numbers there). */
+function spawnWithFds(command: string, args: string[], fds: number[], env?: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe', ...fds], env });
+}
+
+async function finished(child: ChildProcess): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exitCode = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { exitCode, stdout: stdout.trimEnd(), stderr: stderr.trimEnd() };
 }
 
 describe('renderLauncher', () => {
@@ -83,7 +97,8 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
   async function holdAndInspect(launch: string, run: (pid: number) => void): Promise<void> {
     const file = openSync('/etc/hostname', 'r');
     const directory = openSync(scratch, 'r');
-    const child = execa(launch, ['hold'], { cwd: scratch, stdio: ['pipe', 'pipe', 'pipe', file, directory], env: { SECRET: 'leak' }, reject: false });
+    const child = spawnWithFds(launch, ['hold'], [file, directory], { SECRET: 'leak', PATH: process.env.PATH });
+    const done = finished(child);
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout?.once('data', () => resolve());
@@ -94,7 +109,7 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
       closeSync(file);
       closeSync(directory);
       child.stdin?.end();
-      await child;
+      await done;
     }
   }
 
@@ -128,8 +143,8 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
     const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }));
     const directory = openSync(scratch, 'r');
     try {
-      const jailed = await execa(launch, [marker], { stdio: ['ignore', 'pipe', 'pipe', directory], reject: false });
-      expect({ exitCode: jailed.exitCode, stdout: jailed.stdout, stderr: jailed.stderr }).toEqual({
+      const jailed = await finished(spawnWithFds(launch, [marker], [directory]));
+      expect(jailed).toEqual({
         exitCode: 0,
         stdout: [
           'chroot-dotdot: blocked (chroot: Operation not permitted)',
@@ -139,9 +154,10 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
         ].join('\n'),
         stderr: '',
       });
-      const root = await execa('chroot', [jail, '/bin/escape', marker], { stdio: ['ignore', 'pipe', 'pipe', directory], reject: false });
-      expect({ exitCode: root.exitCode, stdout: root.stdout }).toEqual({
+      const root = await finished(spawnWithFds('chroot', [jail, '/bin/escape', marker], [directory]));
+      expect(root).toEqual({
         exitCode: 1,
+        stderr: '',
         stdout: [
           'chroot-dotdot: ESCAPED (the marker outside)',
           'fchdir-inherited: ESCAPED (the marker outside)',
