@@ -1,12 +1,112 @@
-// `mkjail build`: build a jail from a recipe. (Placeholder until implemented.)
+// `mkjail build`: build a jail from a recipe (a tree in DIR/root, or a reproducible tar).
+import { parseArgs } from 'node:util';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { EXIT, MkjailError } from '../../errors.js';
-import type { Command } from '../command.js';
+import { type BuildResult, type StepRunner, runBuild } from '../../stage/run-build.js';
+import type { Command, CommandIO } from '../command.js';
+import { withUsageErrors } from '../parse-args.js';
+
+const HELP = `Usage: mkjail build RECIPE --out DIR [--set NAME=VALUE ...] [--json] [--check] [--tar FILE]
+
+Builds the jail a recipe describes. DIR/root is the jail: root-owned, no write bit but on the recipe's
+writable paths, /dev holding only null. DIR/manifest.json, DIR/perms.sh, DIR/launch and
+DIR/NAME.service live beside it, outside the jail. The new tree is staged beside DIR/root and swapped
+in atomically; data in writable paths is carried over. Building again with the same inputs writes
+nothing and reports changed: false.
+
+Options:
+  --out DIR          output directory (new, empty, or made by mkjail build); required
+  --set NAME=VALUE   set a recipe variable (repeatable); unknown names are errors
+  --json             print one JSON object (changed, root, entries, bytes, warnings, changes)
+  --check            print what would change and write nothing (exit 1 when something would)
+  --tar FILE         write the jail as a reproducible tar instead of DIR/root (no root needed);
+                     DIR still gets manifest.json and the scripts. Honours SOURCE_DATE_EPOCH.
+
+Exit codes:
+  0   built (or already up to date; with --check: nothing would change)
+  1   --check only: something would change
+  2   bad input: usage, recipe, missing host file or user, dangerous --out; nothing was written
+  3   environment: a tree build needs root; a host tool failed
+  70  internal error
+
+Example:
+  sudo mkjail build recipes/true.ts --out /srv/jails/true
+  mkjail build recipes/true.ts --out ./out --tar ./true.tar --json
+`;
 
 export const buildCommand: Command = {
   name: 'build',
   summary: 'build a jail from a recipe',
-  help: 'Usage: mkjail build ...\n',
-  async run() {
-    throw new MkjailError('not implemented yet', { exitCode: EXIT.internal });
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = withUsageErrors('build', () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          out: { type: 'string' },
+          set: { type: 'string', multiple: true },
+          json: { type: 'boolean' },
+          check: { type: 'boolean' },
+          tar: { type: 'string' },
+        },
+      }),
+    );
+    const [recipe, ...extra] = positionals;
+    if (!recipe || extra.length > 0) throw usage(recipe ? `unexpected argument ${extra[0]}` : 'missing RECIPE');
+    if (!values.out) throw usage('missing --out DIR');
+    const result = await runBuild(
+      { recipe, out: values.out, set: parseSets(values.set ?? []), check: values.check ?? false, cwd: io.cwd, env: io.env, ...(values.tar === undefined ? {} : { tar: values.tar }) },
+      stepRunner(io, values.json ?? false),
+    );
+    report(result, io, { json: values.json ?? false, check: values.check ?? false });
+    return values.check && result.changed ? EXIT.findings : EXIT.ok;
   },
 };
+
+function usage(what: string): MkjailError {
+  return new MkjailError(`bad arguments: ${what}`, { hint: "run 'mkjail build --help'" });
+}
+
+function parseSets(sets: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const set of sets) {
+    const eq = set.indexOf('=');
+    if (eq <= 0) throw usage(`--set ${set} is not NAME=VALUE`);
+    vars[set.slice(0, eq)] = set.slice(eq + 1);
+  }
+  return vars;
+}
+
+/** listr2 on a terminal, one plain line per step otherwise, nothing with --json. */
+function stepRunner(io: CommandIO, json: boolean): StepRunner {
+  if (json) return async (_title, work) => work();
+  if (io.stderr.isTTY) {
+    const output = new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream);
+    return async (title, work) => {
+      let value: Awaited<ReturnType<typeof work>> | undefined;
+      await new Listr([{ title, task: async () => { value = await work(); } }], { rendererOptions: { logger: new ListrLogger({ processOutput: output }) }, registerSignalListeners: false, exitOnError: true }).run();
+      return value as Awaited<ReturnType<typeof work>>;
+    };
+  }
+  return async (title, work) => {
+    io.stderr.write(`mkjail build: ${title}\n`);
+    return work();
+  };
+}
+
+function report(result: BuildResult, io: CommandIO, mode: { json: boolean; check: boolean }): void {
+  if (mode.json) {
+    io.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  for (const warning of result.warnings) io.stderr.write(`mkjail build: warning: ${warning}\n`);
+  const where = result.tar ?? result.root ?? result.dir;
+  if (mode.check) {
+    for (const change of result.changes) io.stdout.write(`would ${change}\n`);
+    io.stdout.write(result.changed ? `${where}: ${result.changes.length} change(s) pending\n` : `${where}: up to date\n`);
+    return;
+  }
+  const size = `${result.entries} entries, ${result.bytes} bytes`;
+  io.stdout.write(result.changed ? `built ${where} (${size})\n` : `${where} is up to date (${size}); nothing written\n`);
+}

@@ -1,0 +1,131 @@
+// Draws the whole jail from a recipe: every entry with owner, mode, content hash and reasons (the
+// manifest), where each file's bytes come from, and the warnings. Reads the host; writes nothing.
+import { existsSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { Recipe } from '../recipe/merge-recipes.js';
+import { recipeError, type Sourced } from '../recipe/recipe-error.js';
+import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
+import { findConfigFollower } from '../resolve/config-followers/index.js';
+import { TOOL_VERSION } from '../version.js';
+import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
+import { type Content, PlanBuilder } from './plan-builder.js';
+import { planBinaries } from './plan-binaries.js';
+import { planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
+import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
+import { planWritable } from './plan-writable.js';
+import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID } from './policy.js';
+
+export interface Plan {
+  manifest: Manifest;
+  /** Where the bytes of every file entry come from. */
+  contents: Map<string, Content>;
+  warnings: string[];
+}
+
+export interface PlanOptions {
+  /** The jail being replaced: writable files the service changed there keep their content. */
+  previousRoot?: string;
+}
+
+export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
+  const plan = new PlanBuilder();
+  const identity = resolveIdentity(recipe);
+  planBinaries(plan, recipe.binaries);
+  planFiles(plan, recipe);
+  const followed = planConfigs(plan, recipe);
+  planDirs(plan, recipe.dirs);
+  planDevices(plan, recipe.devices);
+  if (identity) planIdentityFiles(plan, identity);
+  const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot);
+  const run = planRun(plan, recipe);
+  // Parsed through the schema: asserts the plan is a valid manifest and fixes the key order on disk.
+  const manifest: Manifest = manifestSchema.parse({
+    format: MANIFEST_FORMAT,
+    tool: { name: 'mkjail', version: TOOL_VERSION },
+    recipe: { name: recipe.name, sha256: recipe.sha256 },
+    identity,
+    writable,
+    run,
+    entries: plan.sorted(),
+  });
+  return { manifest, contents: plan.contents, warnings: plan.warnings };
+}
+
+function planFiles(plan: PlanBuilder, recipe: Recipe): void {
+  for (const { value, origin } of recipe.files) {
+    const reasons = [{ kind: 'recipe' as const, field: origin.field }];
+    if (!existsSync(value.from)) {
+      throw recipeError(origin, `host file ${value.from} does not exist`, 'create it, or fix the path (a relative from is relative to the recipe file)');
+    }
+    if (value.keepLinks) planHostPath(plan, value.from, reasons);
+    else {
+      const through = plan.symlinkOnTheWay(value.to);
+      if (through) throw recipeError(origin, `${value.to} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
+      planCopyFollowingLinks(plan, value.from, value.to, reasons);
+    }
+  }
+}
+
+/** Follows each config; returns the writable directories it found that the recipe did not declare. */
+function planConfigs(plan: PlanBuilder, recipe: Recipe): Sourced<WritableSpec>[] {
+  const writable: Sourced<WritableSpec>[] = [];
+  for (const { value, origin } of recipe.configs) {
+    const follower = findConfigFollower(value.format);
+    if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format such as 'named.conf'");
+    if (!existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
+    const result = follower.follow('/', value.path);
+    if (!result.files.some((f) => f.path === value.path)) result.files.unshift({ path: value.path, by: value.path, what: 'the configuration itself' });
+    for (const file of result.files) {
+      const reasons = [{ kind: 'config' as const, by: file.by, what: file.what }];
+      if (planHostPath(plan, file.path, reasons)) continue;
+      if (file.optional) plan.warnings.push(`optional file ${file.path} (${file.what}, in ${file.by}) is not on the host; the jail goes without it`);
+      else throw recipeError(origin, `${file.path} (${file.what}, in ${file.by}) does not exist on the host`, 'create it, or fix the configuration');
+    }
+    for (const dir of result.writable) {
+      if (recipe.writable.some((w) => w.value.path === dir.path) || writable.some((w) => w.value.path === dir.path)) continue;
+      if (!recipe.user) throw recipeError(origin, `${dir.path} must be writable (${dir.what}) but the recipe has no user`, 'declare user (and group), or declare the writable path yourself');
+      const owner = recipe.user.value;
+      const group = recipe.group?.value ?? owner;
+      writable.push({ value: { path: dir.path, owner, group, mode: 0o700, why: dir.what }, origin });
+    }
+  }
+  return writable;
+}
+
+function planDirs(plan: PlanBuilder, dirs: Sourced<string>[]): void {
+  for (const { value, origin } of dirs) {
+    const through = plan.symlinkOnTheWay(value);
+    if (through) throw recipeError(origin, `${value} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
+    plan.add({ type: 'dir', path: value, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'recipe', field: origin.field }] });
+  }
+}
+
+function planDevices(plan: PlanBuilder, devices: Sourced<DeviceSpec>[]): void {
+  if (devices.length === 0) return;
+  plan.add({ type: 'dir', path: '/dev', mode: DEV_DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'device', why: 'holds the device nodes, search only' }] });
+  for (const { value } of devices) {
+    const name = value === 'null' ? 'null' : value.name;
+    const why = value === 'null' ? 'the service opens /dev/null (the only device a jail needs)' : value.why;
+    if (name !== 'null') plan.warnings.push(`device /dev/${name} is in the jail (${why}): every device beyond /dev/null is more for an intruder to use`);
+    const { major, minor } = DEVICE_NUMBERS[name];
+    plan.add({ type: 'chardev', path: `/dev/${name}`, mode: DEVICE_MODE, uid: ROOT_UID, gid: ROOT_GID, major, minor, reasons: [{ kind: 'device', why }] });
+  }
+}
+
+function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
+  if (!recipe.run) return null;
+  const { value, origin } = recipe.run;
+  const chroot = value.chroot ?? 'launcher';
+  const program = value.argv[0] ?? '';
+  const argvOrigin = { ...origin, field: `${origin.field}.argv.0` };
+  if (!program.startsWith('/')) throw recipeError(argvOrigin, `${program} is not an absolute path`, 'give the program as an absolute path');
+  if (chroot === 'launcher') {
+    const entry = plan.get(posix.normalize(program));
+    if (entry?.type !== 'file' || (Number.parseInt(entry.mode, 8) & 0o111) === 0) {
+      throw recipeError(argvOrigin, `${program} is not a program in the jail`, 'add it to binaries (argv[0] is a path inside the jail)');
+    }
+  } else if (!existsSync(program)) {
+    throw recipeError(argvOrigin, `host program ${program} does not exist`, "with chroot: 'self', argv[0] is a host path of a daemon that chroots itself");
+  }
+  return { argv: value.argv, env: value.env ?? {}, chroot };
+}

@@ -1,0 +1,39 @@
+// Looks users and groups up in the HOST's databases (getent: files, systemd, LDAP...), never in a jail's.
+import { execFileSync } from 'node:child_process';
+
+export interface HostUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export interface HostGroup {
+  name: string;
+  gid: number;
+}
+
+/** The host's entry for a user name or number, or undefined when there is none. */
+export function lookUpHostUser(nameOrId: string): HostUser | undefined {
+  const fields = getent('passwd', nameOrId);
+  if (!fields) return undefined;
+  return { name: fields[0] ?? nameOrId, uid: Number(fields[2]), gid: Number(fields[3]) };
+}
+
+/** The host's entry for a group name or number, or undefined when there is none. */
+export function lookUpHostGroup(nameOrId: string): HostGroup | undefined {
+  const fields = getent('group', nameOrId);
+  if (!fields) return undefined;
+  return { name: fields[0] ?? nameOrId, gid: Number(fields[2]) };
+}
+
+function getent(database: 'passwd' | 'group', key: string): string[] | undefined {
+  try {
+    const line = execFileSync('getent', [database, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const first = line.split('\n')[0];
+    return first ? first.split(':') : undefined;
+  } catch (error) {
+    // getent exits 2 when the key is not found; anything else (getent missing) is a real problem.
+    if (typeof error === 'object' && error !== null && 'status' in error && error.status === 2) return undefined;
+    throw error;
+  }
+}

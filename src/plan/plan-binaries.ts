@@ -1,0 +1,70 @@
+// Plans each recipe binary with its whole library closure and interpreter, as glibc's loader finds them;
+// every symlink the loader crosses is kept, and each entry says why it is there.
+import { existsSync } from 'node:fs';
+import { EXIT, isMkjailError } from '../errors.js';
+import { resolveClosure } from '../resolve/library-closure.js';
+import type { Closure, ClosureObject } from '../resolve/types.js';
+import type { Sourced } from '../recipe/recipe-error.js';
+import { recipeError } from '../recipe/recipe-error.js';
+import type { Reason } from './manifest.js';
+import type { PlanBuilder } from './plan-builder.js';
+import { lstatIfExists, planHostFile } from './plan-host-path.js';
+import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
+
+export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): void {
+  for (const binary of binaries) planBinary(plan, binary);
+}
+
+function planBinary(plan: PlanBuilder, binary: Sourced<string>): void {
+  if (!existsSync(binary.value)) {
+    throw recipeError(binary.origin, `host file ${binary.value} does not exist`, 'install the program on the host, or fix the path');
+  }
+  const closure = closureOf(binary);
+  const [firstMissing] = closure.missing;
+  if (firstMissing) {
+    throw recipeError(
+      binary.origin,
+      `${firstMissing.soname} needed by ${firstMissing.neededBy} is not found on the host`,
+      'install the package that provides it (mkjail deps shows the whole closure)',
+    );
+  }
+  for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value));
+}
+
+function closureOf(binary: Sourced<string>): Closure {
+  try {
+    return resolveClosure([binary.value], { root: '/' });
+  } catch (error) {
+    if (isMkjailError(error) && error.exitCode !== EXIT.internal) {
+      throw recipeError(binary.origin, error.message, error.hint ?? 'name an ELF program or shared object', error.exitCode);
+    }
+    throw error;
+  }
+}
+
+function reasonsFor(object: ClosureObject, closure: Closure, binary: string): Reason[] {
+  switch (object.kind) {
+    case 'input':
+      return [{ kind: 'binary' }];
+    case 'interpreter':
+      return [{ kind: 'interpreter', of: binary }];
+    case 'library': {
+      const edges = closure.edges.filter((e) => e.path === object.path && e.via !== undefined);
+      const reasons = edges.map((e): Reason => ({ kind: 'needed', soname: e.soname, by: e.by, via: e.via ?? 'default' }));
+      return reasons.length > 0 ? reasons : [{ kind: 'needed', soname: object.path, by: binary, via: 'default' }];
+    }
+    default: {
+      const never: never = object.kind;
+      return never;
+    }
+  }
+}
+
+function planObject(plan: PlanBuilder, object: ClosureObject, reasons: Reason[]): void {
+  for (const link of object.links) {
+    plan.add({ type: 'symlink', path: link.path, target: link.target, mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
+  }
+  const stats = lstatIfExists(object.real);
+  if (!stats) throw new Error(`resolveClosure returned ${object.real}, which does not exist`);
+  planHostFile(plan, object.real, object.real, stats, reasons);
+}

@@ -1,0 +1,115 @@
+// Accumulates the entries of a jail while the plan is drawn: adds parent directories, merges the reasons
+// of a path planned twice, and refuses a path planned as two different things.
+import { posix } from 'node:path';
+import { MkjailError } from '../errors.js';
+import { type ManifestEntry, type Reason, comparePaths } from './manifest.js';
+import { DIR_MODE, PARENT_DIR_REASON, ROOT_GID, ROOT_UID } from './policy.js';
+
+/** Where a file's bytes come from when the jail is staged. */
+export type Content = { kind: 'host'; path: string } | { kind: 'bytes'; data: Buffer };
+
+export class PlanBuilder {
+  private readonly entries = new Map<string, ManifestEntry>();
+  readonly contents = new Map<string, Content>();
+  readonly warnings: string[] = [];
+
+  constructor() {
+    this.entries.set('/', { type: 'dir', path: '/', mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [PARENT_DIR_REASON] });
+  }
+
+  get(path: string): ManifestEntry | undefined {
+    return this.entries.get(path);
+  }
+
+  /** Adds `entry` (and root-owned 0555 parents); a second add of the same thing only adds its reasons. */
+  add(entry: ManifestEntry, content?: Content): void {
+    this.addParents(entry.path);
+    const existing = this.entries.get(entry.path);
+    if (!existing) {
+      this.entries.set(entry.path, entry);
+      if (content) this.contents.set(entry.path, content);
+      return;
+    }
+    if (!sameThing(existing, entry)) {
+      throw new MkjailError(`Can't plan ${entry.path} in the jail: it is wanted as ${describe(existing)} and as ${describe(entry)}`, {
+        hint: 'make the recipe ask for one of them (a path cannot be both)',
+      });
+    }
+    if (existing.type === 'dir' && existing.reasons.every((r) => r.kind === 'parent-dir')) existing.reasons = [];
+    for (const reason of entry.reasons) addReason(existing, reason);
+  }
+
+  /** Replaces the attributes of an entry already planned (writable paths take their declared owner). */
+  replace(entry: ManifestEntry): void {
+    this.entries.set(entry.path, entry);
+  }
+
+  /** The planned symlink that `path` (or one of its parents) would cross, if any. */
+  symlinkOnTheWay(path: string): string | undefined {
+    for (let dir = path; dir !== '/'; dir = posix.dirname(dir)) {
+      if (this.entries.get(dir)?.type === 'symlink') return dir;
+    }
+    return undefined;
+  }
+
+  /** Every entry, sorted by path. */
+  sorted(): ManifestEntry[] {
+    return [...this.entries.values()].sort((a, b) => comparePaths(a.path, b.path));
+  }
+
+  private addParents(path: string): void {
+    const parents: string[] = [];
+    for (let dir = posix.dirname(path); dir !== '/'; dir = posix.dirname(dir)) parents.unshift(dir);
+    for (const dir of parents) {
+      const existing = this.entries.get(dir);
+      if (existing?.type === 'dir') continue;
+      if (existing) {
+        throw new MkjailError(`Can't plan ${path} in the jail: its parent ${dir} is ${describe(existing)}`, {
+          hint: `name the real path instead of one through ${dir}`,
+        });
+      }
+      this.entries.set(dir, { type: 'dir', path: dir, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [PARENT_DIR_REASON] });
+    }
+  }
+}
+
+function addReason(entry: ManifestEntry, reason: Reason): void {
+  const key = JSON.stringify(reason);
+  if (!entry.reasons.some((r) => JSON.stringify(r) === key)) entry.reasons.push(reason);
+}
+
+function sameThing(a: ManifestEntry, b: ManifestEntry): boolean {
+  if (a.type !== b.type || a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid) return false;
+  switch (a.type) {
+    case 'dir':
+      return true;
+    case 'file':
+      return b.type === 'file' && a.sha256 === b.sha256;
+    case 'symlink':
+      return b.type === 'symlink' && a.target === b.target;
+    case 'chardev':
+      return b.type === 'chardev' && a.major === b.major && a.minor === b.minor;
+    default: {
+      const never: never = a;
+      return never;
+    }
+  }
+}
+
+function describe(entry: ManifestEntry): string {
+  const why = entry.reasons[0] ? ` (${entry.reasons[0].kind})` : '';
+  switch (entry.type) {
+    case 'dir':
+      return `a directory${why}`;
+    case 'file':
+      return `a file${entry.source ? ` from ${entry.source}` : ''} mode ${entry.mode}${why}`;
+    case 'symlink':
+      return `a symlink to ${entry.target}${why}`;
+    case 'chardev':
+      return `a device ${entry.major},${entry.minor}${why}`;
+    default: {
+      const never: never = entry;
+      return never;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// Brings host paths into the plan at the same path (or a chosen one): files with their sha256, whole
+// directories, and symlinks kept as symlinks with their targets brought in too.
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { posix } from 'node:path';
+import { MkjailError, errnoCode } from '../errors.js';
+import { resolveInRoot } from '../fs/path-in-root.js';
+import type { Reason } from './manifest.js';
+import type { PlanBuilder } from './plan-builder.js';
+import { DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, copiedFileMode } from './policy.js';
+
+/**
+ * Adds host `path` at the same path in the jail: every symlink on the way is kept as the host has it,
+ * a final symlink is kept and its target brought in, a directory is copied whole. Returns false when
+ * the path does not exist on the host.
+ */
+export function planHostPath(plan: PlanBuilder, path: string, reasons: Reason[], seen = new Set<string>()): boolean {
+  const resolved = resolveInRoot('/', path, { followFinal: false });
+  if (!resolved) return false;
+  for (const link of resolved.links) {
+    plan.add(symlinkEntry(link.path, link.target, reasons));
+    seen.add(link.path);
+  }
+  planResolved(plan, resolved.real, resolved.stats, reasons, seen);
+  return true;
+}
+
+function planResolved(plan: PlanBuilder, real: string, stats: Stats, reasons: Reason[], seen: Set<string>): void {
+  if (seen.has(real)) return;
+  seen.add(real);
+  if (stats.isSymbolicLink()) {
+    const target = readlinkSync(real);
+    plan.add(symlinkEntry(real, target, reasons));
+    const targetPath = posix.resolve(posix.dirname(real), target);
+    if (!planHostPath(plan, targetPath, [{ kind: 'symlink-target', of: real }], seen)) {
+      throw new MkjailError(`Can't copy symlink at ${real}: its target ${target} does not exist on the host`, {
+        hint: 'fix or remove the dangling symlink, or name its target instead',
+      });
+    }
+    return;
+  }
+  if (stats.isDirectory()) {
+    plan.add({ type: 'dir', path: real, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
+    for (const name of readdirSync(real).sort()) {
+      planHostPath(plan, posix.join(real, name), reasons, seen);
+    }
+    return;
+  }
+  planHostFile(plan, real, real, stats, reasons);
+}
+
+/** Adds the regular host file `from` at jail path `to`, root-owned, 0444 or 0555, with its sha256. */
+export function planHostFile(plan: PlanBuilder, from: string, to: string, stats: Stats, reasons: Reason[]): void {
+  if (!stats.isFile()) {
+    throw new MkjailError(`Can't copy ${from} into the jail: it is ${kindOf(stats)}, not a file, directory or symlink`, {
+      hint: 'jails hold only files, directories and symlinks (devices come from the recipe\'s devices)',
+    });
+  }
+  const data = readHostFile(from);
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, source: from, reasons: [...reasons] };
+  plan.add(entry, { kind: 'host', path: from });
+}
+
+/** Adds host `from` (symlinks followed) at jail path `to`: a file, or a directory copied whole. */
+export function planCopyFollowingLinks(plan: PlanBuilder, from: string, to: string, reasons: Reason[]): void {
+  const stats = statSync(from);
+  if (!stats.isDirectory()) {
+    planHostFile(plan, from, to, stats, reasons);
+    return;
+  }
+  plan.add({ type: 'dir', path: to, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
+  for (const name of readdirSync(from).sort()) planCopyFollowingLinks(plan, posix.join(from, name), posix.join(to, name), reasons);
+}
+
+function symlinkEntry(path: string, target: string, reasons: Reason[]) {
+  return { type: 'symlink' as const, path, target, mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] };
+}
+
+function readHostFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new MkjailError(`Can't read host file at ${path}: ${errnoCode(error) ?? String(error)}`, {
+      hint: 'run as a user that can read it (root), or leave it out of the recipe',
+    });
+  }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device node';
+  return 'not a regular file';
+}
+
+/** lstat that says undefined for a missing path. */
+export function lstatIfExists(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+// Merges a recipe with the recipes it includes: lists are joined, single values come from the including
+// recipe first. Every value keeps the file and field it came from.
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ConfigSpec, DeviceSpec, RecipeVars, RunSpec, WritableSpec } from './schema.js';
+import type { RecipeFile } from './parse-recipe.js';
+import type { Sourced } from './recipe-error.js';
+
+/** A `files` entry made absolute: `from` on the host, `to` in the jail; plain paths keep their symlinks. */
+export interface FileCopy {
+  from: string;
+  to: string;
+  keepLinks: boolean;
+}
+
+/** A loaded, validated and merged recipe: what the planner works from. */
+export interface Recipe {
+  /** The top recipe file (absolute). */
+  file: string;
+  name: string;
+  /** sha256 of the recipe files and variable values. */
+  sha256: string;
+  vars: RecipeVars;
+  binaries: Sourced<string>[];
+  files: Sourced<FileCopy>[];
+  dirs: Sourced<string>[];
+  user: Sourced<string> | undefined;
+  group: Sourced<string> | undefined;
+  writable: Sourced<WritableSpec>[];
+  devices: Sourced<DeviceSpec>[];
+  configs: Sourced<ConfigSpec>[];
+  run: Sourced<RunSpec> | undefined;
+}
+
+export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
+  const top = files[0];
+  if (!top) throw new Error('mergeRecipes needs at least one recipe file');
+  const all = <T>(pick: (f: RecipeFile) => readonly T[] | undefined, field: string): Sourced<T>[] =>
+    files.flatMap((f) => (pick(f) ?? []).map((value, i) => ({ value, origin: { file: f.path, field: `${field}.${i}` } })));
+  const first = <T>(pick: (f: RecipeFile) => T | undefined, field: string): Sourced<T> | undefined => {
+    const f = files.find((g) => pick(g) !== undefined);
+    return f ? { value: pick(f) as T, origin: { file: f.path, field } } : undefined;
+  };
+  const declaresDevices = files.some((f) => f.recipe.devices !== undefined);
+  return {
+    file: top.path,
+    name: top.recipe.name,
+    sha256,
+    vars: Object.assign({}, ...[...files].reverse().map((f) => f.defaults)) as RecipeVars,
+    binaries: all((f) => f.recipe.binaries, 'binaries'),
+    files: files.flatMap((f) =>
+      (f.recipe.files ?? []).map((spec, i) => ({ value: fileCopy(f.path, spec), origin: { file: f.path, field: `files.${i}` } })),
+    ),
+    dirs: all((f) => f.recipe.dirs, 'dirs'),
+    user: first((f) => f.recipe.user, 'user'),
+    group: first((f) => f.recipe.group, 'group'),
+    writable: all((f) => f.recipe.writable, 'writable'),
+    devices: declaresDevices
+      ? all((f) => f.recipe.devices, 'devices')
+      : [{ value: 'null', origin: { file: top.path, field: 'devices (default)' } }],
+    configs: all((f) => f.recipe.configs, 'configs'),
+    run: first((f) => f.recipe.run, 'run'),
+  };
+}
+
+function fileCopy(recipePath: string, spec: string | { from: string; to: string }): FileCopy {
+  if (typeof spec === 'string') return { from: spec, to: spec, keepLinks: true };
+  const from = isAbsolute(spec.from) ? spec.from : resolve(dirname(recipePath), spec.from);
+  return { from, to: spec.to, keepLinks: false };
+}

@@ -1,0 +1,20 @@
+// Clean errors about a recipe: they name the recipe file, the field path and the fix.
+import { EXIT, type ExitCode, MkjailError } from '../errors.js';
+
+/** Where a value came from: the recipe file and the field path inside it ("files.2.from"). */
+export interface Origin {
+  file: string;
+  field: string;
+}
+
+/** A value of a recipe, with where it came from (for error messages and manifest reasons). */
+export interface Sourced<T> {
+  value: T;
+  origin: Origin;
+}
+
+/** `Can't use recipe at FILE: field FIELD: WHAT (fix: HINT)`, exit 2 unless told otherwise. */
+export function recipeError(origin: Origin, what: string, hint: string, exitCode: ExitCode = EXIT.badInput): MkjailError {
+  const where = origin.field ? `field ${origin.field}: ` : '';
+  return new MkjailError(`Can't use recipe at ${origin.file}: ${where}${what}`, { hint, exitCode });
+}

@@ -1,0 +1,90 @@
+// The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
+import { z } from 'zod';
+
+/** Devices a recipe may ask for, with their (Linux) numbers; anything beyond `null` needs a `why`. */
+export const DEVICE_NUMBERS = {
+  null: { major: 1, minor: 3 },
+  zero: { major: 1, minor: 5 },
+  full: { major: 1, minor: 7 },
+  random: { major: 1, minor: 8 },
+  urandom: { major: 1, minor: 9 },
+} as const;
+export type DeviceName = keyof typeof DEVICE_NUMBERS;
+export const DEVICE_NAMES = Object.keys(DEVICE_NUMBERS) as [DeviceName, ...DeviceName[]];
+
+/** An absolute, normal path ("/a/b"): no "..", ".", "//" or trailing "/". */
+const absolutePath = z
+  .string()
+  .min(1)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path (start with "/")')
+  .refine((p) => !p.split('/').some((c) => c === '..' || c === '.'), 'must not contain "." or ".." components')
+  .refine((p) => !p.includes('//') && (p === '/' || !p.endsWith('/')), 'must be a normal path (no "//", no trailing "/")')
+  .refine((p) => !p.includes('\0'), 'must not contain a NUL byte');
+
+/** An absolute path inside the jail other than the jail root itself. */
+const jailPathBelowRoot = absolutePath.refine((p) => p !== '/', 'must name something below the jail root, not "/"');
+
+/** A relative path (to the recipe file) or an absolute one; never with ".." escaping anything. */
+const sourcePath = z.string().min(1).refine((p) => !p.includes('\0'), 'must not contain a NUL byte');
+
+/** '0750', '750' or 0o750; group/other write and the setuid/setgid/sticky bits are refused. */
+const writableMode = z
+  .union([z.string().regex(/^0?[0-7]{3}$/, 'an octal string such as "0750"'), z.number().int().min(0).max(0o777)])
+  .transform((m) => (typeof m === 'number' ? m : Number.parseInt(m, 8)))
+  .refine((m) => (m & 0o022) === 0, 'must not let group or others write (no 0o020 or 0o002 bit): only the owner writes');
+
+const name = z.string().regex(/^[a-z0-9-]+$/, 'a short id of lowercase letters, digits and "-"');
+const hostName = z.string().min(1).regex(/^[^:\s/]+$/, 'a user or group name (or number) of the host');
+
+export const fileSpecSchema = z.union([
+  jailPathBelowRoot,
+  z.strictObject({ from: sourcePath, to: jailPathBelowRoot }),
+]);
+
+export const writableSpecSchema = z.strictObject({
+  path: jailPathBelowRoot,
+  owner: hostName,
+  group: hostName,
+  mode: writableMode,
+  why: z.string().trim().min(1, 'say why the service must write here'),
+});
+
+export const deviceSpecSchema = z.union([
+  z.literal('null'),
+  z.strictObject({ name: z.enum(DEVICE_NAMES), why: z.string().trim().min(1, 'say why the service needs this device') }),
+]);
+
+export const runSpecSchema = z.strictObject({
+  argv: z.array(z.string().min(1)).min(1),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).optional(),
+  chroot: z.enum(['launcher', 'self']).optional(),
+});
+
+export const configSpecSchema = z.strictObject({ format: z.string().min(1), path: absolutePath });
+
+/** One recipe file's own content, after its variables were applied (includes not yet merged). */
+export const recipeSchema = z.strictObject({
+  name,
+  binaries: z.array(jailPathBelowRoot).optional(),
+  files: z.array(fileSpecSchema).optional(),
+  dirs: z.array(jailPathBelowRoot).optional(),
+  user: hostName.optional(),
+  group: hostName.optional(),
+  writable: z.array(writableSpecSchema).optional(),
+  devices: z.array(deviceSpecSchema).optional(),
+  configs: z.array(configSpecSchema).optional(),
+  run: runSpecSchema.optional(),
+  include: z.array(sourcePath).optional(),
+});
+
+export type RecipeInput = z.input<typeof recipeSchema>;
+export type ParsedRecipe = z.output<typeof recipeSchema>;
+export type FileSpec = z.output<typeof fileSpecSchema>;
+export type WritableSpec = z.output<typeof writableSpecSchema>;
+export type DeviceSpec = z.output<typeof deviceSpecSchema>;
+export type RunSpec = z.output<typeof runSpecSchema>;
+export type ConfigSpec = z.output<typeof configSpecSchema>;
+
+/** Variables: names to default values (strings, as `--set name=value` gives them). */
+export const varsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable name'), z.string());
+export type RecipeVars = z.infer<typeof varsSchema>;

@@ -1,0 +1,99 @@
+// The output directory DIR: refuses dangerous targets, marks DIR as an mkjail output, and cleans up what
+// a killed build left behind. Layout: DIR/root (the jail), DIR/manifest.json, DIR/perms.sh, DIR/launch.
+import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { EXIT, MkjailError, errnoCode } from '../errors.js';
+
+/** The file that marks DIR as made by mkjail (so a rebuild may replace what is inside). */
+export const OUTPUT_MARKER = '.mkjail-output';
+/** Prefix of everything a build stages in DIR before renaming it into place. */
+export const STAGING_PREFIX = '.mkjail-staging-';
+
+export interface OutputLayout {
+  dir: string;
+  root: string;
+  manifest: string;
+  perms: string;
+  launcher: string;
+  unit: (name: string) => string;
+}
+
+export function outputLayout(dir: string): OutputLayout {
+  return {
+    dir,
+    root: join(dir, 'root'),
+    manifest: join(dir, 'manifest.json'),
+    perms: join(dir, 'perms.sh'),
+    launcher: join(dir, 'launch'),
+    unit: (name) => join(dir, `${name}.service`),
+  };
+}
+
+/** Checks DIR before anything is written; returns warnings (writable parents). Throws on a dangerous target. */
+export function checkOutputDir(out: string, cwd: string): { dir: string; warnings: string[] } {
+  const dir = resolve(cwd, out);
+  if (dir === '/') throw refuse(dir, 'it is the host root', 'choose a dedicated directory such as /srv/jails/NAME');
+  const symlink = firstSymlink(dir);
+  if (symlink) throw refuse(dir, `${symlink} is a symlink`, 'give the real path (a symlink in the path could be swapped to redirect the build)');
+  const stats = lstatOrUndefined(dir);
+  if (stats && !stats.isDirectory()) throw refuse(dir, 'it exists and is not a directory', 'choose a new or empty directory');
+  if (stats && !isMkjailOutput(dir)) throw refuse(dir, 'it is a non-empty directory that mkjail did not make', 'choose a new or empty directory (mkjail replaces what it builds there)');
+  return { dir, warnings: writableParentWarnings(dir) };
+}
+
+/** Creates DIR (0755) if needed and marks it as an mkjail output. */
+export function claimOutputDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (!lstatOrUndefined(join(dir, OUTPUT_MARKER))) writeFileSync(join(dir, OUTPUT_MARKER), 'This directory is managed by mkjail build.\n', { mode: 0o644 });
+}
+
+/** Removes staging trees and temporary files a killed build left in DIR. */
+export function removeLeftovers(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(STAGING_PREFIX)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function isMkjailOutput(dir: string): boolean {
+  const names = readdirSync(dir);
+  return names.length === 0 || names.includes(OUTPUT_MARKER) || names.includes('manifest.json');
+}
+
+function firstSymlink(path: string): string | undefined {
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = `/${parts.slice(0, i).join('/')}`;
+    const stats = lstatOrUndefined(prefix);
+    if (!stats) return undefined;
+    if (stats.isSymbolicLink()) return prefix;
+  }
+  return undefined;
+}
+
+/** Parents that a non-root user could use to swap the jail: owned by non-root, or group/other writable without the sticky bit. */
+function writableParentWarnings(dir: string): string[] {
+  const warnings: string[] = [];
+  for (let parent = dirname(dir); ; parent = dirname(parent)) {
+    const stats = lstatOrUndefined(parent);
+    if (stats) {
+      const sticky = (stats.mode & 0o1000) !== 0;
+      if (stats.uid !== 0) warnings.push(`parent directory ${parent} of the jail is owned by uid ${stats.uid}, not root: that user can replace the jail`);
+      else if ((stats.mode & 0o022) !== 0 && !sticky) warnings.push(`parent directory ${parent} of the jail is writable by non-root users (mode ${(stats.mode & 0o7777).toString(8).padStart(4, '0')}): they can replace the jail`);
+    }
+    if (parent === '/') break;
+  }
+  return warnings;
+}
+
+function refuse(dir: string, what: string, hint: string): MkjailError {
+  return new MkjailError(`Can't build into output directory at ${dir}: ${what}`, { exitCode: EXIT.badInput, hint });
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,157 @@
+// `mkjail build` as a sequence of steps: load the recipe, check the output, plan, compare with what is
+// there, then stage and swap the tree (or write the tar) and the artifacts. Nothing is written before
+// every input has been validated, and nothing at all when nothing would change.
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { EXIT, MkjailError } from '../errors.js';
+import { buildPlan, type Plan } from '../plan/build-plan.js';
+import { type Manifest, readManifest } from '../plan/manifest.js';
+import { loadRecipe } from '../recipe/load-recipe.js';
+import type { Recipe } from '../recipe/merge-recipes.js';
+import { changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts } from './artifacts.js';
+import { acquireBuildLock } from './build-lock.js';
+import { STAGING_PREFIX, checkOutputDir, claimOutputDir, outputLayout, removeLeftovers } from './output-dir.js';
+import { artifactChanges, entryChanges, treeChanges } from './plan-changes.js';
+import { swapTree } from './swap-tree.js';
+import { archiveMtime, tarSha256, writeTar } from './write-tar.js';
+import { writeTree } from './write-tree.js';
+
+export interface BuildOptions {
+  recipe: string;
+  out: string;
+  set?: Record<string, string>;
+  /** Report what would change; write nothing. */
+  check?: boolean;
+  /** Write the jail as this tar instead of DIR/root. */
+  tar?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface BuildResult {
+  changed: boolean;
+  dir: string;
+  /** DIR/root, or null for a --tar build. */
+  root: string | null;
+  manifest: string;
+  tar: string | null;
+  recipe: string;
+  entries: number;
+  bytes: number;
+  warnings: string[];
+  /** What changed (or, with --check, would change): one line each. */
+  changes: string[];
+}
+
+/** Runs `title`'s work; the CLI shows it as a progress step. */
+export type StepRunner = <T>(title: string, work: () => T | Promise<T>) => Promise<T>;
+
+const plainSteps: StepRunner = async (_title, work) => work();
+
+export async function runBuild(options: BuildOptions, step: StepRunner = plainSteps): Promise<BuildResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
+  const mtime = tar === undefined ? 0 : archiveMtime(env);
+  // Only root can give files away to other owners and create /dev/null; a tar needs neither.
+  if (tar === undefined && !options.check && process.geteuid?.() !== 0) {
+    throw new MkjailError(`Can't build jail tree at ${resolve(cwd, options.out)}: not running as root (ownership and /dev/null need root)`, {
+      exitCode: EXIT.environment,
+      hint: 'run as root, or build a tar with --tar FILE (no root needed)',
+    });
+  }
+  const recipe = await step('Load the recipe', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} }));
+  const { dir, warnings: dirWarnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd));
+  const layout = outputLayout(dir);
+  const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
+  const plan = await step('Plan the jail', () => buildPlan(recipe, previousRoot ? { previousRoot } : {}));
+  const artifacts = renderArtifacts(plan.manifest, layout);
+  const previous = readPreviousManifest(layout.manifest);
+  const changes = await step('Compare with the existing output', () => [
+    ...entryChanges(previous, plan.manifest),
+    ...(tar === undefined ? treeChanges(layout.root, previous, plan.manifest) : tarChanges(plan, tar, mtime)),
+    ...(tar === undefined && !previousRoot ? [`create ${layout.root}`] : []),
+    ...artifactChanges(changedArtifacts(artifacts)),
+  ]);
+  const result = summary(recipe, plan, dir, layout, tar, [...dirWarnings, ...plan.warnings], changes);
+  if (options.check) return result;
+  const leftovers = existsSync(dir) && hasLeftovers(dir);
+  if (changes.length === 0 && !leftovers) return result;
+  claimOutputDir(dir);
+  const release = acquireBuildLock(dir);
+  try {
+    removeLeftovers(dir);
+    if (changes.length === 0) return result;
+    if (tar !== undefined) await step(`Write the tar ${tar}`, () => replaceTar(plan, tar, mtime));
+    else await step(`Stage the jail and swap it into ${layout.root}`, () => replaceTree(plan, dir, layout.root, previousRoot));
+    await step('Write the manifest and scripts', () => {
+      commitArtifacts(stageArtifacts(changedArtifacts(artifacts)));
+      removeStaleArtifacts(layout, artifacts, previous);
+    });
+  } finally {
+    release();
+  }
+  return result;
+}
+
+/** Stages the new tree beside DIR/root, swaps it in atomically, then removes the old one. */
+function replaceTree(plan: Plan, dir: string, root: string, previousRoot: string | undefined): void {
+  const staging = join(dir, `${STAGING_PREFIX}${process.pid}`);
+  writeTree(plan, staging, previousRoot);
+  swapTree(staging, root);
+  rmSync(staging, { recursive: true, force: true });
+}
+
+function replaceTar(plan: Plan, tar: string, mtime: number): void {
+  const staged = join(dirname(tar), `${STAGING_PREFIX}${process.pid}-${basename(tar)}`);
+  writeTar(plan, staged, mtime);
+  renameSync(staged, tar);
+}
+
+function tarChanges(plan: Plan, tar: string, mtime: number): string[] {
+  if (!existsSync(tar)) return [`write ${tar}`];
+  const current = createHash('sha256').update(readFileSync(tar)).digest('hex');
+  return current === tarSha256(plan, mtime) ? [] : [`write ${tar}`];
+}
+
+function readPreviousManifest(path: string): Manifest | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return readManifest(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function hasLeftovers(dir: string): boolean {
+  try {
+    return lstatSync(dir).isDirectory() && readdirSync(dir).some((n) => n.startsWith(STAGING_PREFIX) || n === '.mkjail-lock');
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function summary(recipe: Recipe, plan: Plan, dir: string, layout: ReturnType<typeof outputLayout>, tar: string | undefined, warnings: string[], changes: string[]): BuildResult {
+  const bytes = plan.manifest.entries.reduce((sum, e) => sum + (e.type === 'file' ? e.size : 0), 0);
+  return {
+    changed: changes.length > 0,
+    dir,
+    root: tar === undefined ? layout.root : null,
+    manifest: layout.manifest,
+    tar: tar ?? null,
+    recipe: recipe.file,
+    entries: plan.manifest.entries.length,
+    bytes,
+    warnings,
+    changes,
+  };
+}

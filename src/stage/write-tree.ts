@@ -1,0 +1,91 @@
+// Writes a planned jail into a fresh staging directory: creates every entry (private while staged), carries
+// the service's data over from the previous jail, then sets each entry's owner and mode from the plan.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { hostPath } from '../fs/path-in-root.js';
+import type { ManifestEntry } from '../plan/manifest.js';
+import type { Plan } from '../plan/build-plan.js';
+import type { Content } from '../plan/plan-builder.js';
+
+/** Creates the whole tree of `plan` at `stagingRoot` (which must not exist yet). */
+export function writeTree(plan: Plan, stagingRoot: string, previousRoot: string | undefined): void {
+  mkdirSync(stagingRoot, { mode: 0o700 });
+  for (const entry of plan.manifest.entries) createEntry(stagingRoot, entry, plan.contents.get(entry.path));
+  if (previousRoot) carryOver(plan, stagingRoot, previousRoot);
+  for (const entry of [...plan.manifest.entries].reverse()) setOwnerAndMode(stagingRoot, entry);
+}
+
+function createEntry(root: string, entry: ManifestEntry, content: Content | undefined): void {
+  const path = hostPath(root, entry.path);
+  switch (entry.type) {
+    case 'dir':
+      if (entry.path !== '/') mkdirSync(path, { mode: 0o700 });
+      return;
+    case 'file':
+      writeFileSync(path, fileBytes(entry.path, entry.sha256, content), { mode: 0o600, flag: 'wx' });
+      return;
+    case 'symlink':
+      symlinkSync(entry.target, path);
+      return;
+    case 'chardev':
+      makeCharDevice(path, entry.major, entry.minor);
+      return;
+    default: {
+      const never: never = entry;
+      return never;
+    }
+  }
+}
+
+/** The bytes of a file entry, checked against the sha256 the plan recorded. */
+export function fileBytes(path: string, sha256: string, content: Content | undefined): Buffer {
+  if (!content) throw new Error(`no content planned for ${path}`);
+  const data = content.kind === 'bytes' ? content.data : readFileSync(content.path);
+  if (createHash('sha256').update(data).digest('hex') !== sha256) {
+    const from = content.kind === 'host' ? content.path : path;
+    throw new MkjailError(`Can't copy host file at ${from}: it changed while the jail was being built`, {
+      exitCode: EXIT.environment,
+      hint: 'build again once the host is quiet (a package upgrade may be running)',
+    });
+  }
+  return data;
+}
+
+function makeCharDevice(path: string, major: number, minor: number): void {
+  try {
+    execFileSync('mknod', ['-m', '0600', path, 'c', String(major), String(minor)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new MkjailError(`Can't create device at ${path}: mknod failed (${String((error as { stderr?: unknown }).stderr ?? error).trim()})`, {
+      exitCode: EXIT.environment,
+      hint: 'build as root on a file system that allows device nodes (not mounted nodev), or use --tar',
+    });
+  }
+}
+
+/** Copies what the service wrote in each writable directory of the previous jail (owners, modes, times kept). */
+function carryOver(plan: Plan, stagingRoot: string, previousRoot: string): void {
+  for (const { path } of plan.manifest.writable) {
+    const entry = plan.manifest.entries.find((e) => e.path === path);
+    if (entry?.type !== 'dir') continue;
+    const old = hostPath(previousRoot, path);
+    if (!isRealDirectory(old)) continue;
+    execFileSync('cp', ['-a', '--no-dereference', '--', `${old}/.`, `${hostPath(stagingRoot, path)}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+}
+
+function isRealDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
+    throw error;
+  }
+}
+
+function setOwnerAndMode(root: string, entry: ManifestEntry): void {
+  const path = hostPath(root, entry.path);
+  lchownSync(path, entry.uid, entry.gid);
+  if (entry.type !== 'symlink') chmodSync(path, Number.parseInt(entry.mode, 8));
+}

@@ -1,0 +1,127 @@
+// A jail tree built as root: owners and modes follow the jail rules, /dev holds only null, the identity
+// files are minimal, and a second build with the same inputs touches nothing.
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
+import { prerequisites } from '../helpers/prereq.js';
+
+const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl'] });
+
+const RECIPE = `import { defineRecipe } from 'mkjail';
+export default defineRecipe({
+  name: 'tree-test',
+  files: [{ from: './data.txt', to: '/etc/tree-test/data.txt' }, { from: './tool.sh', to: '/usr/bin/tool' }],
+  dirs: ['/var/empty'],
+  user: 'nobody',
+  group: 'nogroup',
+  writable: [{ path: '/var/lib/tree-test', owner: 'nobody', group: 'nogroup', mode: '0750', why: 'the service keeps its state here' }],
+});
+`;
+
+/** type, mode, owner of every path of a tree, like `find -printf '%y %m %U:%G %p'`. */
+function listTree(root: string, path = '/'): string[] {
+  const stats = lstatSync(join(root, path));
+  const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
+  const type = stats.isDirectory() ? 'd' : stats.isFile() ? 'f' : stats.isSymbolicLink() ? 'l' : stats.isCharacterDevice() ? 'c' : '?';
+  const line = `${type} ${mode} ${stats.uid}:${stats.gid} ${path}`;
+  if (!stats.isDirectory()) return [line];
+  const children = readdirSync(join(root, path)).sort();
+  return [line, ...children.flatMap((name) => listTree(root, path === '/' ? `/${name}` : `${path}/${name}`))];
+}
+
+describe.skipIf(!ok)('a jail tree built as root', () => {
+  let jail: BuiltJail;
+  beforeAll(async () => {
+    jail = await buildJail(RECIPE, { files: { 'data.txt': 'some data\n', 'tool.sh': { text: '#!/bin/sh\necho tool\n', mode: 0o4755 } } });
+  });
+  afterAll(() => jail?.cleanup());
+
+  it('gives every path root ownership and the tightest mode, except the declared writable path', () => {
+    expect(listTree(jail.root)).toEqual([
+      'd 0555 0:0 /',
+      'd 0111 0:0 /dev',
+      'c 0666 0:0 /dev/null',
+      'd 0555 0:0 /etc',
+      'f 0444 0:0 /etc/group',
+      'f 0444 0:0 /etc/passwd',
+      'd 0555 0:0 /etc/tree-test',
+      'f 0444 0:0 /etc/tree-test/data.txt',
+      'd 0555 0:0 /usr',
+      'd 0555 0:0 /usr/bin',
+      'f 0555 0:0 /usr/bin/tool',
+      'd 0555 0:0 /var',
+      'd 0555 0:0 /var/empty',
+      'd 0555 0:0 /var/lib',
+      'd 0750 65534:65534 /var/lib/tree-test',
+    ]);
+  });
+
+  it('never copies the setuid bit of a host file', () => {
+    expect((lstatSync(join(jail.scratch, 'tool.sh')).mode & 0o7777).toString(8)).toBe('4755');
+    expect((lstatSync(join(jail.root, 'usr/bin/tool')).mode & 0o7777).toString(8)).toBe('555');
+  });
+
+  it('makes /dev/null the character device 1,3', () => {
+    const stats = lstatSync(join(jail.root, 'dev/null'));
+    expect([stats.isCharacterDevice(), Math.floor(stats.rdev / 256), stats.rdev % 256]).toEqual([true, 1, 3]);
+  });
+
+  it('writes etc/passwd and etc/group with only root and the service identity, no passwords, no shell', () => {
+    expect(readFileSync(join(jail.root, 'etc/passwd'), 'utf8')).toBe(
+      'root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n',
+    );
+    expect(readFileSync(join(jail.root, 'etc/group'), 'utf8')).toBe('root:x:0:\nnogroup:x:65534:\n');
+  });
+
+  it('records every entry in the manifest with its reasons', () => {
+    const byPath = Object.fromEntries(jail.manifest.entries.map((e) => [e.path, e]));
+    expect(Object.keys(byPath)).toEqual(listTree(jail.root).map((line) => line.split(' ')[3]));
+    expect(byPath['/etc/tree-test/data.txt']).toEqual({
+      type: 'file',
+      path: '/etc/tree-test/data.txt',
+      mode: '0444',
+      uid: 0,
+      gid: 0,
+      size: 10,
+      sha256: createHash('sha256').update('some data\n').digest('hex'),
+      source: join(jail.scratch, 'data.txt'),
+      reasons: [{ kind: 'recipe', field: 'files.0' }],
+    });
+    expect(byPath['/var/lib/tree-test']).toEqual({
+      type: 'dir', path: '/var/lib/tree-test', mode: '0750', uid: 65534, gid: 65534,
+      reasons: [{ kind: 'writable', why: 'the service keeps its state here' }],
+    });
+    expect(byPath['/dev/null']?.reasons).toEqual([{ kind: 'device', why: 'the service opens /dev/null (the only device a jail needs)' }]);
+    expect(jail.manifest.identity).toEqual({ user: 'nobody', uid: 65534, group: 'nogroup', gid: 65534 });
+    expect(jail.manifest.writable).toEqual([
+      { path: '/var/lib/tree-test', owner: 'nobody', group: 'nogroup', mode: '0750', why: 'the service keeps its state here' },
+    ]);
+  });
+
+  it('writes manifest.json and perms.sh (0700) beside the jail, outside it', () => {
+    expect((lstatSync(join(jail.dir, 'perms.sh')).mode & 0o7777).toString(8)).toBe('700');
+    expect(lstatSync(join(jail.dir, 'manifest.json')).isFile()).toBe(true);
+    expect(readdirSync(jail.root)).not.toContain('manifest.json');
+  });
+
+  it('reports changed: false on a second build and touches no inode', async () => {
+    const before = listTree(jail.root).map((line) => {
+      const path = line.split(' ')[3] as string;
+      const s = lstatSync(join(jail.root, path));
+      return `${path} ${s.ino} ${s.mtimeMs} ${s.ctimeMs}`;
+    });
+    const dirBefore = lstatSync(jail.dir);
+    const result = await jail.rebuild();
+    expect(result.changed).toBe(false);
+    expect(result.changes).toEqual([]);
+    const after = listTree(jail.root).map((line) => {
+      const path = line.split(' ')[3] as string;
+      const s = lstatSync(join(jail.root, path));
+      return `${path} ${s.ino} ${s.mtimeMs} ${s.ctimeMs}`;
+    });
+    expect(after).toEqual(before);
+    expect(lstatSync(jail.dir).mtimeMs).toBe(dirBefore.mtimeMs);
+  });
+});
