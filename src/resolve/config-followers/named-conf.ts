@@ -1,6 +1,7 @@
 // Follows a BIND named.conf the way named reads it: every file it opens (includes, zone files,
 // bindkeys-file) and every directory it writes (working directory, pid/session-key/lock directories,
 // managed keys, key-directory, secondary and dynamic zones, log files), each with the statement that says so.
+// A dynamic zone's file is both: read from the host on the first build, then owned by named (writable).
 import { posix } from 'node:path';
 import { normalizeRootPath } from '../../fs/path-in-root.js';
 import { type NamedStatement, type NamedWord, parseNamedConf, syntaxError } from './named-conf-syntax.js';
@@ -99,6 +100,7 @@ function followZones(statements: NamedStatement[], cwd: string, out: FollowColle
     out.file({ path, by: file.file, what: `${label} file` });
     if (isDynamic(body)) {
       out.writable({ path: posix.dirname(path), by: file.file, what: `${label} file: named writes the journal of dynamic updates (.jnl) beside it` });
+      out.writable({ path, by: file.file, what: `${label} file: named rewrites it with the dynamic updates` });
     }
     if (journal) out.writable({ path: posix.dirname(inDir(cwd, journal.value)), by: journal.file, what: `${label} journal` });
   }

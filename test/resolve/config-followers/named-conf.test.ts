@@ -96,6 +96,7 @@ describe('the named.conf follower', () => {
         { path: '/srv/dns/run', by: '/srv/dns/named.conf', what: 'options.pid-file: named creates its pid file there' },
         { path: '/srv/dns/stats', by: '/srv/dns/named.conf', what: 'options.statistics-file: named writes it on request' },
         { path: '/srv/dns/dyn', by: '/srv/dns/named.conf', what: 'zone "dyn.test" file: named writes the journal of dynamic updates (.jnl) beside it' },
+        { path: '/srv/dns/dyn/dyn.test.db', by: '/srv/dns/named.conf', what: 'zone "dyn.test" file: named rewrites it with the dynamic updates' },
         { path: '/srv/dns/work/secondaries', by: '/srv/dns/named.conf', what: 'zone "copy.test" file: named writes the secondary copy it transfers' },
         { path: '/srv/dns/log', by: '/srv/dns/named.conf', what: 'logging channel "queries" file: named appends its log there' },
       ],
