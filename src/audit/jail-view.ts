@@ -1,6 +1,6 @@
 // What every audit rule reads: the jail's entries (lstat only), its manifest if any, and small facts
 // derived from them (declared writable paths, "writable by someone other than root").
-import { realpathSync, type Stats } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import type { Manifest } from '../plan/manifest.js';
 import { type JailEntry, walkJail } from './walk-jail.js';
 
@@ -19,10 +19,11 @@ export interface JailView {
 }
 
 export function readJailView(root: string, manifest: Manifest | undefined): JailView {
-  const entries = walkJail(root);
+  const realRoot = realpathSync(root);
+  const entries = walkJail(realRoot);
   return {
     root,
-    realRoot: realpathSync(root),
+    realRoot,
     entries,
     byPath: new Map(entries.map((entry) => [entry.path, entry])),
     manifest,
@@ -39,19 +40,15 @@ export function isAtOrBelow(path: string, dir: string): boolean {
   return path === dir || dir === '/' || path.startsWith(`${dir}/`);
 }
 
-/** Permission bits as 4 octal digits: "0755", "4755", "1777". */
-export function modeString(stats: Stats): string {
-  return (stats.mode & 0o7777).toString(8).padStart(4, '0');
-}
-
-/** "mode 0775, owner 1000:1000". */
-export function describeMeta(stats: Stats): string {
-  return `mode ${modeString(stats)}, owner ${stats.uid}:${stats.gid}`;
+/** Mode and owner of an entry (or any lstat result) in words: "mode 0775, owner 1000:1000". */
+export function describeMeta(meta: { mode: number | string; uid: number; gid: number }): string {
+  const mode = typeof meta.mode === 'string' ? meta.mode : (meta.mode & 0o7777).toString(8).padStart(4, '0');
+  return `mode ${mode}, owner ${meta.uid}:${meta.gid}`;
 }
 
 /** True when someone other than root may change the object: not owned by root, or group/other writable. */
-export function writableByNonRoot(stats: Stats): boolean {
-  return stats.uid !== 0 || (stats.mode & 0o022) !== 0;
+export function writableByNonRoot(meta: { uid: number; bits: number }): boolean {
+  return meta.uid !== 0 || (meta.bits & 0o022) !== 0;
 }
 
 /** The last component of a path inside the jail. */

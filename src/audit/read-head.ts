@@ -1,8 +1,16 @@
 // Reads the first bytes of a regular file in the jail without following a symlink (O_NOFOLLOW).
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { errnoCode } from '../errors.js';
 
+/** Up to `length` bytes; empty when the file is gone or was replaced by a symlink since the walk. */
 export function readHead(hostFile: string, length: number): Buffer {
-  const fd = openSync(hostFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  let fd: number;
+  try {
+    fd = openSync(hostFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if (['ENOENT', 'ELOOP', 'ENOTDIR'].includes(errnoCode(error) ?? '')) return Buffer.alloc(0);
+    throw error;
+  }
   try {
     const buffer = Buffer.alloc(length);
     const read = readSync(fd, buffer, 0, length, 0);

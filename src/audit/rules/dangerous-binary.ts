@@ -34,12 +34,12 @@ export const dangerousBinary: AuditRule = {
   check(jail) {
     const hits = new Map<string, RuleHit>();
     for (const entry of jail.entries) {
-      if (entry.kind !== 'file') continue;
+      if (entry.type !== 'file') continue;
       const kind = dangerousKind(baseName(entry.path));
       if (kind) hits.set(entry.path, { path: entry.path, found: `${kind} ${baseName(entry.path)}` });
     }
     for (const entry of jail.entries) {
-      if (entry.kind !== 'file' || entry.stats.size < 3) continue;
+      if (entry.type !== 'file' || entry.size < 3) continue;
       const interpreter = shebangInterpreter(readHead(entry.host, HEAD_BYTES));
       if (!interpreter) continue;
       const target = resolveQuietly(jail.root, interpreter);

@@ -1,7 +1,6 @@
 // Rule dev-dir-mode: the jail's /dev, when there is one, is d--x--x--x (0111): its one node can be
 // opened by name but the directory can't be listed.
 import type { AuditRule } from '../audit-rule.js';
-import { modeString } from '../jail-view.js';
 
 export const devDirMode: AuditRule = {
   id: 'dev-dir-mode',
@@ -12,8 +11,7 @@ export const devDirMode: AuditRule = {
   check(jail) {
     const dev = jail.byPath.get('/dev');
     if (!dev) return [];
-    if (dev.kind !== 'dir') return [{ path: '/dev', found: `a ${dev.kind}, not a directory` }];
-    const mode = modeString(dev.stats);
-    return mode === '0111' ? [] : [{ path: '/dev', found: `mode ${mode}` }];
+    if (dev.type !== 'dir') return [{ path: '/dev', found: `a ${dev.type}, not a directory` }];
+    return dev.mode === '0111' ? [] : [{ path: '/dev', found: `mode ${dev.mode}` }];
   },
 };

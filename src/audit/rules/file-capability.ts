@@ -14,7 +14,7 @@ export const fileCapability: AuditRule = {
   why: 'running it grants kernel privileges (e.g. cap_sys_admin, cap_sys_chroot) that can break out of the jail',
   fix: 'setcap -r it; give capabilities to the service through the launcher instead',
   async check(jail) {
-    const files = jail.entries.filter((entry) => entry.kind === 'file');
+    const files = jail.entries.filter((entry) => entry.type === 'file');
     const hits = [];
     for (let start = 0; start < files.length; start += BATCH) {
       const batch = files.slice(start, start + BATCH);

@@ -11,8 +11,8 @@ export const groupWritable: AuditRule = {
   fix: 'chmod g-w it (re-run perms.sh), or declare it writable in the recipe',
   check(jail) {
     return jail.entries
-      .filter((entry) => entry.kind !== 'symlink' && (entry.stats.mode & 0o020) !== 0 && (entry.stats.mode & 0o002) === 0)
+      .filter((entry) => entry.type !== 'symlink' && (entry.bits & 0o020) !== 0 && (entry.bits & 0o002) === 0)
       .filter((entry) => !isDeclaredWritable(jail, entry.path))
-      .map((entry) => ({ path: entry.path, found: `${entry.kind} ${describeMeta(entry.stats)}` }));
+      .map((entry) => ({ path: entry.path, found: `${entry.type} ${describeMeta(entry)}` }));
   },
 };

@@ -12,16 +12,16 @@ export const hardLinkOutside: AuditRule = {
   check(jail) {
     const names = new Map<string, JailEntry[]>();
     for (const entry of jail.entries) {
-      if (entry.kind === 'dir') continue;
-      const key = `${entry.stats.dev}:${entry.stats.ino}`;
+      if (entry.type === 'dir') continue;
+      const key = `${entry.dev}:${entry.ino}`;
       names.set(key, [...(names.get(key) ?? []), entry]);
     }
     return [...names.values()]
-      .filter((group) => (group[0] as JailEntry).stats.nlink > group.length)
+      .filter((group) => (group[0] as JailEntry).nlink > group.length)
       .flatMap((group) =>
         group.map((entry) => ({
           path: entry.path,
-          found: `${entry.kind} with ${entry.stats.nlink} links, ${group.length} of them inside the jail`,
+          found: `${entry.type} with ${entry.nlink} links, ${group.length} of them inside the jail`,
         })),
       );
   },

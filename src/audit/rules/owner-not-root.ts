@@ -11,7 +11,7 @@ export const ownerNotRoot: AuditRule = {
   fix: 'chown root it (re-run perms.sh), or declare it writable in the recipe',
   check(jail) {
     return jail.entries
-      .filter((entry) => entry.stats.uid !== 0 && !isDeclaredWritable(jail, entry.path))
-      .map((entry) => ({ path: entry.path, found: `${entry.kind} ${describeMeta(entry.stats)}` }));
+      .filter((entry) => entry.uid !== 0 && !isDeclaredWritable(jail, entry.path))
+      .map((entry) => ({ path: entry.path, found: `${entry.type} ${describeMeta(entry)}` }));
   },
 };

@@ -21,13 +21,13 @@ export const rootRunScript: AuditRule = {
   check(jail) {
     const hits: RuleHit[] = [];
     for (const entry of jail.entries) {
-      if (entry.kind !== 'file') continue;
+      if (entry.type !== 'file') continue;
       const name = baseName(entry.path);
       if (ROOT_RUN_NAMES.test(name)) {
         hits.push({ path: entry.path, found: `root-run file named ${name}` });
         continue;
       }
-      const head = entry.stats.size > 2 ? readHead(entry.host, HEAD_BYTES) : Buffer.alloc(0);
+      const head = entry.size > 2 ? readHead(entry.host, HEAD_BYTES) : Buffer.alloc(0);
       if (head[0] === 0x23 && head[1] === 0x21 && ROOT_RUN_HEADERS.test(head.toString('latin1'))) {
         hits.push({ path: entry.path, found: 'script with a launcher or perms.sh header' });
       }

@@ -10,12 +10,12 @@ export const setuidSetgid: AuditRule = {
   fix: 'chmod u-s,g-s it (re-run perms.sh), or remove it from the jail',
   check(jail) {
     return jail.entries
-      .filter((entry) => entry.kind === 'file' && (entry.stats.mode & 0o6000) !== 0)
+      .filter((entry) => entry.type === 'file' && (entry.bits & 0o6000) !== 0)
       .map((entry) => {
-        const bits = [(entry.stats.mode & 0o4000) !== 0 ? 'setuid' : '', (entry.stats.mode & 0o2000) !== 0 ? 'setgid' : '']
+        const bits = [(entry.bits & 0o4000) !== 0 ? 'setuid' : '', (entry.bits & 0o2000) !== 0 ? 'setgid' : '']
           .filter((b) => b !== '')
           .join('+');
-        return { path: entry.path, found: `${bits} file, ${describeMeta(entry.stats)}` };
+        return { path: entry.path, found: `${bits} file, ${describeMeta(entry)}` };
       });
   },
 };

@@ -12,7 +12,7 @@ export const shadowFile: AuditRule = {
   check(jail) {
     return SHADOW_FILES.flatMap((path) => {
       const entry = jail.byPath.get(path);
-      return entry ? [{ path, found: `${entry.kind} present` }] : [];
+      return entry ? [{ path, found: `${entry.type} present` }] : [];
     });
   },
 };

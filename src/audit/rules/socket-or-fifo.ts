@@ -11,7 +11,7 @@ export const socketOrFifo: AuditRule = {
   fix: 'remove it, or declare its directory writable in the recipe if the service creates it',
   check(jail) {
     return jail.entries
-      .filter((entry) => (entry.kind === 'socket' || entry.kind === 'fifo') && !isDeclaredWritable(jail, entry.path))
-      .map((entry) => ({ path: entry.path, found: `${entry.kind}, ${describeMeta(entry.stats)}` }));
+      .filter((entry) => (entry.type === 'socket' || entry.type === 'fifo') && !isDeclaredWritable(jail, entry.path))
+      .map((entry) => ({ path: entry.path, found: `${entry.type}, ${describeMeta(entry)}` }));
   },
 };

@@ -1,7 +1,6 @@
 // Rule untrusted-symlink: a symlink someone other than root could have made or changed (owned by a
 // non-root user, or in a directory one can write). Symlinks placed by root in root-owned directories are
 // fine, absolute targets included: inside the chroot they resolve inside the jail.
-import { readlinkSync } from 'node:fs';
 import type { AuditRule, RuleHit } from '../audit-rule.js';
 import { describeMeta, parentPath, writableByNonRoot } from '../jail-view.js';
 
@@ -14,13 +13,13 @@ export const untrustedSymlink: AuditRule = {
   check(jail) {
     const hits: RuleHit[] = [];
     for (const entry of jail.entries) {
-      if (entry.kind !== 'symlink') continue;
+      if (entry.type !== 'symlink') continue;
       const parent = jail.byPath.get(parentPath(entry.path));
-      const target = readlinkSync(entry.host);
-      if (entry.stats.uid !== 0) {
-        hits.push({ path: entry.path, found: `symlink to ${target} owned by uid ${entry.stats.uid}` });
-      } else if (parent && writableByNonRoot(parent.stats)) {
-        hits.push({ path: entry.path, found: `symlink to ${target} in a directory of ${describeMeta(parent.stats)}` });
+      const target = entry.target ?? '';
+      if (entry.uid !== 0) {
+        hits.push({ path: entry.path, found: `symlink to ${target} owned by uid ${entry.uid}` });
+      } else if (parent && writableByNonRoot(parent)) {
+        hits.push({ path: entry.path, found: `symlink to ${target} in a directory of ${describeMeta(parent)}` });
       }
     }
     return hits;

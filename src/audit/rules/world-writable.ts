@@ -12,7 +12,7 @@ export const worldWritable: AuditRule = {
   fix: 'chmod o-w it (re-run perms.sh); give the service its own directory owned by its user instead',
   check(jail) {
     return jail.entries
-      .filter((entry) => entry.kind !== 'symlink' && (entry.stats.mode & 0o002) !== 0 && !isDevNull(entry))
-      .map((entry) => ({ path: entry.path, found: `${entry.kind} ${describeMeta(entry.stats)}` }));
+      .filter((entry) => entry.type !== 'symlink' && (entry.bits & 0o002) !== 0 && !isDevNull(entry))
+      .map((entry) => ({ path: entry.path, found: `${entry.type} ${describeMeta(entry)}` }));
   },
 };

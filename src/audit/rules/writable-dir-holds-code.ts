@@ -13,18 +13,18 @@ export const writableDirHoldsCode: AuditRule = {
   check(jail) {
     const code = jail.entries.filter(isCode);
     return jail.entries
-      .filter((dir) => dir.kind === 'dir' && writableByNonRoot(dir.stats))
+      .filter((dir) => dir.type === 'dir' && writableByNonRoot(dir))
       .flatMap((dir) => {
         const inside = code.filter((file) => file.path !== dir.path && isAtOrBelow(file.path, dir.path));
         if (inside.length === 0) return [];
         const example = (inside[0] as JailEntry).path;
-        return [{ path: dir.path, found: `directory ${describeMeta(dir.stats)} holds executables or libraries (${inside.length}), e.g. ${example}` }];
+        return [{ path: dir.path, found: `directory ${describeMeta(dir)} holds executables or libraries (${inside.length}), e.g. ${example}` }];
       });
   },
 };
 
 /** An executable (any x bit) or a shared library (name *.so or *.so.N). */
 export function isCode(entry: JailEntry): boolean {
-  if (entry.kind !== 'file') return false;
-  return (entry.stats.mode & 0o111) !== 0 || /\.so(\.|$)/.test(entry.path.slice(entry.path.lastIndexOf('/') + 1));
+  if (entry.type !== 'file') return false;
+  return (entry.bits & 0o111) !== 0 || /\.so(\.|$)/.test(entry.path.slice(entry.path.lastIndexOf('/') + 1));
 }
