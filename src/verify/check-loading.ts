@@ -31,13 +31,17 @@ function checkOne(root: string, path: string): Drift[] {
 
 function missingOf(root: string, paths: string[]): Drift[] {
   const closure = resolveClosure(paths, { root });
+  // One object may be reached by two paths (as an input, and through /lib -> usr/lib as a library):
+  // report each missing name once, at the object's real path (the one the manifest lists).
+  const realOf = new Map(closure.objects.map((object) => [object.path, object.real]));
   const seen = new Set<string>();
   const drifts: Drift[] = [];
   for (const missing of closure.missing) {
-    const key = `${missing.neededBy}\0${missing.soname}`;
+    const path = realOf.get(missing.neededBy) ?? missing.neededBy;
+    const key = `${path}\0${missing.soname}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    drifts.push({ kind: 'load', path: missing.neededBy, expected: missing.soname, found: 'nothing in the jail' });
+    drifts.push({ kind: 'load', path, expected: missing.soname, found: 'nothing in the jail' });
   }
   return drifts;
 }
