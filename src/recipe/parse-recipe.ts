@@ -66,9 +66,10 @@ function callRecipe(path: string, build: Build, values: RecipeVars): unknown {
 
 /** The first schema problem as one line: the field path, what is wrong, and a fix. */
 export function schemaError(path: string, error: z.ZodError): MkjailError {
-  const issue = error.issues[0];
-  if (!issue) return new MkjailError(`Can't use recipe at ${path}: invalid`, { hint: FORM_HINT });
-  const field = issue.path.map(String).join('.');
+  const first = error.issues[0];
+  if (!first) return new MkjailError(`Can't use recipe at ${path}: invalid`, { hint: FORM_HINT });
+  const { issue, at } = innermostIssue(first, []);
+  const field = at.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => (field ? `${field}.${k}` : k));
     const known = field === '' ? `; known fields: ${Object.keys(recipeSchema.shape).join(', ')}` : '';
@@ -80,6 +81,16 @@ export function schemaError(path: string, error: z.ZodError): MkjailError {
   return new MkjailError(`Can't use recipe at ${path}: field ${where}: ${issueMessage(issue)}`, {
     hint: fieldHint(field),
   });
+}
+
+/** For a value that matched no branch of a union, the problem inside the branch of its own type. */
+function innermostIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { issue: z.core.$ZodIssue; at: PropertyKey[] } {
+  const at = [...prefix, ...issue.path];
+  if (issue.code !== 'invalid_union') return { issue, at };
+  const branches = issue.errors.filter((branch) => branch.length > 0);
+  const sameType = branches.find((branch) => !(branch[0]?.code === 'invalid_type' && branch[0].path.length === 0));
+  const inner = (sameType ?? branches[0])?.[0];
+  return inner ? innermostIssue(inner, at) : { issue, at };
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {

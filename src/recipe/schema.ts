@@ -50,7 +50,7 @@ export const writableSpecSchema = z.strictObject({
 });
 
 export const deviceSpecSchema = z.union([
-  z.literal('null'),
+  z.string().refine((d) => d === 'null', "only 'null' may be named alone; any other device is { name, why }").transform(() => 'null' as const),
   z.strictObject({ name: z.enum(DEVICE_NAMES), why: z.string().trim().min(1, 'say why the service needs this device') }),
 ]);
 

@@ -54,6 +54,7 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
   const env = options.env ?? process.env;
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
   const mtime = tar === undefined ? 0 : archiveMtime(env);
+  const recipe = await step('Load the recipe', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} }));
   // Only root can give files away to other owners and create /dev/null; a tar needs neither.
   if (tar === undefined && !options.check && process.geteuid?.() !== 0) {
     throw new MkjailError(`Can't build jail tree at ${resolve(cwd, options.out)}: not running as root (ownership and /dev/null need root)`, {
@@ -61,7 +62,6 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
       hint: 'run as root, or build a tar with --tar FILE (no root needed)',
     });
   }
-  const recipe = await step('Load the recipe', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} }));
   const { dir, warnings: dirWarnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd));
   const layout = outputLayout(dir);
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
