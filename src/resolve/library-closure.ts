@@ -42,6 +42,8 @@ interface Process {
   byId: Map<string, LoadedObject>;
   /** Every name of every loaded object (glibc _dl_name_match_p), first mapped wins. */
   byName: Map<string, LoadedObject>;
+  /** Names already not found: the loader stops there, and `ldd` lists them once and never retries. */
+  notFound: Set<string>;
 }
 
 /**
@@ -88,7 +90,7 @@ class ClosureBuilder {
     const origin = posix.dirname(info.interpreter ? (this.files.resolve(path)?.real ?? path) : path);
     const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
     const main: LoadedObject = { path, info, names, loader: undefined, origin, via: undefined };
-    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map() };
+    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set() };
     nameObject(process, main);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
     this.loadBreadthFirst(process);
@@ -153,9 +155,14 @@ class ClosureBuilder {
       this.addEdge({ soname: needed, by: requester.path, path: already.path, via: already.via });
       return undefined;
     }
-    const found = name.includes('/') ? this.openByPath(process, name) : this.search(process, requester, name);
+    const found = process.notFound.has(name)
+      ? undefined
+      : name.includes('/')
+        ? this.openByPath(process, name)
+        : this.search(process, requester, name);
     this.addEdge({ soname: needed, by: requester.path, path: found?.path, via: found?.via });
     if (!found) {
+      process.notFound.add(name);
       this.addMissing({ soname: needed, neededBy: requester.path });
       return undefined;
     }
@@ -200,9 +207,9 @@ class ClosureBuilder {
       const path = this.searchDirs(abi, list.dirs, name);
       if (path) return { path, via: list.via };
     }
-    if (nodeflib) return undefined;
     const cached = this.cache.find(name, abi, (path) => this.fits(abi, path));
-    if (cached && this.fits(abi, cached)) return { path: cached, via: 'ld.so.cache' };
+    if (cached && !(nodeflib && inDefaultDir(abi, cached)) && this.fits(abi, cached)) return { path: cached, via: 'ld.so.cache' };
+    if (nodeflib) return undefined;
     const path = this.searchDirs(abi, abi.defaultDirs, name);
     return path ? { path, via: 'default' } : undefined;
   }
@@ -284,6 +291,11 @@ class ClosureBuilder {
     const key = `${missing.neededBy}\0${missing.soname}`;
     if (!this.missing.has(key)) this.missing.set(key, missing);
   }
+}
+
+/** glibc rejects, under DF_1_NODEFLIB, a cache entry whose path starts with a default directory. */
+function inDefaultDir(abi: LoaderAbi, path: string): boolean {
+  return abi.defaultDirs.some((dir) => path.startsWith(`${dir}/`));
 }
 
 function nameObject(process: Process, object: LoadedObject): void {

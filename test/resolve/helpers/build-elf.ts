@@ -1,0 +1,62 @@
+// Builds real ELF objects from the C sources in fixtures/elf with gcc, and asks ldd (the oracle, on
+// these trusted files only) what the loader maps for them.
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execaSync } from 'execa';
+import type { Closure } from '../../../src/resolve/types.js';
+import { REPO_ROOT } from '../../helpers/cli.js';
+
+export const FIXTURES = `${REPO_ROOT}fixtures/elf`;
+
+/** A fresh scratch directory (its real path) and a function that removes it. */
+export function scratchDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), `mkjail-${prefix}-`)));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs gcc in `cwd`; source names are files of fixtures/elf. */
+export function gcc(cwd: string, args: string[]): void {
+  execaSync('gcc', args.map((arg) => (arg.endsWith('.c') ? `${FIXTURES}/${arg}` : arg)), { cwd });
+}
+
+/** Builds a shared library `out` from `source` (extra flags after). */
+export function sharedLibrary(cwd: string, out: string, source: string, extra: string[] = []): void {
+  gcc(cwd, ['-shared', '-fPIC', '-o', out, source, ...extra]);
+}
+
+export interface LddResult {
+  /** Real paths of everything ldd lists (vdso left out). */
+  paths: string[];
+  /** Names ldd reports "not found". */
+  missing: string[];
+}
+
+/** What ldd reports for `file`: sorted real paths, and the names it could not find. */
+export function ldd(file: string): LddResult {
+  const { stdout } = execaSync('ldd', [file], { reject: false });
+  const paths = new Set<string>();
+  const missing: string[] = [];
+  for (const line of String(stdout).split('\n')) {
+    const notFound = /^\t(\S+) => not found/.exec(line);
+    const mapped = /=> (\/\S+) \(0x/.exec(line) ?? /^\t(\/\S+) \(0x/.exec(line);
+    if (notFound?.[1]) missing.push(notFound[1]);
+    else if (mapped?.[1]) paths.add(realpathSync(mapped[1]));
+  }
+  return { paths: [...paths].sort(), missing: missing.sort() };
+}
+
+/**
+ * The closure of `input` as ldd would list it: real paths except the input itself, and the names not
+ * found. One explained difference: ldd lists the interpreter only when a loaded object names it in
+ * DT_NEEDED (libc does); when libc itself is missing, the interpreter is loaded but not listed.
+ */
+export function asLddWouldList(closure: Closure, input: string): LddResult {
+  const self = closure.objects.find((o) => o.path === input)?.real;
+  const needed = new Set(closure.edges.map((e) => e.path));
+  const listed = closure.objects.filter((o) => o.real !== self && (o.kind !== 'interpreter' || needed.has(o.path)));
+  return {
+    paths: [...new Set(listed.map((o) => o.real))].sort(),
+    missing: [...new Set(closure.missing.map((m) => m.soname))].sort(),
+  };
+}

@@ -1,0 +1,215 @@
+// The loader's hard cases, built with gcc from fixtures/elf: each result is asserted whole, and
+// checked against ldd (the loader itself, on these trusted files).
+import { chmodSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostCpuFacts, x86Platform } from '../../src/resolve/hwcaps.js';
+import { resolveClosure } from '../../src/resolve/library-closure.js';
+import type { Closure } from '../../src/resolve/types.js';
+import { prerequisites } from '../helpers/prereq.js';
+import { asLddWouldList, gcc, ldd, scratchDir, sharedLibrary } from './helpers/build-elf.js';
+
+const ok = prerequisites({ commands: ['gcc', 'ldd'], packages: 'gcc libc-bin' });
+const has32 = ok && canBuild32();
+
+const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';
+const LD_SO = '/lib64/ld-linux-x86-64.so.2';
+
+/** The closure with the scratch directory shown as <dir>: objects, edges and missing as short lines. */
+function summary(closure: Closure, dir: string) {
+  const short = (path: string | undefined) => (path ?? 'NOT FOUND').split(dir).join('<dir>');
+  return {
+    objects: closure.objects.map((o) => `${o.kind} ${short(o.path)}`),
+    edges: closure.edges.map((e) => `${short(e.by)}: ${short(e.soname)} => ${short(e.path)} (${e.via ?? '-'})`),
+    missing: closure.missing.map((m) => `${m.soname} (needed by ${short(m.neededBy)})`),
+  };
+}
+
+function expectSameAsLdd(file: string): Closure {
+  const closure = resolveClosure([file]);
+  expect(asLddWouldList(closure, file)).toEqual(ldd(file));
+  return closure;
+}
+
+function canBuild32(): boolean {
+  const { dir, cleanup } = scratchDir('m32');
+  try {
+    gcc(dir, ['-m32', '-o', 'p', 'plain.c']);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    cleanup();
+  }
+}
+
+describe.skipIf(!ok)('resolveClosure on programs built with gcc', () => {
+  let dir = '';
+  let cleanup = () => {};
+
+  beforeAll(() => {
+    ({ dir, cleanup } = scratchDir('closure'));
+    for (const sub of ['rpath/bin', 'rpath/lib', 'runpath/bin', 'runpath/lib', 'cycle', 'slash', 'chain/lib', 'missing', 'skip/d32', 'skip/d64', 'nodeflib', 'tokens/lib/x86_64-linux-gnu', 'hwcaps/glibc-hwcaps/x86-64-v2']) {
+      mkdirSync(`${dir}/${sub}`, { recursive: true });
+    }
+    for (const kind of ['rpath', 'runpath']) {
+      const d = `${dir}/${kind}`;
+      sharedLibrary(d, 'lib/liba.so', 'liba.c');
+      sharedLibrary(d, 'lib/libb.so', 'libb.c', ['-Llib', '-la']);
+      const dtags = kind === 'rpath' ? '--disable-new-dtags' : '--enable-new-dtags';
+      gcc(d, ['-o', 'bin/prog', 'main-b.c', '-Llib', '-lb', `-Wl,${dtags},-rpath,$ORIGIN/../lib`]);
+    }
+    const c = `${dir}/cycle`;
+    sharedLibrary(c, 'libcy.so', 'cycle-y.c');
+    sharedLibrary(c, 'libcx.so', 'cycle-x.c', ['-L.', '-lcy', '-Wl,-rpath,$ORIGIN']);
+    sharedLibrary(c, 'libcy.so', 'cycle-y.c', ['-L.', '-lcx', '-Wl,-rpath,$ORIGIN']);
+    gcc(c, ['-o', 'prog', 'main-cycle.c', '-L.', '-lcx', '-Wl,-rpath,$ORIGIN']);
+    gcc(dir, ['-static', '-o', 'static', 'plain.c']);
+    sharedLibrary(`${dir}/slash`, 'liba.so', 'liba.c');
+    gcc(`${dir}/slash`, ['-o', 'prog', 'main-a.c', `${dir}/slash/liba.so`]);
+    const ch = `${dir}/chain`;
+    sharedLibrary(ch, 'lib/liba.so.1.0.0', 'liba.c', ['-Wl,-soname,liba.so.1']);
+    symlinkSync('liba.so.1.0.0', `${ch}/lib/liba.so.1`);
+    symlinkSync('liba.so.1', `${ch}/lib/liba.so`);
+    gcc(ch, ['-o', 'prog', 'main-a.c', '-Llib', '-la', '-Wl,-rpath,$ORIGIN/lib']);
+    sharedLibrary(`${dir}/missing`, 'liba.so', 'liba.c');
+    gcc(`${dir}/missing`, ['-o', 'prog', 'main-a.c', '-L.', '-la']);
+    unlinkSync(`${dir}/missing/liba.so`);
+    sharedLibrary(`${dir}/skip`, 'd64/liba.so', 'liba.c');
+    gcc(`${dir}/skip`, ['-o', 'prog', 'main-a.c', '-Ld64', '-la', '-Wl,-rpath,$ORIGIN/d32:$ORIGIN/d64']);
+    sharedLibrary(`${dir}/nodeflib`, 'liba.so', 'liba.c');
+    gcc(`${dir}/nodeflib`, ['-o', 'prog', 'main-a.c', '-L.', '-la', '-Wl,-z,nodefaultlib,-rpath,$ORIGIN']);
+    sharedLibrary(`${dir}/hwcaps`, 'liba.so', 'liba.c');
+    sharedLibrary(`${dir}/hwcaps`, 'glibc-hwcaps/x86-64-v2/liba.so', 'liba.c');
+    gcc(`${dir}/hwcaps`, ['-o', 'prog', 'main-a.c', '-L.', '-la', '-Wl,-rpath,$ORIGIN']);
+  });
+
+  afterAll(() => cleanup());
+
+  it('follows DT_RPATH with $ORIGIN, and uses the executable\'s RPATH for its libraries\' needs too', () => {
+    const closure = expectSameAsLdd(`${dir}/rpath/bin/prog`);
+    expect(summary(closure, dir)).toEqual({
+      objects: ['input <dir>/rpath/bin/prog', `interpreter ${LD_SO}`, 'library <dir>/rpath/lib/libb.so', `library ${LIBC}`, 'library <dir>/rpath/lib/liba.so'],
+      edges: [
+        '<dir>/rpath/bin/prog: libb.so => <dir>/rpath/lib/libb.so (rpath)',
+        `<dir>/rpath/bin/prog: libc.so.6 => ${LIBC} (ld.so.cache)`,
+        '<dir>/rpath/lib/libb.so: liba.so => <dir>/rpath/lib/liba.so (rpath)',
+        `${LIBC}: ld-linux-x86-64.so.2 => ${LD_SO} (slash)`,
+      ],
+      missing: [],
+    });
+  });
+
+  it('follows DT_RUNPATH with $ORIGIN for the object\'s own needs only: the indirect liba is not found', () => {
+    const closure = expectSameAsLdd(`${dir}/runpath/bin/prog`);
+    expect(summary(closure, dir)).toEqual({
+      objects: ['input <dir>/runpath/bin/prog', `interpreter ${LD_SO}`, 'library <dir>/runpath/lib/libb.so', `library ${LIBC}`],
+      edges: [
+        '<dir>/runpath/bin/prog: libb.so => <dir>/runpath/lib/libb.so (runpath)',
+        `<dir>/runpath/bin/prog: libc.so.6 => ${LIBC} (ld.so.cache)`,
+        '<dir>/runpath/lib/libb.so: liba.so => NOT FOUND (-)',
+        `${LIBC}: ld-linux-x86-64.so.2 => ${LD_SO} (slash)`,
+      ],
+      missing: ['liba.so (needed by <dir>/runpath/lib/libb.so)'],
+    });
+  });
+
+  it('maps each library of a dependency cycle once', () => {
+    const closure = expectSameAsLdd(`${dir}/cycle/prog`);
+    expect(summary(closure, dir)).toEqual({
+      objects: ['input <dir>/cycle/prog', `interpreter ${LD_SO}`, 'library <dir>/cycle/libcx.so', `library ${LIBC}`, 'library <dir>/cycle/libcy.so'],
+      edges: [
+        '<dir>/cycle/prog: libcx.so => <dir>/cycle/libcx.so (runpath)',
+        `<dir>/cycle/prog: libc.so.6 => ${LIBC} (ld.so.cache)`,
+        '<dir>/cycle/libcx.so: libcy.so => <dir>/cycle/libcy.so (runpath)',
+        `${LIBC}: ld-linux-x86-64.so.2 => ${LD_SO} (slash)`,
+        '<dir>/cycle/libcy.so: libcx.so => <dir>/cycle/libcx.so (runpath)',
+      ],
+      missing: [],
+    });
+  });
+
+  it('gives a static binary no interpreter and no library', () => {
+    const closure = expectSameAsLdd(`${dir}/static`);
+    expect(summary(closure, dir)).toEqual({ objects: ['input <dir>/static'], edges: [], missing: [] });
+  });
+
+  it('opens a DT_NEEDED that contains a slash as a path', () => {
+    const closure = expectSameAsLdd(`${dir}/slash/prog`);
+    expect(summary(closure, dir).edges[0]).toBe('<dir>/slash/prog: <dir>/slash/liba.so => <dir>/slash/liba.so (slash)');
+  });
+
+  it('keeps the SONAME symlink as the path and records the chain to the real file', () => {
+    const closure = expectSameAsLdd(`${dir}/chain/prog`);
+    const lib = closure.objects.find((o) => o.path.endsWith('liba.so.1'));
+    expect(lib).toEqual({
+      path: `${dir}/chain/lib/liba.so.1`,
+      kind: 'library',
+      real: `${dir}/chain/lib/liba.so.1.0.0`,
+      links: [{ path: `${dir}/chain/lib/liba.so.1`, target: 'liba.so.1.0.0' }],
+    });
+  });
+
+  it('records a missing library and still resolves the rest', () => {
+    const closure = expectSameAsLdd(`${dir}/missing/prog`);
+    expect(summary(closure, dir)).toEqual({
+      objects: ['input <dir>/missing/prog', `interpreter ${LD_SO}`, `library ${LIBC}`],
+      edges: [
+        '<dir>/missing/prog: liba.so => NOT FOUND (-)',
+        `<dir>/missing/prog: libc.so.6 => ${LIBC} (ld.so.cache)`,
+        `${LIBC}: ld-linux-x86-64.so.2 => ${LD_SO} (slash)`,
+      ],
+      missing: ['liba.so (needed by <dir>/missing/prog)'],
+    });
+  });
+
+  it.skipIf(!has32)('skips a library of the wrong class in an earlier directory', () => {
+    sharedLibrary(`${dir}/skip`, 'd32/liba.so', 'liba.c', ['-m32']);
+    const closure = expectSameAsLdd(`${dir}/skip/prog`);
+    expect(summary(closure, dir).edges[0]).toBe('<dir>/skip/prog: liba.so => <dir>/skip/d64/liba.so (runpath)');
+  });
+
+  it('honours DF_1_NODEFLIB: no default directory, and no cache entry inside one', () => {
+    const closure = expectSameAsLdd(`${dir}/nodeflib/prog`);
+    expect(summary(closure, dir)).toEqual({
+      objects: ['input <dir>/nodeflib/prog', `interpreter ${LD_SO}`, 'library <dir>/nodeflib/liba.so'],
+      edges: ['<dir>/nodeflib/prog: liba.so => <dir>/nodeflib/liba.so (runpath)', '<dir>/nodeflib/prog: libc.so.6 => NOT FOUND (-)'],
+      missing: ['libc.so.6 (needed by <dir>/nodeflib/prog)'],
+    });
+  });
+
+  it('prefers the glibc-hwcaps subdirectory this CPU supports', () => {
+    const closure = expectSameAsLdd(`${dir}/hwcaps/prog`);
+    expect(summary(closure, dir).edges[0]).toBe('<dir>/hwcaps/prog: liba.so => <dir>/hwcaps/glibc-hwcaps/x86-64-v2/liba.so (runpath)');
+  });
+
+  it('expands $LIB and ${PLATFORM} in DT_RUNPATH', () => {
+    const platform = x86Platform(hostCpuFacts(), true);
+    const libDir = `${dir}/tokens/lib/x86_64-linux-gnu/${platform}`;
+    mkdirSync(libDir, { recursive: true });
+    sharedLibrary(libDir, 'liba.so', 'liba.c');
+    gcc(`${dir}/tokens`, ['-o', 'prog', 'main-a.c', `-L${libDir}`, '-la', '-Wl,-rpath,$ORIGIN/$LIB/${PLATFORM}']);
+    const closure = expectSameAsLdd(`${dir}/tokens/prog`);
+    expect(summary(closure, dir).edges[0]).toBe(`<dir>/tokens/prog: liba.so => <dir>/tokens/lib/x86_64-linux-gnu/${platform}/liba.so (runpath)`);
+  });
+
+  it.skipIf(!has32)('resolves a 32-bit program with the 32-bit loader\'s cache entries and directories', () => {
+    sharedLibrary(`${dir}/skip`, 'd32/liba.so', 'liba.c', ['-m32']);
+    gcc(`${dir}/skip`, ['-m32', '-o', 'prog32', 'main-a.c', '-Ld32', '-la', '-Wl,-rpath,$ORIGIN/d64:$ORIGIN/d32']);
+    const closure = expectSameAsLdd(`${dir}/skip/prog32`);
+    const interpreter = closure.objects.find((o) => o.kind === 'interpreter');
+    expect(interpreter?.path).toBe('/lib/ld-linux.so.2');
+    expect(summary(closure, dir).edges[0]).toBe('<dir>/skip/prog32: liba.so => <dir>/skip/d32/liba.so (runpath)');
+  });
+
+  it('throws a clean error naming a library that is not ELF', () => {
+    const d = `${dir}/slash`;
+    renameSync(`${d}/liba.so`, `${d}/liba.so.real`);
+    try {
+      gcc(d, ['-c', '-o', 'liba.so', 'liba.c']);
+      chmodSync(`${d}/liba.so`, 0o644);
+      expect(() => resolveClosure([`${d}/prog`])).toThrow(`Can't read ELF file at ${d}/liba.so: not an executable or shared library (ELF type 1)`);
+    } finally {
+      renameSync(`${d}/liba.so.real`, `${d}/liba.so`);
+    }
+  });
+});
