@@ -1,0 +1,108 @@
+// BIND end to end, as root: recipes/bind.ts builds a jail from a real named.conf, the generated launcher
+// starts the host's named in it (self mode) or named from inside it (wrapper mode), and dig gets answers.
+// Then /proc/<pid> of named proves the jail: root, ids, groups, no_new_privs, descriptors, environment.
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { prerequisites } from '../helpers/prereq.js';
+import { type BindFixture, type Running, dig, freeDnsPort, nsupdateAdd, procView, startInBackground, waitForAnswer, writeBindFixture } from './named-process.js';
+
+const RECIPE = join(REPO_ROOT, 'recipes/bind.ts');
+const ok = prerequisites({ root: true, commands: ['named', 'dig', 'nsupdate', 'getent'], packages: 'bind9 bind9-dnsutils' });
+
+function hostIds(): { uid: string; gid: string } {
+  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('bind:'))?.split(':') ?? [];
+  return { uid: passwd[2] ?? '?', gid: passwd[3] ?? '?' };
+}
+
+describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode', (mode) => {
+  let fixture: BindFixture;
+  let jail: BuiltJail;
+  let running: Running | undefined;
+
+  beforeAll(async () => {
+    fixture = writeBindFixture(await freeDnsPort());
+    jail = await buildJail(RECIPE, { set: { config: fixture.config, mode } });
+  });
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  afterAll(() => {
+    jail?.cleanup();
+    fixture?.cleanup();
+  });
+
+  /** Starts DIR/launch with the jail's /dev/null as stdin and a host file and a host directory open as fds 3 and 4. */
+  async function start(): Promise<Running> {
+    const stdin = openSync(join(jail.root, 'dev/null'), 'r');
+    const file = openSync('/etc/hostname', 'r');
+    const directory = openSync(fixture.dir, 'r');
+    try {
+      running = startInBackground(join(jail.dir, 'launch'), [], stdin, [file, directory]);
+    } finally {
+      for (const fd of [stdin, file, directory]) closeSync(fd);
+    }
+    await waitForAnswer('www.example.test', fixture.port, '192.0.2.80', running);
+    return running;
+  }
+
+  it('answers from the jail as bind, with no root, no host descriptor and only the allowlisted environment', async () => {
+    const named = await start();
+    const view = procView(named.pid);
+    const { uid, gid } = hostIds();
+    expect({
+      exe: view.exe,
+      root: view.root,
+      Uid: view.status.Uid,
+      Gid: view.status.Gid,
+      Groups: view.status.Groups,
+      NoNewPrivs: view.status.NoNewPrivs,
+      environ: view.environ,
+      outside: view.fds.filter(({ target }) => target.startsWith('/') && !target.startsWith(`${jail.root}/`)).map(({ target, chardev }) => `${target} ${chardev}`),
+    }).toEqual({
+      exe: mode === 'self' ? '/usr/sbin/named' : join(jail.root, 'usr/sbin/named'),
+      root: jail.root,
+      Uid: [uid, uid, uid, uid].join('\t'),
+      Gid: [gid, gid, gid, gid].join('\t'),
+      Groups: gid,
+      NoNewPrivs: '1',
+      environ: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'PWD=/'],
+      // In self mode named opens /dev/null before its own chroot (to detach stdio later) and keeps it: the
+      // host's null device, the same 1:3 as the jail's. Nothing the launcher passed in is left (fds 3 and 4 were
+      // /etc/hostname and a host directory).
+      outside: mode === 'self' ? ['/dev/null 1:3'] : [],
+    });
+    expect(view.fds.filter(({ target }) => target.startsWith(`${jail.root}/`)).length).toBeGreaterThan(0);
+  });
+
+  it(mode === 'self' ? 'holds no binary and no library' : 'holds named and its libraries', () => {
+    const files = jail.manifest.entries.filter((e) => e.type === 'file').map((e) => e.path);
+    const elf = files.filter((p) => p === '/usr/sbin/named' || /\.so(\.|$)/.test(p));
+    if (mode === 'self') expect(elf).toEqual([]);
+    else expect(elf.length).toBeGreaterThan(10);
+    expect(jail.manifest.entries.find((e) => e.path === '/dev/null')).toMatchObject({ type: 'chardev', major: 1, minor: 3 });
+  });
+
+  it('keeps a dynamic update named wrote in its writable directory, byte for byte, across a rebuild', async () => {
+    const named = await start();
+    await nsupdateAdd(fixture.port, 'dyn.test', 'new.dyn.test', '192.0.2.99');
+    expect(await dig('new.dyn.test', fixture.port)).toBe('192.0.2.99');
+    await named.stop();
+    const written = join(jail.root, fixture.dir, 'dynamic');
+    const before = snapshot(written);
+    expect(Object.keys(before).sort()).toContain('db.dyn.test.jnl');
+    await jail.rebuild();
+    expect(snapshot(written)).toEqual(before);
+    const again = await start();
+    expect(await dig('new.dyn.test', fixture.port)).toBe('192.0.2.99');
+    await again.stop();
+  });
+});
+
+/** name -> content of every file in `dir`. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name)).toString('base64')]));
+}

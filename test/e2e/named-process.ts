@@ -1,0 +1,139 @@
+// For the BIND end-to-end tests: writes the fixture config with its port, starts a jail's launcher in the
+// background, waits for dig, reads /proc/<pid> of the jailed named, and always stops it (TERM, then KILL).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../helpers/cli.js';
+
+const FIXTURES = join(REPO_ROOT, 'fixtures/bind');
+
+export interface BindFixture {
+  /** Host directory holding named.conf, zones.conf, zones/ and dynamic/ (jailed at the same paths). */
+  dir: string;
+  config: string;
+  port: number;
+  cleanup(): void;
+}
+
+/** Writes fixtures/bind with @DIR@ and @PORT@ filled in, under a fresh scratch directory. */
+export function writeBindFixture(port: number): BindFixture {
+  const dir = mkdtempSync(join(tmpdir(), 'mkjail-bind-'));
+  chmodSync(dir, 0o755);
+  const fill = (name: string) => readFileSync(join(FIXTURES, name), 'utf8').replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port));
+  writeFileSync(join(dir, 'named.conf'), fill('named.conf.in'));
+  writeFileSync(join(dir, 'zones.conf'), fill('zones.conf.in'));
+  mkdirSync(join(dir, 'zones'));
+  mkdirSync(join(dir, 'dynamic'));
+  copyFileSync(join(FIXTURES, 'db.example.test'), join(dir, 'zones/db.example.test'));
+  copyFileSync(join(FIXTURES, 'db.dyn.test'), join(dir, 'dynamic/db.dyn.test'));
+  return { dir, config: join(dir, 'named.conf'), port, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A port of 127.0.0.1 free for both UDP and TCP, from 5300-5399, different for each caller. */
+export async function freeDnsPort(): Promise<number> {
+  const start = 5300 + (process.pid % 100);
+  for (let i = 0; i < 100; i++) {
+    const port = 5300 + ((start - 5300 + i * 7) % 100);
+    if ((await tcpFree(port)) && (await udpFree(port))) return port;
+  }
+  throw new Error('no free port in 5300-5399 on 127.0.0.1');
+}
+
+export function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+export function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+}
+
+export interface Running {
+  /** The launcher's pid, which is named's: every step execs the next. */
+  pid: number;
+  /** What named printed so far (-g logs to stderr). */
+  log(): string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when it is gone. */
+  stop(): Promise<void>;
+}
+
+/** Starts `launch` (DIR/launch, or any command) with `stdin` as fd 0 and host descriptors `fds` as fds 3, 4, ... */
+export function startInBackground(command: string, args: string[], stdin: number | 'ignore', fds: number[] = []): Running {
+  const child: ChildProcess = spawn(command, args, { stdio: [stdin, 'pipe', 'pipe', ...fds], env: { ...process.env, MKJAIL_TEST_SECRET: 'must not leak' } });
+  let log = '';
+  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return {
+    pid: child.pid as number,
+    log: () => log,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** `dig +short` against 127.0.0.1:port; the answer lines, or '' when there is none. */
+export async function dig(name: string, port: number, type = 'A'): Promise<string> {
+  const result = await execa('dig', ['@127.0.0.1', '-p', String(port), '+short', '+time=1', '+tries=1', name, type], { reject: false });
+  return result.exitCode === 0 ? result.stdout.trim() : '';
+}
+
+/** Asks until the answer is `expected` (at most ~20 s); returns the last answer. */
+export async function waitForAnswer(name: string, port: number, expected: string, running: Running): Promise<string> {
+  let answer = '';
+  for (let i = 0; i < 80; i++) {
+    answer = await dig(name, port);
+    if (answer === expected) return answer;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`named never answered ${name} with ${expected} (last: '${answer}'); its log:\n${running.log()}`);
+}
+
+export interface ProcView {
+  exe: string;
+  root: string;
+  status: Record<string, string>;
+  /** Every open descriptor: its number, its target, and the device numbers when it is a character device. */
+  fds: Array<{ fd: number; target: string; chardev?: string }>;
+  environ: string[];
+}
+
+/** What the kernel says about process `pid`. */
+export function procView(pid: number): ProcView {
+  const status = Object.fromEntries(
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(':'))
+      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
+  );
+  const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => {
+    const path = `/proc/${pid}/fd/${fd}`;
+    const stats = statSync(path);
+    const chardev = stats.isCharacterDevice() ? `${Math.floor(stats.rdev / 256) & 0xfff}:${(stats.rdev & 0xff) | ((stats.rdev >> 12) & 0xfff00)}` : undefined;
+    return { fd: Number(fd), target: readlinkSync(path), ...(chardev ? { chardev } : {}) };
+  });
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((v) => v !== '');
+  return { exe: readlinkSync(`/proc/${pid}/exe`), root: readlinkSync(`/proc/${pid}/root`), status, fds, environ };
+}
+
+/** Sends one dynamic update with nsupdate: `update add NAME 300 A ADDRESS` in zone `zone`. */
+export async function nsupdateAdd(port: number, zone: string, name: string, address: string): Promise<void> {
+  const script = `server 127.0.0.1 ${port}\nzone ${zone}\nupdate add ${name} 300 A ${address}\nsend\n`;
+  await execa('nsupdate', [], { input: script });
+}
