@@ -35,9 +35,14 @@ export interface LddResult {
 /** What ldd reports for `file`: sorted real paths, and the names it could not find. */
 export function ldd(file: string): LddResult {
   const { stdout } = execaSync('ldd', [file], { reject: false });
+  return parseLdd(String(stdout));
+}
+
+/** ldd's output as real paths (vdso and other pathless lines left out) and names not found. */
+export function parseLdd(stdout: string): LddResult {
   const paths = new Set<string>();
   const missing: string[] = [];
-  for (const line of String(stdout).split('\n')) {
+  for (const line of stdout.split('\n')) {
     const notFound = /^\t(\S+) => not found/.exec(line);
     const mapped = /=> (\/\S+) \(0x/.exec(line) ?? /^\t(\/\S+) \(0x/.exec(line);
     if (notFound?.[1]) missing.push(notFound[1]);

@@ -1,0 +1,89 @@
+// The resolver against the loader on this machine's own files: every ELF executable and shared
+// library under /usr/bin, /usr/sbin and /usr/lib/x86_64-linux-gnu, compared with ldd (the oracle).
+import { lstatSync, openSync, readSync, closeSync, readdirSync, realpathSync } from 'node:fs';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveClosure } from '../../src/resolve/library-closure.js';
+import { mkjail } from '../helpers/cli.js';
+import { prerequisites } from '../helpers/prereq.js';
+import { asLddWouldList, type LddResult, parseLdd } from './helpers/build-elf.js';
+
+const ok = prerequisites({ commands: ['ldd'], packages: 'libc-bin' });
+const PARALLEL_LDD = 2;
+
+/** Regular files (not symlinks) that are ELF executables or shared objects, sorted. */
+function elfFiles(dir: string, recurse: boolean): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = `${dir}/${name}`;
+    const stats = lstatSync(path);
+    if (stats.isDirectory() && recurse) found.push(...elfFiles(path, true));
+    if (stats.isFile() && isDynamicOrExecutableElf(path)) found.push(path);
+  }
+  return found;
+}
+
+function isDynamicOrExecutableElf(path: string): boolean {
+  const head = Buffer.alloc(18);
+  const fd = openSync(path, 'r');
+  try {
+    if (readSync(fd, head, 0, 18, 0) < 18 || head.readUInt32BE(0) !== 0x7f454c46) return false;
+    const type = head[5] === 2 ? head.readUInt16BE(16) : head.readUInt16LE(16);
+    return type === 2 || type === 3;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** ldd of every file, at most PARALLEL_LDD at a time. */
+async function lddAll(files: string[]): Promise<Map<string, LddResult>> {
+  const results = new Map<string, LddResult>();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++] as string;
+      const { stdout } = await execa('ldd', [file], { reject: false, timeout: 30_000 });
+      results.set(file, parseLdd(String(stdout)));
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_LDD }, worker));
+  return results;
+}
+
+describe.skipIf(!ok)('resolveClosure compared with ldd on every system ELF file', () => {
+  let programs: string[] = [];
+  let libraries: string[] = [];
+  let oracle = new Map<string, LddResult>();
+
+  beforeAll(async () => {
+    programs = [...elfFiles('/usr/bin', false), ...elfFiles('/usr/sbin', false)];
+    libraries = elfFiles('/usr/lib/x86_64-linux-gnu', true);
+    oracle = await lddAll([...programs, ...libraries]);
+  }, 180_000);
+
+  it('finds what the loader maps for every executable and library, with no difference', () => {
+    expect(programs.length).toBeGreaterThan(300);
+    expect(libraries.length).toBeGreaterThan(300);
+    const differences = [...programs, ...libraries].flatMap((file) => {
+      const ours = asLddWouldList(resolveClosure([file]), file);
+      const theirs = oracle.get(file) as LddResult;
+      const self = realpathSync(file);
+      const expected = { paths: theirs.paths.filter((p) => p !== self), missing: theirs.missing };
+      return JSON.stringify(ours) === JSON.stringify(expected) ? [] : [{ file, ours, ldd: expected }];
+    });
+    expect(differences).toEqual([]);
+  });
+
+  it('lists with `mkjail deps --list` every path ldd lists, for all executables in one process', async () => {
+    const result = await mkjail(['deps', '--list', ...programs]);
+    const listed = new Set(result.stdout.trim().split('\n').map((path) => realpathSync(path)));
+    const expected = new Set(programs.map((p) => realpathSync(p)));
+    for (const file of programs) for (const path of (oracle.get(file) as LddResult).paths) expected.add(path);
+    const missing = programs.flatMap((file) => (oracle.get(file) as LddResult).missing);
+    expect({ exitCode: result.exitCode, paths: [...listed].sort(), stderr: result.stderr }).toEqual({
+      exitCode: missing.length === 0 ? 0 : 1,
+      paths: [...expected].sort(),
+      stderr: '',
+    });
+  });
+});
