@@ -4,17 +4,35 @@ import { hashEntry, type ObservedEntry } from '../fs/read-tree.js';
 import type { ManifestEntry } from '../plan/manifest.js';
 import type { Drift } from './drift.js';
 
-export function compareEntry(root: string, entry: ManifestEntry, observed: ObservedEntry | undefined): Drift[] {
+/**
+ * How much of an entry is the manifest's to decide: everything; everything but the content (a writable
+ * file: the service rewrites it); or only that it exists with its type (below a writable directory, the
+ * service's own data: owner, mode and content are the service's, as perms.sh leaves them).
+ */
+export const COMPARE_SCOPES = ['full', 'no-content', 'presence'] as const;
+export type CompareScope = (typeof COMPARE_SCOPES)[number];
+
+export function compareEntry(root: string, entry: ManifestEntry, observed: ObservedEntry | undefined, scope: CompareScope = 'full'): Drift[] {
   const path = entry.path;
   if (!observed) return [{ kind: 'missing', path, expected: entry.type, found: 'nothing' }];
   if (observed.type !== entry.type) return [{ kind: 'type', path, expected: entry.type, found: observed.type }];
+  if (scope === 'presence') return [];
+  if (scope === 'no-content' && entry.type === 'file') return compareMetadata(entry, observed);
+  return [...compareMetadata(entry, observed), ...compact([compareByType(root, entry, observed)])];
+}
+
+function compareMetadata(entry: ManifestEntry, observed: ObservedEntry): Drift[] {
+  const path = entry.path;
   const drifts: Drift[] = [];
   if (observed.mode !== entry.mode) drifts.push({ kind: 'mode', path, expected: entry.mode, found: observed.mode });
   const owner = `${entry.uid}:${entry.gid}`;
   const foundOwner = `${observed.uid}:${observed.gid}`;
   if (owner !== foundOwner) drifts.push({ kind: 'owner', path, expected: owner, found: foundOwner });
-  const detail = compareByType(root, entry, observed);
-  return detail ? [...drifts, detail] : drifts;
+  return drifts;
+}
+
+function compact(drifts: (Drift | undefined)[]): Drift[] {
+  return drifts.filter((d): d is Drift => d !== undefined);
 }
 
 function compareByType(root: string, entry: ManifestEntry, observed: ObservedEntry): Drift | undefined {

@@ -18,14 +18,17 @@ export function verifyJail(root: string, manifest: Manifest, options: VerifyOpti
   const observed = readTree(root);
   const byPath = new Map(observed.map((entry) => [entry.path, entry]));
   const expected = new Set(manifest.entries.map((entry) => entry.path));
-  const dataDirs = manifest.writable.map((w) => w.path);
+  const writable = manifest.writable.map((w) => w.path);
   const drifts: Drift[] = [];
-  for (const entry of manifest.entries) drifts.push(...compareEntry(root, entry, byPath.get(entry.path)));
+  for (const entry of manifest.entries) {
+    const scope = isServiceData(entry.path, writable) ? 'presence' : writable.includes(entry.path) ? 'no-content' : 'full';
+    drifts.push(...compareEntry(root, entry, byPath.get(entry.path), scope));
+  }
   for (const entry of observed) {
-    if (!expected.has(entry.path) && !isServiceData(entry.path, dataDirs)) drifts.push(extra(entry));
+    if (!expected.has(entry.path) && !isServiceData(entry.path, writable)) drifts.push(extra(entry));
   }
   if (options.loadCheck ?? true) {
-    const files = observed.filter((e) => e.type === 'file' && !isServiceData(e.path, dataDirs));
+    const files = observed.filter((e) => e.type === 'file' && !isServiceData(e.path, writable));
     drifts.push(...checkLoading(root, files));
   }
   return sortDrifts(drifts);

@@ -7,7 +7,7 @@ import { renderPermsScript, symbolicMode } from '../../src/artifacts/perms-scrip
 import { readTree } from '../../src/fs/read-tree.js';
 import { verifyJail } from '../../src/verify/verify-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { type Fixture, hostIds, makeFixture, SERVICE } from '../verify/jail-fixture.js';
+import { type Fixture, hostIds, makeFixture, sampleEntries, SERVICE } from '../verify/jail-fixture.js';
 
 const ok = prerequisites({ root: true, commands: ['mknod', 'getent', 'find', 'setpriv'] });
 
@@ -86,6 +86,25 @@ describe.skipIf(!ok)('perms.sh, run with sh (dash) on a real jail tree', () => {
       expect(result.exitCode).toBe(0);
       expect(verifyJail(jail.root, jail.manifest)).toEqual([]);
     }
+  });
+
+  it('sets a writable file itself, and leaves a manifest file below a writable directory as the service left it', async () => {
+    jail.cleanup();
+    const { uid, gid } = hostIds(SERVICE);
+    jail = makeFixture([
+      ...sampleEntries(),
+      { type: 'file', path: '/etc/zone.db', mode: '0600', uid, gid, content: 'zone\n', reasons: [{ kind: 'writable', why: 'dynamic updates' }] },
+      { type: 'file', path: '/var/cache/svc/keys', mode: '0600', uid, gid, content: 'key\n', reasons: [{ kind: 'config', by: '/usr/sbin/svc', what: 'keys' }] },
+    ]);
+    writeFileSync(join(jail.dir, 'perms.sh'), renderPermsScript(jail.manifest));
+    scramble(jail.root, 11);
+    lchownSync(at('/var/cache/svc/keys'), 1000, 1000);
+    chmodSync(at('/var/cache/svc/keys'), 0o4640);
+    const result = await runPerms(jail, []);
+    expect(result.exitCode).toBe(0);
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([]);
+    expect(findMetadata(jail.root).get('/etc/zone.db')).toBe(`0600 ${uid}:${gid}`);
+    expect(findMetadata(jail.root).get('/var/cache/svc/keys')).toBe('4640 1000:1000');
   });
 
   it('refuses to run when the service user has another uid on the host than at build time', async () => {

@@ -73,7 +73,7 @@ export function makeFixture(entries: FixtureEntry[] = sampleEntries()): Fixture 
 export function manifestOf(entries: FixtureEntry[]): Manifest {
   const { uid, gid } = hostIds(SERVICE);
   const writable = entries.flatMap((e) =>
-    e.type === 'dir' && e.reasons?.[0]?.kind === 'writable'
+    (e.type === 'dir' || e.type === 'file') && e.reasons?.[0]?.kind === 'writable'
       ? [{ path: e.path, owner: SERVICE, group: SERVICE, mode: e.mode, why: e.reasons[0].why }]
       : [],
   );

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyJail } from '../../src/verify/verify-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { type Fixture, hostIds, makeCharDevice, makeFixture, SERVICE } from './jail-fixture.js';
+import { type Fixture, hostIds, makeCharDevice, makeFixture, sampleEntries, SERVICE } from './jail-fixture.js';
 
 const ok = prerequisites({ root: true, commands: ['mknod', 'getent'] });
 
@@ -109,6 +109,30 @@ describe.skipIf(!ok)('verifyJail on a jail tree and its manifest', () => {
     chmodSync(at('/etc/passwd'), 0o666);
     lchownSync(at('/etc/passwd'), 1, 1);
     expect(verifyJail(jail.root, jail.manifest).map((d) => d.kind)).toEqual(['content', 'mode', 'owner']);
+  });
+
+  it('leaves the content of a writable file and the data below a writable directory to the service', () => {
+    jail.cleanup();
+    const { uid, gid } = hostIds(SERVICE);
+    jail = makeFixture([
+      ...sampleEntries(),
+      { type: 'file', path: '/etc/zone.db', mode: '0600', uid, gid, content: '@ SOA a b 1 2 3 4 5\n', reasons: [{ kind: 'writable', why: 'dynamic updates' }] },
+      { type: 'file', path: '/var/cache/svc/keys', mode: '0600', uid, gid, content: 'key\n', reasons: [{ kind: 'config', by: '/usr/sbin/svc', what: 'keys' }] },
+    ]);
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([]);
+    writeFileSync(at('/etc/zone.db'), '@ SOA a b 2 2 3 4 5 ; updated\n');
+    writeFileSync(at('/var/cache/svc/keys'), 'rolled key\n');
+    chmodSync(at('/var/cache/svc/keys'), 0o644);
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([]);
+    chmodSync(at('/etc/zone.db'), 0o666);
+    unlinkSync(at('/var/cache/svc/keys'));
+    symlinkSync('/etc/shadow', at('/var/cache/svc/keys'));
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([
+      { kind: 'mode', path: '/etc/zone.db', expected: '0600', found: '0666' },
+      { kind: 'type', path: '/var/cache/svc/keys', expected: 'file', found: 'symlink' },
+    ]);
+    unlinkSync(at('/var/cache/svc/keys'));
+    expect(verifyJail(jail.root, jail.manifest)).toContainEqual({ kind: 'missing', path: '/var/cache/svc/keys', expected: 'file', found: 'nothing' });
   });
 
   function readPasswd(): string {
