@@ -28,9 +28,10 @@
 //   group, libnss_*.so        libnss_systemd is dlopened there); nothing of it in the jail.
 //                             wrapper: named runs without -u and looks up no user; the launcher passes
 //                             numeric ids (chroot --userspec=+UID:+GID), so no NSS file is jailed.
-//   /etc/bind/rndc.key        deliberately left out: a secret, read only for the default control channel
-//                             (named logs "couldn't add command channel" and serves anyway). Stop named
-//                             with SIGTERM (systemctl stop), or add a `controls` statement and jail the key.
+//   /etc/bind/rndc.key        deliberately left out: a secret. Without a `controls` statement named looks
+//                             for it in the jail (stat: ENOENT), still opens its default control channel on
+//                             127.0.0.1#953, and refuses the host's rndc ("bad auth"). Stop named with
+//                             SIGTERM (systemctl stop); write `controls { };` to have no channel at all.
 //   /etc/bind/bind.keys       left out unless named.conf names bindkeys-file: named then uses its built-in
 //                             root trust anchors, the same keys.
 //   /usr/share/GeoIP          absent on a stock host; named only probes it.
