@@ -66,9 +66,9 @@ export class ByteSource {
     let done = 0;
     while (done < length) {
       const got = readSync(this.fd, buffer, done, length - done, offset + done);
-      if (got === 0) return buffer.subarray(0, done);
+      if (got === 0) break;
       done += got;
     }
-    return buffer;
+    return buffer.subarray(0, done);
   }
 }

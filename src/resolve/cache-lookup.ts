@@ -1,6 +1,6 @@
 // The ld.so.cache step of the search: the root's /etc/ld.so.cache chosen from as glibc's search_cache
 // does (elf/dl-cache.c), or, when the root has no cache, what ldconfig would write from ld.so.conf.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { type CacheEntry, type LdSoCache, parseLdSoCache } from '../elf/ld-so-cache.js';
 import { readLdSoConf } from '../elf/ld-so-conf.js';
 import type { LoaderAbi } from './loader-abi.js';
@@ -39,14 +39,25 @@ export class CacheLookup {
   private readSource(): CacheSource {
     const found = this.files.file(CACHE_PATH);
     if (!found) return { kind: 'conf', dirs: readLdSoConf(this.files.root) };
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(found.host);
-    } catch {
-      return { kind: 'none' };
-    }
-    const cache = parseLdSoCache(bytes);
+    const cache = readCacheFile(found.host);
     return cache ? { kind: 'cache', cache } : { kind: 'none' };
+  }
+}
+
+/** Parsed caches by host path, reused while the file's identity, size and mtime stay the same. */
+const parsedCaches = new Map<string, { stamp: string; cache: LdSoCache | undefined }>();
+
+function readCacheFile(host: string): LdSoCache | undefined {
+  try {
+    const stats = statSync(host);
+    const stamp = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+    const known = parsedCaches.get(host);
+    if (known?.stamp === stamp) return known.cache;
+    const cache = parseLdSoCache(readFileSync(host));
+    parsedCaches.set(host, { stamp, cache });
+    return cache;
+  } catch {
+    return undefined;
   }
 }
 
