@@ -47,8 +47,9 @@ function header(manifest: Manifest): string {
 # Usage: sh perms.sh [JAIL_ROOT]   (JAIL_ROOT defaults to the root/ directory beside this script)
 # Run it as root, with the service stopped.
 # Exit codes: 0 done; 1 a path of the manifest is missing or of another type (nothing was changed);
-#   2 bad JAIL_ROOT (empty, /, not a directory, or a symlink); 3 not root, or the host's ids of the
-#   service user or group differ from those the jail was built for (nothing was changed).
+#   2 bad JAIL_ROOT (empty, /, not a directory, or a symlink); 3 not root, something is mounted inside
+#   the jail, or the host's ids of the service user or group differ from those the jail was built for
+#   (nothing was changed).
 #
 # What it does: every path is first made root:root, files ${fileMode} and directories ${dirMode} (nothing
 # for group and others, no setuid, setgid or sticky bit); then each path of the manifest gets its own
@@ -75,6 +76,9 @@ if [ "$#" -eq 1 ]; then jail=$1; else jail=$(dirname -- "$0")/root; fi
 jail=$(cd -P -- "$jail" && pwd -P)
 [ "$jail" != / ] || die 2 "Can't set permissions of a jail at /: that is the host's root (fix: pass the jail's root directory)"
 cd -P -- "$jail"
+# Nothing may be mounted inside the jail: chown or chmod of a mount point changes the mounted root.
+mounted=$(inside="$jail/" awk 'index($5, ENVIRON["inside"]) == 1 { print $5; exit }' /proc/self/mountinfo)
+[ -z "$mounted" ] || die 3 "Can't set permissions of the jail at $jail: $mounted is a mount point inside it (fix: stop the service and unmount it)"
 
 # entry TYPE OWNER MODE PATH: in phase check, PATH must be of TYPE (d, f, l, c) and not a symlink
 # unless TYPE is l; in phase set, it gets OWNER and MODE (a symlink only its owner: chown -h).

@@ -200,7 +200,7 @@ function escapeName(raw: Buffer): string {
 function unreadable(host: string | Buffer, error: unknown): unknown {
   const code = errnoCode(error);
   if (code === 'EACCES' || code === 'EPERM') {
-    return new MkjailError(`Can't read ${String(host)}: permission denied`, {
+    return new MkjailError(`Can't read tree entry at ${String(host)}: permission denied`, {
       exitCode: EXIT.environment,
       hint: 'run as root: the jail is root-owned and tight',
     });

@@ -9,7 +9,7 @@ import { verifyJail } from '../../src/verify/verify-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { type Fixture, hostIds, makeFixture, sampleEntries, SERVICE } from '../verify/jail-fixture.js';
 
-const ok = prerequisites({ root: true, commands: ['mknod', 'getent', 'find', 'setpriv'] });
+const ok = prerequisites({ root: true, commands: ['mknod', 'getent', 'find', 'setpriv', 'mount', 'awk'] });
 
 /** Mode and owner of every path under `root`, by an independent oracle: GNU find's -printf. */
 function findMetadata(root: string): Map<string, string> {
@@ -145,6 +145,20 @@ describe.skipIf(!ok)('perms.sh, run with sh (dash) on a real jail tree', () => {
     for (const [args, message] of cases) {
       const result = await runPerms(jail, args);
       expect({ args, exitCode: result.exitCode, stderr: result.stderr }).toEqual({ args, exitCode: 2, stderr: `perms.sh: ${message}` });
+    }
+  });
+
+  it('refuses to run while a file system is mounted inside the jail', async () => {
+    execaSync('mount', ['-t', 'tmpfs', '-o', 'mode=0777', 'none', at('/var/cache/svc')]);
+    try {
+      const result = await runPerms(jail, []);
+      expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+        exitCode: 3,
+        stderr: `perms.sh: Can't set permissions of the jail at ${jail.root}: ${at('/var/cache/svc')} is a mount point inside it (fix: stop the service and unmount it)`,
+      });
+      expect(findMetadata(at('/var/cache/svc')).get('/')).toBe('0777 0:0');
+    } finally {
+      execaSync('umount', [at('/var/cache/svc')]);
     }
   });
 

@@ -2,11 +2,12 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkjail } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { MKJAIL_BIN, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { type Fixture, makeFixture } from './jail-fixture.js';
 
-const ok = prerequisites({ root: true, commands: ['mknod', 'getent'] });
+const ok = prerequisites({ root: true, commands: ['mknod', 'getent', 'setpriv'] });
 
 describe.skipIf(!ok)('mkjail verify DIR', () => {
   let jail: Fixture;
@@ -65,6 +66,13 @@ describe.skipIf(!ok)('mkjail verify DIR', () => {
       stdout: '',
       stderr: `mkjail verify: Can't use manifest at ${jail.dir}/manifest.json: field entries.1.mode: a 4-digit octal mode such as "0444" (fix: rebuild the jail with \`mkjail build\`; never edit manifest.json by hand)`,
     });
+  });
+
+  it('exits 3 with one line when run by a user who cannot read the jail', async () => {
+    chmodSync(jail.dir, 0o755);
+    const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MKJAIL_BIN, 'verify', jail.dir], { reject: false });
+    expect({ exitCode: result.exitCode, stdout: result.stdout }).toEqual({ exitCode: 3, stdout: '' });
+    expect(result.stderr).toMatch(/^mkjail verify: Can't read tree entry at \/\S+: permission denied \(fix: run as root: the jail is root-owned and tight\)$/);
   });
 
   it('exits 2 when the manifest or the jail root is missing', async () => {

@@ -63,7 +63,11 @@ function requireDirectory(path: string, what: string, hint: string): void {
   try {
     isDirectory = lstatSync(path).isDirectory();
   } catch (error) {
-    throw new MkjailError(`Can't verify ${what} at ${path}: ${errnoCode(error) === 'ENOENT' ? 'no such directory' : String(error)}`, { hint });
+    const code = errnoCode(error);
+    if (code === 'EACCES') {
+      throw new MkjailError(`Can't verify ${what} at ${path}: permission denied`, { exitCode: EXIT.environment, hint: 'run as root' });
+    }
+    throw new MkjailError(`Can't verify ${what} at ${path}: ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such directory' : String(error)}`, { hint });
   }
   if (!isDirectory) throw new MkjailError(`Can't verify ${what} at ${path}: not a directory (symlinks are not followed)`, { hint });
 }
