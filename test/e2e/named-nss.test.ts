@@ -1,0 +1,74 @@
+// Where named looks its user up, measured with strace: in self mode (`-u bind`) named reads the host's
+// NSS configuration before its chroot and nothing after it; in wrapper mode (no -u, numeric ids given
+// to chroot as +UID:+GID) nothing in the chain opens NSS files at all, so the jail needs none.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { prerequisites } from '../helpers/prereq.js';
+import { type BindFixture, freeDnsPort, startInBackground, waitForAnswer, writeBindFixture } from './named-process.js';
+
+const ok = prerequisites({ root: true, commands: ['named', 'dig', 'strace'], packages: 'bind9 bind9-dnsutils strace' });
+const NSS_FILE = /"(\/etc\/nsswitch\.conf|\/etc\/passwd|\/etc\/group|[^"]*libnss_[^"]*)"/;
+
+interface TraceLine {
+  pid: number;
+  text: string;
+}
+
+/** Runs DIR/launch under strace until named answers, stops named, and returns the trace. */
+async function traceLaunch(jail: BuiltJail, fixture: BindFixture): Promise<TraceLine[]> {
+  const file = join(jail.scratch, 'strace.txt');
+  const tracer = startInBackground('strace', ['-f', '-o', file, '-e', 'trace=openat,chroot', join(jail.dir, 'launch')], 'ignore');
+  try {
+    await waitForAnswer('www.example.test', fixture.port, '192.0.2.80', tracer);
+  } finally {
+    const chrooter = readTrace(file).find((l) => l.text.startsWith('chroot('))?.pid;
+    if (chrooter) process.kill(chrooter, 'SIGTERM');
+    await tracer.stop();
+  }
+  return readTrace(file);
+}
+
+function readTrace(file: string): TraceLine[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => /^(\d+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), text: m[2] as string }));
+}
+
+/** NSS files opened by the process that chroots (its files in /etc) before the chroot, and by anyone after it. */
+function nssOpens(trace: TraceLine[]): { chrooter: number; before: string[]; after: string[] } {
+  const at = trace.findIndex((l) => /^chroot\(.*\) = 0$/.test(l.text));
+  const chrooter = trace[at]?.pid ?? -1;
+  const opened = (lines: TraceLine[]) => lines.filter((l) => NSS_FILE.test(l.text) && !/= -1 /.test(l.text)).map((l) => NSS_FILE.exec(l.text)?.[1] as string);
+  return {
+    chrooter,
+    before: [...new Set(opened(trace.slice(0, at).filter((l) => l.pid === chrooter)))].filter((p) => p.startsWith('/etc/')).sort(),
+    after: opened(trace.slice(at + 1)),
+  };
+}
+
+describe.skipIf(!ok).each(['self', 'wrapper'] as const)('NSS lookups of named in %s mode', (mode) => {
+  let fixture: BindFixture;
+  let jail: BuiltJail;
+
+  beforeAll(async () => {
+    fixture = writeBindFixture(await freeDnsPort());
+    jail = await buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config: fixture.config, mode } });
+  });
+  afterAll(() => {
+    jail?.cleanup();
+    fixture?.cleanup();
+  });
+
+  it(mode === 'self' ? 'happen on the host before the chroot, never inside the jail' : 'never happen: the jail needs no NSS file', async () => {
+    const { before, after } = nssOpens(await traceLaunch(jail, fixture));
+    expect({ before, after }).toEqual({
+      before: mode === 'self' ? ['/etc/group', '/etc/nsswitch.conf', '/etc/passwd'] : [],
+      after: [],
+    });
+  });
+});
