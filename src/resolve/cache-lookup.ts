@@ -1,5 +1,6 @@
 // The ld.so.cache step of the search: the root's /etc/ld.so.cache chosen from as glibc's search_cache
-// does (elf/dl-cache.c), or, when the root has no cache, what ldconfig would write from ld.so.conf.
+// does (elf/dl-cache.c), or, when the root has no cache, what `ldconfig -r ROOT` would put there from
+// the directories of ld.so.conf (its system directories are the loader's default step anyway).
 import { readFileSync, statSync } from 'node:fs';
 import { type CacheEntry, type LdSoCache, parseLdSoCache } from '../elf/ld-so-cache.js';
 import { readLdSoConf } from '../elf/ld-so-conf.js';
@@ -25,7 +26,7 @@ export class CacheLookup {
       case 'cache':
         return pickEntry(source.cache.bySoname.get(soname), abi);
       case 'conf':
-        return [...source.dirs, ...abi.defaultDirs].map((dir) => `${dir}/${soname}`).find(fits);
+        return source.dirs.map((dir) => `${dir}/${soname}`).find(fits);
       case 'none':
         return undefined;
     }
