@@ -39,7 +39,7 @@ export interface ReadTreeOptions {
 export function readTree(root: string, options: ReadTreeOptions = {}): ObservedEntry[] {
   const oneFileSystem = options.oneFileSystem ?? true;
   const top = observeEntry(root, '/');
-  if (!top) throw new MkjailError(`Can't read tree at ${root}: no such directory`, { hint: 'check the path' });
+  if (!top) throw new MkjailError(`Can't read tree at ${oneLine(root)}: no such directory`, { hint: 'check the path' });
   const entries: ObservedEntry[] = [top];
   const pending = top.type === 'dir' ? ['/'] : [];
   while (pending.length > 0) {
@@ -186,9 +186,9 @@ function hashDescriptor(fd: number): string {
 }
 
 function replaced(host: string): MkjailError {
-  return new MkjailError(`Can't read file at ${host}: it was replaced while being read`, {
+  return new MkjailError(`Can't read file at ${oneLine(host)}: it was replaced while being read`, {
     exitCode: EXIT.environment,
-    hint: 'stop whatever is changing the tree (the service?) and run again',
+    hint: 'stop whatever is changing the tree (the running service) and run again',
   });
 }
 
@@ -197,10 +197,16 @@ function escapeName(raw: Buffer): string {
   return [...raw].map((byte) => (byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('');
 }
 
+/** A path for an error message: control characters (a newline in a file name) as JSON escapes. */
+function oneLine(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  return path.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
 function unreadable(host: string | Buffer, error: unknown): unknown {
   const code = errnoCode(error);
   if (code === 'EACCES' || code === 'EPERM') {
-    return new MkjailError(`Can't read tree entry at ${String(host)}: permission denied`, {
+    return new MkjailError(`Can't read tree entry at ${oneLine(String(host))}: permission denied`, {
       exitCode: EXIT.environment,
       hint: 'run as root: the jail is root-owned and tight',
     });

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deviceNumbers, hashEntry, observeEntry, readEntryStart, readTree } from '../../src/fs/read-tree.js';
 import { prerequisites } from '../helpers/prereq.js';
 
-const ok = prerequisites({ root: true, commands: ['mknod', 'mkfifo'] });
+const ok = prerequisites({ root: true, commands: ['mknod', 'mkfifo', 'mount'] });
 
 describe.skipIf(!ok)('readTree, lstat only', () => {
   let scratch: string;
@@ -76,6 +76,19 @@ describe.skipIf(!ok)('readTree, lstat only', () => {
     execaSync('mknod', [join(root, 'dev', 'big'), 'c', '300', '70000']);
     expect(observeEntry(root, '/dev/big')).toMatchObject({ type: 'chardev', major: 300, minor: 70000 });
     expect(deviceNumbers(lstatSync(join(root, 'dev', 'null')).rdev)).toEqual({ major: 1, minor: 3 });
+  });
+
+  it('lists a mount point inside the tree but not what is mounted on it, unless asked to cross', () => {
+    chmodSync(root, 0o755);
+    mkdirSync(join(root, 'mnt'));
+    execaSync('mount', ['-t', 'tmpfs', 'none', join(root, 'mnt')]);
+    try {
+      writeFileSync(join(root, 'mnt', 'host-data'), 'x');
+      expect(readTree(root).filter((e) => e.path.startsWith('/mnt')).map((e) => e.path)).toEqual(['/mnt']);
+      expect(readTree(root, { oneFileSystem: false }).filter((e) => e.path.startsWith('/mnt')).map((e) => e.path)).toEqual(['/mnt', '/mnt/host-data']);
+    } finally {
+      execaSync('umount', [join(root, 'mnt')]);
+    }
   });
 
   it('reports a missing tree as one clean error', () => {
