@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { type BindFixture, type Running, dig, freeDnsPort, nsupdateAdd, procView, startInBackground, waitForAnswer, writeBindFixture } from './named-process.js';
+import { type BindFixture, type Running, dig, freeDnsPort, nsupdateAdd, procView, startInBackground, startPrimary, waitForAnswer, writeBindFixture } from './named-process.js';
 
 const RECIPE = join(REPO_ROOT, 'recipes/bind.ts');
 const ok = prerequisites({ root: true, commands: ['named', 'dig', 'nsupdate', 'getent'], packages: 'bind9 bind9-dnsutils' });
@@ -99,6 +99,31 @@ describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode
     const again = await start();
     expect(await dig('new.dyn.test', fixture.port)).toBe('192.0.2.99');
     await again.stop();
+  });
+
+  it("writes a transferred zone into the secondaries' directory, which survives a rebuild and serves without the primary", async () => {
+    const primary = await startPrimary(fixture);
+    try {
+      const named = await start();
+      await waitForAnswer('www.copy.test', fixture.port, '192.0.2.7', named);
+      await named.stop();
+    } finally {
+      await primary.stop();
+    }
+    const secondaries = join(jail.root, 'var/cache/bind/secondaries');
+    const before = snapshot(secondaries);
+    expect(Object.keys(before)).toEqual(['db.copy.test']);
+    expect(jail.manifest.writable.find((w) => w.path === '/var/cache/bind/secondaries')).toEqual({
+      path: '/var/cache/bind/secondaries',
+      owner: 'bind',
+      group: 'bind',
+      mode: '0700',
+      why: 'zone "copy.test" file: named writes the secondary copy it transfers',
+    });
+    await jail.rebuild();
+    expect(snapshot(secondaries)).toEqual(before);
+    await start();
+    expect(await dig('www.copy.test', fixture.port)).toBe('192.0.2.7');
   });
 });
 

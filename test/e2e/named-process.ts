@@ -16,29 +16,40 @@ export interface BindFixture {
   dir: string;
   config: string;
   port: number;
+  /** The port of the host primary for copy.test (primary.conf; start it with startPrimary). */
+  primaryPort: number;
   cleanup(): void;
 }
 
-/** Writes fixtures/bind with @DIR@ and @PORT@ filled in, under a fresh scratch directory. */
-export function writeBindFixture(port: number): BindFixture {
+/** Writes fixtures/bind with @DIR@, @PORT@ and @PRIMARY_PORT@ filled in, under a fresh scratch directory. */
+export function writeBindFixture(port: number, primaryPort = port + 1): BindFixture {
   const dir = mkdtempSync(join(tmpdir(), 'mkjail-bind-'));
   chmodSync(dir, 0o755);
-  const fill = (name: string) => readFileSync(join(FIXTURES, name), 'utf8').replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port));
+  const fill = (name: string) =>
+    readFileSync(join(FIXTURES, name), 'utf8').replaceAll('@DIR@', dir).replaceAll('@PRIMARY_PORT@', String(primaryPort)).replaceAll('@PORT@', String(port));
   writeFileSync(join(dir, 'named.conf'), fill('named.conf.in'));
   writeFileSync(join(dir, 'zones.conf'), fill('zones.conf.in'));
-  mkdirSync(join(dir, 'zones'));
-  mkdirSync(join(dir, 'dynamic'));
+  writeFileSync(join(dir, 'primary.conf'), fill('primary.conf.in'));
+  for (const sub of ['zones', 'dynamic', 'primary']) mkdirSync(join(dir, sub));
   copyFileSync(join(FIXTURES, 'db.example.test'), join(dir, 'zones/db.example.test'));
   copyFileSync(join(FIXTURES, 'db.dyn.test'), join(dir, 'dynamic/db.dyn.test'));
-  return { dir, config: join(dir, 'named.conf'), port, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  copyFileSync(join(FIXTURES, 'db.copy.test'), join(dir, 'primary/db.copy.test'));
+  return { dir, config: join(dir, 'named.conf'), port, primaryPort, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A port of 127.0.0.1 free for both UDP and TCP, from 5300-5399, different for each caller. */
+/** Starts the plain host named that serves copy.test for zone transfers, and waits until it answers. */
+export async function startPrimary(fixture: BindFixture): Promise<Running> {
+  const primary = startInBackground('named', ['-g', '-n', '1', '-c', join(fixture.dir, 'primary.conf')], 'ignore');
+  await waitForAnswer('www.copy.test', fixture.primaryPort, '192.0.2.7', primary);
+  return primary;
+}
+
+/** A port of 127.0.0.1 free for both UDP and TCP, with the next one free too, from 5300-5399. */
 export async function freeDnsPort(): Promise<number> {
   const start = 5300 + (process.pid % 100);
   for (let i = 0; i < 100; i++) {
-    const port = 5300 + ((start - 5300 + i * 7) % 100);
-    if ((await tcpFree(port)) && (await udpFree(port))) return port;
+    const port = 5300 + ((start - 5300 + i * 7) % 99);
+    if ((await tcpFree(port)) && (await udpFree(port)) && (await tcpFree(port + 1)) && (await udpFree(port + 1))) return port;
   }
   throw new Error('no free port in 5300-5399 on 127.0.0.1');
 }
