@@ -84,7 +84,14 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
     removeLeftovers(dir);
     if (changes.length === 0) return result;
     if (tar !== undefined) await step(`Write the tar ${tar}`, () => replaceTar(plan, tar, mtime));
-    else await step(`Stage the jail and swap it into ${layout.root}`, () => replaceTree(plan, dir, layout.root, previousRoot));
+    else {
+      const staging = join(dir, `${STAGING_PREFIX}${process.pid}`);
+      await step(`Stage the new jail beside ${layout.root}`, () => writeTree(plan, staging, previousRoot));
+      await step(`Swap it into ${layout.root} and remove the old one`, () => {
+        swapTree(staging, layout.root);
+        rmSync(staging, { recursive: true, force: true });
+      });
+    }
     await step('Write the manifest and scripts', () => {
       commitArtifacts(stageArtifacts(changedArtifacts(artifacts)));
       removeStaleArtifacts(layout, artifacts, previous);
@@ -93,14 +100,6 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
     release();
   }
   return result;
-}
-
-/** Stages the new tree beside DIR/root, swaps it in atomically, then removes the old one. */
-function replaceTree(plan: Plan, dir: string, root: string, previousRoot: string | undefined): void {
-  const staging = join(dir, `${STAGING_PREFIX}${process.pid}`);
-  writeTree(plan, staging, previousRoot);
-  swapTree(staging, root);
-  rmSync(staging, { recursive: true, force: true });
 }
 
 function replaceTar(plan: Plan, tar: string, mtime: number): void {
