@@ -14,6 +14,26 @@ export const LAUNCHER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 /** The environment every launched program gets (plus `run.env`); nothing of the caller's passes. */
 export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = { PATH: LAUNCHER_PATH, PWD: '/' };
 
+/**
+ * What a daemon that binds its ports, chroots and drops root by itself needs, and nothing more: BIND's
+ * own list (named's linux_initialprivs), which it narrows further after the drop.
+ */
+export const SELF_CHROOT_CAPABILITIES = [
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_SETUID',
+  'CAP_SETGID',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_SYS_RESOURCE',
+  'CAP_CHOWN',
+] as const;
+
+/** The launcher's bounding set for a self-chrooting daemon, in setpriv's words. */
+const SELF_BOUNDING_SET = `-all,${SELF_CHROOT_CAPABILITIES.map((c) => `+${c.slice(4).toLowerCase()}`).join(',')}`;
+
+/** What chroot(8) needs to chroot and drop; the dropped process keeps none of it (nnp, all ids non-zero). */
+const LAUNCHER_BOUNDING_SET = '-all,+sys_chroot,+setuid,+setgid';
+
 type Run = NonNullable<Manifest['run']>;
 
 export function renderLauncher(manifest: Manifest): string | undefined {
@@ -91,8 +111,8 @@ function main(run: Run, identity: Identity | null): string {
   const argv = run.argv.map(jailWord).join(' ');
   const start =
     run.chroot === 'self'
-      ? `setpriv --no-new-privs -- ${argv}`
-      : `setpriv --no-new-privs --bounding-set=-all,+sys_chroot,+setuid,+setgid -- chroot --userspec=+${identity?.uid}:+${identity?.gid} --groups=+${identity?.gid} "$JAIL" ${argv}`;
+      ? `setpriv --no-new-privs --bounding-set=${SELF_BOUNDING_SET} -- ${argv}`
+      : `setpriv --no-new-privs --bounding-set=${LAUNCHER_BOUNDING_SET} -- chroot --userspec=+${identity?.uid}:+${identity?.gid} --groups=+${identity?.gid} "$JAIL" ${argv}`;
   return `main() {
   [ "$(id -u)" = 0 ] || fail "Can't start the jail at $JAIL: not running as root (uid $(id -u)) (fix: run it as root, e.g. sudo $0)"
   [ -d "$JAIL" ] || fail "Can't start the jail at $JAIL: no such directory (fix: build it with mkjail build)"

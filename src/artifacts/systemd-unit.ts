@@ -5,21 +5,7 @@ import { posix } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
 import type { Manifest } from '../plan/manifest.js';
 import { TOOL_VERSION } from '../version.js';
-import { BASE_ENVIRONMENT } from './launcher.js';
-
-/**
- * What a daemon that binds its ports, chroots and drops root by itself needs, and nothing more: BIND's
- * own list (named's linux_initialprivs), which it narrows further after the drop.
- */
-export const SELF_CHROOT_CAPABILITIES = [
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_SETUID',
-  'CAP_SETGID',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_SYS_RESOURCE',
-  'CAP_CHOWN',
-] as const;
+import { BASE_ENVIRONMENT, SELF_CHROOT_CAPABILITIES } from './launcher.js';
 
 /** Hardening that holds in both modes. */
 const COMMON_HARDENING = [
