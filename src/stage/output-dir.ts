@@ -29,8 +29,11 @@ export function outputLayout(dir: string): OutputLayout {
   };
 }
 
-/** Checks DIR before anything is written; returns warnings (writable parents). Throws on a dangerous target. */
-export function checkOutputDir(out: string, cwd: string): { dir: string; warnings: string[] } {
+/**
+ * Checks DIR before anything is written; returns warnings (parents a non-root user could use to swap
+ * the jail: only for a tree, `jailTree`). Throws on a dangerous target.
+ */
+export function checkOutputDir(out: string, cwd: string, jailTree: boolean): { dir: string; warnings: string[] } {
   const dir = resolve(cwd, out);
   if (dir === '/') throw refuse(dir, 'it is the host root', 'choose a dedicated directory such as /srv/jails/NAME');
   const symlink = firstSymlink(dir);
@@ -38,7 +41,7 @@ export function checkOutputDir(out: string, cwd: string): { dir: string; warning
   const stats = lstatOrUndefined(dir);
   if (stats && !stats.isDirectory()) throw refuse(dir, 'it exists and is not a directory', 'choose a new or empty directory');
   if (stats && !isMkjailOutput(dir)) throw refuse(dir, 'it is a non-empty directory that mkjail did not make', 'choose a new or empty directory (mkjail replaces what it builds there)');
-  return { dir, warnings: writableParentWarnings(dir) };
+  return { dir, warnings: jailTree ? writableParentWarnings(dir) : [] };
 }
 
 /** Creates DIR (0755) if needed and marks it as an mkjail output. */

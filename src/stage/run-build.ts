@@ -62,7 +62,7 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
       hint: 'run as root, or build a tar with --tar FILE (no root needed)',
     });
   }
-  const { dir, warnings: dirWarnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd));
+  const { dir, warnings: dirWarnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd, tar === undefined));
   const layout = outputLayout(dir);
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
   const plan = await step('Plan the jail', () => buildPlan(recipe, previousRoot ? { previousRoot } : {}));
