@@ -1,9 +1,9 @@
 // The launcher (DIR/launch), outside the jail: starts the recipe's `run` with root given up correctly.
-// A generated bash script; it does, in order: check root, resolve the user and group on the host and
-// compare them with the ids baked at build time, chdir into the jail, close every descriptor above 2,
-// then exec `env -i` (allowlist, PWD=/) -> `setpriv --no-new-privs` -> coreutils `chroot`, which does
-// chroot, chdir /, setgroups(exactly the group), setgid, setuid (as root these set real, effective and
-// saved ids). With `chroot: 'self'` the daemon chroots and drops root itself: no chroot, no drop here.
+// A generated bash script; it does, in order: check root and that only root can change the jail, resolve
+// the user and group on the host and compare them with the ids baked at build time, chdir into the jail,
+// close every descriptor above 2, then exec `env -i` (allowlist, PWD=/) -> `setpriv --no-new-privs` ->
+// coreutils `chroot`, which does chroot, chdir /, setgroups(exactly the group), setgid, setuid (as root
+// these set real, effective and saved ids). With `chroot: 'self'` the daemon chroots and drops root itself: no chroot, no drop here.
 import { EXIT, MkjailError } from '../errors.js';
 import type { Identity, Manifest } from '../plan/manifest.js';
 import { TOOL_VERSION } from '../version.js';
@@ -63,7 +63,7 @@ function header(manifest: Manifest, run: Run): string {
 # Chroot and drop of root: done by ${who}.
 set -euo pipefail
 PATH=${LAUNCHER_PATH}
-here=$(cd -- "$(dirname -- "\${BASH_SOURCE[0]}")" && pwd -P)
+here=$(dirname -- "$(readlink -f -- "\${BASH_SOURCE[0]}")")
 JAIL="$here/root"
 `;
 }
@@ -80,6 +80,13 @@ close_inherited_fds() { # nothing opened outside the jail may follow the program
     fd=\${fd##*/}
     if (( fd > 2 )); then exec {fd}>&-; fi
   done
+}
+
+check_jail_root() { # root starts things in it: only root may change it
+  local owner mode
+  read -r owner mode < <(stat -c '%u %a' -- "$JAIL")
+  [ "$owner" = 0 ] || fail "Can't start the jail at $JAIL: owned by uid $owner, not root (fix: rebuild it with mkjail build, or run $here/perms.sh)"
+  (( (8#$mode & 8#022) == 0 )) || fail "Can't start the jail at $JAIL: mode $mode lets group or others write (fix: rebuild it with mkjail build, or run $here/perms.sh)"
 }
 
 host_id() { # host_id passwd|group NAME: the numeric id the host gives NAME, empty when missing
@@ -115,7 +122,8 @@ function main(run: Run, identity: Identity | null): string {
       : `setpriv --no-new-privs --bounding-set=${LAUNCHER_BOUNDING_SET} -- chroot --userspec=+${identity?.uid}:+${identity?.gid} --groups=+${identity?.gid} "$JAIL" ${argv}`;
   return `main() {
   [ "$(id -u)" = 0 ] || fail "Can't start the jail at $JAIL: not running as root (uid $(id -u)) (fix: run it as root, e.g. sudo $0)"
-  [ -d "$JAIL" ] || fail "Can't start the jail at $JAIL: no such directory (fix: build it with mkjail build)"
+  [ -d "$JAIL" ] && [ ! -L "$JAIL" ] || fail "Can't start the jail at $JAIL: no such directory (fix: build it with mkjail build)"
+  check_jail_root
   check_identity
   cd -- "$JAIL"
   close_inherited_fds

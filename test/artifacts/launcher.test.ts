@@ -1,7 +1,7 @@
 // The generated launcher, run as root on a jail this test assembles (a static probe built with gcc):
 // it checks /proc/<pid> of the launched program, and that the classic escapes fail through it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -188,6 +188,23 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
       exitCode: 3,
       stderr: `mkjail launch probe: Can't start the jail at ${jail}: not running as root (uid 65534) (fix: run it as root, e.g. sudo ${launch})`,
     });
+  });
+
+  it('refuses a jail that someone other than root could change, and follows a symlink to itself', async () => {
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }));
+    chmodSync(jail, 0o775);
+    try {
+      const result = await execa(launch, ['hold'], { reject: false });
+      expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+        exitCode: 3,
+        stderr: `mkjail launch probe: Can't start the jail at ${jail}: mode 775 lets group or others write (fix: rebuild it with mkjail build, or run ${dir}/perms.sh)`,
+      });
+    } finally {
+      chmodSync(jail, 0o755);
+    }
+    symlinkSync(launch, join(scratch, 'launch-link'));
+    const linked = await execa(join(scratch, 'launch-link'), [marker], { reject: false });
+    expect(linked.stdout.split('\n')[0]).toBe('chroot-dotdot: blocked (chroot: Operation not permitted)');
   });
 
   it('refuses to run when the host ids changed since the build, or the user is gone', async () => {
