@@ -47,8 +47,11 @@ export function elfAbiKey(info: Pick<ElfInfo, 'elfClass' | 'littleEndian' | 'mac
   return `${info.elfClass}${info.littleEndian ? 'l' : 'b'}${info.machine}`;
 }
 
-/** Reads the ELF file at host path `file`; `shownAs` names it in errors (its path inside the root). */
-export function readElfFile(file: string, shownAs: string = file): ElfInfo {
+/**
+ * Reads the ELF file at host path `file`; `shownAs` names it in errors (its path inside the root).
+ * `knownSize` (from a stat the caller already made of this regular file) saves an fstat.
+ */
+export function readElfFile(file: string, shownAs: string = file, knownSize?: number): ElfInfo {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -59,6 +62,7 @@ export function readElfFile(file: string, shownAs: string = file): ElfInfo {
     });
   }
   try {
+    if (knownSize !== undefined) return readElf(new ByteSource(fd, knownSize), shownAs);
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw corrupt(shownAs, 'not a regular file', 'pass an ELF executable or shared library');
     return readElf(new ByteSource(fd, stats.size), shownAs);

@@ -22,6 +22,15 @@ interface LoadedObject {
   loader: LoadedObject | undefined;
   origin: string;
   via: Via | undefined;
+  /** Where its needs are searched, computed on first use (its loader chain never changes). */
+  context?: SearchContext;
+}
+
+interface SearchContext {
+  lists: SearchList[];
+  nodeflib: boolean;
+  /** Everything the search depends on but the name, as a memo key. */
+  key: string;
 }
 
 interface Found {
@@ -61,7 +70,9 @@ class ClosureBuilder {
   private readonly files: RootFiles;
   private readonly cache: CacheLookup;
   private readonly objects = new Map<string, ClosureObject>();
-  private readonly edges = new Map<string, NeededEdge>();
+  private readonly edges: NeededEdge[] = [];
+  /** Edges by requester, then DT_NEEDED name: one requester's name resolves alike in most processes. */
+  private readonly edgesBy = new Map<string, Map<string, NeededEdge[]>>();
   private readonly missing = new Map<string, MissingLibrary>();
   private readonly searches = new Map<string, Found | null>();
   private readonly dirLists = new Map<string, string[]>();
@@ -107,7 +118,7 @@ class ClosureBuilder {
   }
 
   result(): Closure {
-    return { objects: [...this.objects.values()], edges: [...this.edges.values()], missing: [...this.missing.values()] };
+    return { objects: [...this.objects.values()], edges: [...this.edges], missing: [...this.missing.values()] };
   }
 
   /** Records the input's PT_INTERP (or its absence); returns the interpreter's real path when present. */
@@ -191,15 +202,21 @@ class ClosureBuilder {
 
   /** The ld.so(8) search for a name without a slash, memoised by everything it depends on. */
   private search(process: Process, requester: LoadedObject, name: string): Found | undefined {
-    const lists = this.searchLists(process, requester);
-    const nodeflib = (requester.info.flags1 & DF_1_NODEFLIB) !== 0;
-    const key = `${process.abi.key}\0${nodeflib}\0${name}\0${lists.map((l) => `${l.via}=${l.dirs.join(':')}`).join('\0')}`;
+    const context = (requester.context ??= this.searchContext(process, requester));
+    const key = `${context.key}\0${name}`;
     let found = this.searches.get(key);
     if (found === undefined) {
-      found = this.searchUncached(process.abi, lists, nodeflib, name) ?? null;
+      found = this.searchUncached(process.abi, context.lists, context.nodeflib, name) ?? null;
       this.searches.set(key, found);
     }
     return found ?? undefined;
+  }
+
+  private searchContext(process: Process, requester: LoadedObject): SearchContext {
+    const lists = this.searchLists(process, requester);
+    const nodeflib = (requester.info.flags1 & DF_1_NODEFLIB) !== 0;
+    const key = `${process.abi.key}\0${nodeflib}\0${lists.map((l) => `${l.via}=${l.dirs.join(':')}`).join('\0')}`;
+    return { lists, nodeflib, key };
   }
 
   private searchUncached(abi: LoaderAbi, lists: SearchList[], nodeflib: boolean, name: string): Found | undefined {
@@ -277,14 +294,22 @@ class ClosureBuilder {
   private addObject(path: string, kind: ClosureObjectKind, interpreter?: string): void {
     if (this.objects.has(path)) return;
     const resolved = this.files.resolve(path);
-    const object: ClosureObject = { path, kind, real: resolved?.real ?? path, links: resolved?.links ?? [] };
+    const object: ClosureObject = { path, kind, real: resolved?.real ?? path, links: [...(resolved?.links ?? [])] };
     if (interpreter !== undefined) object.interpreter = interpreter;
     this.objects.set(path, object);
   }
 
   private addEdge(edge: NeededEdge): void {
-    const key = `${edge.by}\0${edge.soname}\0${edge.path ?? ''}\0${edge.via ?? ''}`;
-    if (!this.edges.has(key)) this.edges.set(key, edge);
+    let byName = this.edgesBy.get(edge.by);
+    if (!byName) {
+      byName = new Map();
+      this.edgesBy.set(edge.by, byName);
+    }
+    const known = byName.get(edge.soname);
+    if (known?.some((e) => e.path === edge.path && e.via === edge.via)) return;
+    if (known) known.push(edge);
+    else byName.set(edge.soname, [edge]);
+    this.edges.push(edge);
   }
 
   private addMissing(missing: MissingLibrary): void {

@@ -1,6 +1,6 @@
 // File lookups inside a root, cached: does a path name a regular file (following symlinks inside the
 // root only), which file is it (device and inode), and what does it parse to as ELF.
-import { type Stats, statSync } from 'node:fs';
+import { lstatSync, type Stats, statSync } from 'node:fs';
 import { errnoCode, isMkjailError } from '../errors.js';
 import { readElfFile, type ElfInfo } from '../elf/read-elf.js';
 import { hostPath, type ResolvedInRoot, resolveInRoot } from '../fs/path-in-root.js';
@@ -10,6 +10,7 @@ export interface FoundFile {
   host: string;
   /** Device and inode: two paths to one file are one object for the loader. */
   id: string;
+  size: number;
 }
 
 export class RootFiles {
@@ -23,7 +24,7 @@ export class RootFiles {
     this.root = root;
   }
 
-  /** The regular file at `path` (absolute, inside the root), or undefined when there is none. */
+  /** The regular file at `path` (absolute, normal, inside the root), or undefined when there is none. */
   file(path: string): FoundFile | undefined {
     let found = this.files.get(path);
     if (found === undefined) {
@@ -43,11 +44,14 @@ export class RootFiles {
     return known;
   }
 
-  /** `path` resolved inside the root, with every symlink crossed. */
+  /**
+   * `path` resolved inside the root, with every symlink crossed. Directories are resolved once and
+   * shared: only a final component that is itself a symlink needs a walk of its own.
+   */
   resolve(path: string): ResolvedInRoot | undefined {
     let resolved = this.resolved.get(path);
     if (resolved === undefined) {
-      resolved = resolveOrNull(this.root, path);
+      resolved = this.resolveUncached(path);
       this.resolved.set(path, resolved);
     }
     return resolved ?? undefined;
@@ -58,7 +62,7 @@ export class RootFiles {
     let info = this.elves.get(file.id);
     if (info === undefined) {
       try {
-        info = readElfFile(file.host, path);
+        info = readElfFile(file.host, path, file.size);
       } catch (error) {
         info = error instanceof Error ? error : new Error(String(error));
       }
@@ -68,11 +72,24 @@ export class RootFiles {
     return info;
   }
 
+  private resolveUncached(path: string): ResolvedInRoot | null {
+    const slash = path.lastIndexOf('/');
+    const name = path.slice(slash + 1);
+    if (slash < 0 || name === '' || name === '.' || name === '..' || path === '/') return resolveOrNull(this.root, path);
+    const parent = this.resolve(slash === 0 ? '/' : path.slice(0, slash));
+    if (!parent?.stats.isDirectory()) return null;
+    const real = parent.real === '/' ? `/${name}` : `${parent.real}/${name}`;
+    const stats = lstatOrUndefined(hostPath(this.root, real));
+    if (!stats) return null;
+    if (stats.isSymbolicLink()) return resolveOrNull(this.root, path);
+    return { requested: path, real, links: parent.links, stats };
+  }
+
   private lookFile(path: string): FoundFile | undefined {
     const stats = this.stat(path);
     if (!stats?.isFile()) return undefined;
     const host = this.root === '/' ? path : hostPath(this.root, (this.resolve(path) as ResolvedInRoot).real);
-    return { host, id: `${stats.dev}:${stats.ino}` };
+    return { host, id: `${stats.dev}:${stats.ino}`, size: stats.size };
   }
 
   /** stat() of `path` inside the root; the kernel resolves symlinks itself when the root is `/`. */
@@ -84,8 +101,7 @@ export class RootFiles {
     try {
       return statSync(path, { throwIfNoEntry: false });
     } catch (error) {
-      const code = errnoCode(error);
-      if (code === 'EACCES' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG') return undefined;
+      if (isLookupFailure(error)) return undefined;
       throw error;
     }
   }
@@ -96,8 +112,21 @@ function resolveOrNull(root: string, path: string): ResolvedInRoot | null {
   try {
     return resolveInRoot(root, path) ?? null;
   } catch (error) {
-    const code = errnoCode(error);
-    if (isMkjailError(error) || code === 'EACCES' || code === 'ENAMETOOLONG' || code === 'ELOOP') return null;
+    if (isMkjailError(error) || isLookupFailure(error)) return null;
     throw error;
   }
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if (isLookupFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+function isLookupFailure(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'EACCES' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG' || code === 'ENOENT';
 }
