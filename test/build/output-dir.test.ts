@@ -1,0 +1,114 @@
+// Dangerous --out targets are refused before anything is written; --check reports and writes nothing;
+// --json prints one object and plain mode prints one progress line per step.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkjail } from '../helpers/cli.js';
+import { prerequisites } from '../helpers/prereq.js';
+
+const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl'] });
+
+const RECIPE = `import { defineRecipe } from 'mkjail';
+export default defineRecipe({ vars: { text: 'one' }, recipe: (vars) => ({ name: 'out-test', files: [{ from: \`./\${vars.text}.txt\`, to: '/etc/text' }] }) });
+`;
+
+describe.skipIf(!ok)('the output directory of mkjail build', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-out-'));
+  const recipe = join(scratch, 'recipe.ts');
+  writeFileSync(recipe, RECIPE);
+  writeFileSync(join(scratch, 'one.txt'), 'one\n');
+  writeFileSync(join(scratch, 'two.txt'), 'two\n');
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  const refusal = (dir: string, what: string, hint: string) => ({
+    exitCode: 2,
+    stdout: '',
+    stderr: `mkjail build: Can't build into output directory at ${dir}: ${what} (fix: ${hint})`,
+  });
+
+  it('refuses --out / with exit code 2', async () => {
+    expect(await mkjail(['build', recipe, '--out', '/', '--json'])).toEqual(refusal('/', 'it is the host root', 'choose a dedicated directory such as /srv/jails/NAME'));
+  });
+
+  it('refuses a non-empty directory that mkjail did not make, and leaves it alone', async () => {
+    const dir = join(scratch, 'precious');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+    expect(await mkjail(['build', recipe, '--out', dir, '--json'])).toEqual(
+      refusal(dir, 'it is a non-empty directory that mkjail did not make', 'choose a new or empty directory (mkjail replaces what it builds there)'),
+    );
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
+  });
+
+  it('refuses an output path with a symlink in it', async () => {
+    mkdirSync(join(scratch, 'real'));
+    symlinkSync('real', join(scratch, 'link'));
+    const dir = join(scratch, 'link', 'jail');
+    expect(await mkjail(['build', recipe, '--out', dir, '--json'])).toEqual(
+      refusal(dir, `${join(scratch, 'link')} is a symlink`, 'give the real path (a symlink in the path could be swapped to redirect the build)'),
+    );
+    expect(readdirSync(join(scratch, 'real'))).toEqual([]);
+  });
+
+  it('warns when a parent directory is writable by non-root users', async () => {
+    const parent = join(scratch, 'shared');
+    mkdirSync(parent);
+    chmodSync(parent, 0o777);
+    const result = await mkjail(['build', recipe, '--out', join(parent, 'jail'), '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).warnings).toEqual([
+      `parent directory ${parent} of the jail is writable by non-root users (mode 0777): they can replace the jail`,
+    ]);
+  });
+
+  it('prints one JSON object with --json, and one plain line per step otherwise', async () => {
+    const dir = join(scratch, 'formats');
+    const json = await mkjail(['build', recipe, '--out', dir, '--json']);
+    expect({ ...json, stdout: JSON.parse(json.stdout) }).toEqual({
+      exitCode: 0,
+      stderr: '',
+      stdout: {
+        changed: true,
+        dir,
+        root: join(dir, 'root'),
+        manifest: join(dir, 'manifest.json'),
+        tar: null,
+        recipe,
+        entries: 5,
+        bytes: 4,
+        warnings: [],
+        changes: ['add / (dir)', 'add /dev (dir)', 'add /dev/null (chardev)', 'add /etc (dir)', 'add /etc/text (file)', `create ${join(dir, 'root')}`, 'write manifest.json', 'write perms.sh'],
+      },
+    });
+    const plain = await mkjail(['build', recipe, '--out', dir, '--set', 'text=two']);
+    expect(plain).toEqual({
+      exitCode: 0,
+      stdout: `built ${join(dir, 'root')} (5 entries, 4 bytes)`,
+      stderr: [
+        'Load the recipe',
+        'Check the output directory',
+        'Plan the jail',
+        'Compare with the existing output',
+        `Stage the new jail beside ${join(dir, 'root')}`,
+        `Swap it into ${join(dir, 'root')} and remove the old one`,
+        'Write the manifest and scripts',
+      ].map((step) => `mkjail build: ${step}`).join('\n'),
+    });
+  });
+
+  it('with --check prints what would change, writes nothing and exits 1 (0 when up to date)', async () => {
+    const dir = join(scratch, 'checked');
+    const first = await mkjail(['build', recipe, '--out', dir, '--check', '--json']);
+    expect(first.exitCode).toBe(1);
+    expect(existsSync(dir)).toBe(false);
+    await mkjail(['build', recipe, '--out', dir, '--json']);
+    const pending = await mkjail(['build', recipe, '--out', dir, '--check', '--set', 'text=two']);
+    expect({ exitCode: pending.exitCode, stdout: pending.stdout }).toEqual({
+      exitCode: 1,
+      stdout: `would change /etc/text (sha256, source)\nwould write manifest.json\nwould write perms.sh\n${join(dir, 'root')}: 3 change(s) pending`,
+    });
+    const current = await mkjail(['build', recipe, '--out', dir, '--check']);
+    expect({ exitCode: current.exitCode, stdout: current.stdout }).toEqual({ exitCode: 0, stdout: `${join(dir, 'root')}: up to date` });
+  });
+});
