@@ -3,7 +3,8 @@
 // the user and group on the host and compare them with the ids baked at build time, chdir into the jail,
 // close every descriptor above 2, then exec `env -i` (allowlist, PWD=/) -> `setpriv --no-new-privs` ->
 // coreutils `chroot`, which does chroot, chdir /, setgroups(exactly the group), setgid, setuid (as root
-// these set real, effective and saved ids). With `chroot: 'self'` the daemon chroots and drops root itself: no chroot, no drop here.
+// these set real, effective and saved ids). With `chroot: 'self'` the daemon chroots and drops root
+// itself: no chroot and no drop here.
 import { EXIT, MkjailError } from '../errors.js';
 import type { Identity, Manifest } from '../plan/manifest.js';
 import { TOOL_VERSION } from '../version.js';
