@@ -19,6 +19,7 @@ export interface Recipe {
   name: string;
   /** sha256 of the recipe files and variable values. */
   sha256: string;
+  /** Every variable's value as the recipes received it (defaults with --set applied). */
   vars: RecipeVars;
   binaries: Sourced<string>[];
   files: Sourced<FileCopy>[];
@@ -45,7 +46,7 @@ export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
     file: top.path,
     name: top.recipe.name,
     sha256,
-    vars: Object.assign({}, ...[...files].reverse().map((f) => f.defaults)) as RecipeVars,
+    vars: Object.assign({}, ...[...files].reverse().map((f) => f.values)) as RecipeVars,
     binaries: all((f) => f.recipe.binaries, 'binaries'),
     files: files.flatMap((f) =>
       (f.recipe.files ?? []).map((spec, i) => ({ value: fileCopy(f.path, spec), origin: { file: f.path, field: `files.${i}` } })),

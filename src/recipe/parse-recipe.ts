@@ -9,6 +9,8 @@ export interface RecipeFile {
   path: string;
   text: string;
   defaults: RecipeVars;
+  /** The defaults with the --set values applied: what the recipe function received. */
+  values: RecipeVars;
   recipe: ParsedRecipe;
 }
 
@@ -24,7 +26,7 @@ export function parseRecipeValue(path: string, text: string, module: unknown, se
   const value = callRecipe(path, build, values);
   const result = recipeSchema.safeParse(value);
   if (!result.success) throw schemaError(path, result.error);
-  return { path, text, defaults, recipe: result.data };
+  return { path, text, defaults, values, recipe: result.data };
 }
 
 type Build = (vars: RecipeVars) => unknown;
