@@ -1,10 +1,13 @@
 // BIND end to end, as root: recipes/bind.ts builds a jail from a real named.conf, the generated launcher
 // starts the host's named in it (self mode) or named from inside it (wrapper mode), and dig gets answers.
 // Then /proc/<pid> of named proves the jail: root, ids, groups, no_new_privs, descriptors, environment.
+import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
+import { resolveInRoot } from '../../src/fs/path-in-root.js';
+import { verifyJail } from '../../src/verify/verify-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { type BindFixture, type Running, dig, freeDnsPort, nsupdateAdd, procView, startInBackground, startPrimary, waitForAnswer, writeBindFixture } from './named-process.js';
@@ -84,11 +87,17 @@ describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode
     expect(view.fds.filter(({ target }) => target.startsWith(`${jail.root}/`)).length).toBeGreaterThan(0);
   });
 
-  it(mode === 'self' ? 'holds no binary and no library' : 'holds named and its libraries', () => {
+  it(mode === 'self' ? 'holds no binary and no library' : 'holds named and every library ldd names for it', () => {
     const files = jail.manifest.entries.filter((e) => e.type === 'file').map((e) => e.path);
     const elf = files.filter((p) => p === '/usr/sbin/named' || /\.so(\.|$)/.test(p));
     if (mode === 'self') expect(elf).toEqual([]);
-    else expect(elf.length).toBeGreaterThan(10);
+    else {
+      // ldd as the oracle, on the host's trusted named (never on files being jailed).
+      const needed = [...execFileSync('ldd', ['/usr/sbin/named'], { encoding: 'utf8' }).matchAll(/(\/\S+) \(0x/g)].map((m) => m[1] as string);
+      expect(needed.length).toBeGreaterThan(30);
+      const missing = needed.filter((path) => !resolveInRoot(jail.root, path)?.stats.isFile());
+      expect(missing).toEqual([]);
+    }
     expect(jail.manifest.entries.find((e) => e.path === '/dev/null')).toMatchObject({ type: 'chardev', major: 1, minor: 3 });
   });
 
@@ -130,6 +139,10 @@ describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode
     expect(snapshot(secondaries)).toEqual(before);
     await start();
     expect(await dig('www.copy.test', fixture.port)).toBe('192.0.2.7');
+  });
+
+  it('still matches its manifest after named wrote its state, and after the rebuilds', () => {
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([]);
   });
 });
 
