@@ -1,6 +1,7 @@
 // The library closure of a set of ELF objects, resolved as glibc's loader (elf/dl-load.c
 // _dl_map_object, elf/dl-deps.c) would: breadth-first, already-loaded names first, then DT_RPATH of
 // the object and its loaders, DT_RUNPATH, ld.so.cache, default directories; nothing is ever run.
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
 import { DF_1_NODEFLIB, elfAbiKey, type ElfInfo, peekElfAbiKey } from '../elf/read-elf.js';
@@ -11,6 +12,10 @@ import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
 import { RootFiles } from './root-files.js';
 import { expandTokens, searchDirs, type TokenValues } from './search-path.js';
 import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededEdge, ResolveOptions, Via } from './types.js';
+
+/** Libraries the loader maps into every dynamic program, before the program's own needs. */
+const PRELOAD_PATH = '/etc/ld.so.preload';
+const MAX_PRELOAD_BYTES = 1 << 20;
 
 /** An object mapped into one (imagined) process. */
 interface LoadedObject {
@@ -77,6 +82,7 @@ class ClosureBuilder {
   private readonly searches = new Map<string, Found | null>();
   private readonly dirLists = new Map<string, string[]>();
   private readonly abis = new Map<string, LoaderAbi>();
+  private preloads: string[] | undefined;
 
   constructor(private readonly root: string) {
     this.files = new RootFiles(root);
@@ -104,7 +110,7 @@ class ClosureBuilder {
     const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set() };
     nameObject(process, main);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
-    this.loadBreadthFirst(process);
+    if (info.interpreter !== undefined || info.needed.length > 0) this.loadBreadthFirst(process);
   }
 
   private abiFor(info: ElfInfo, biarch32: boolean): LoaderAbi {
@@ -148,8 +154,13 @@ class ClosureBuilder {
     nameObject(process, object);
   }
 
+  /** The program, then /etc/ld.so.preload's libraries (mapped first, needs searched after), then BFS (rtld.c). */
   private loadBreadthFirst(process: Process): void {
     const queue: LoadedObject[] = [process.main];
+    for (const name of this.preloadNames()) {
+      const preloaded = this.mapNeeded(process, process.main, name, PRELOAD_PATH);
+      if (preloaded) queue.push(preloaded);
+    }
     for (let next = queue.shift(); next; next = queue.shift()) {
       for (const name of next.info.needed) {
         const loaded = this.mapNeeded(process, next, name);
@@ -159,11 +170,16 @@ class ClosureBuilder {
   }
 
   /** Resolves one DT_NEEDED entry of `requester`; returns the object when it is newly mapped. */
-  private mapNeeded(process: Process, requester: LoadedObject, needed: string): LoadedObject | undefined {
+  /**
+   * Resolves one DT_NEEDED entry of `requester` (or, with `by` = /etc/ld.so.preload, one preloaded
+   * name, searched as the program's, whose absence the loader only warns about); returns the object
+   * when it is newly mapped.
+   */
+  private mapNeeded(process: Process, requester: LoadedObject, needed: string, by = requester.path): LoadedObject | undefined {
     const name = needed.includes('$') ? expandTokens(needed, this.tokens(process, requester)) : needed;
     const already = process.byName.get(name);
     if (already) {
-      this.addEdge({ soname: needed, by: requester.path, path: already.path, via: already.via });
+      this.addEdge({ soname: needed, by, path: already.path, via: already.via });
       return undefined;
     }
     const found = process.notFound.has(name)
@@ -171,7 +187,8 @@ class ClosureBuilder {
       : name.includes('/')
         ? this.openByPath(process, name)
         : this.search(process, requester, name);
-    this.addEdge({ soname: needed, by: requester.path, path: found?.path, via: found?.via });
+    if (!found && by === PRELOAD_PATH) return undefined;
+    this.addEdge({ soname: needed, by, path: found?.path, via: found?.via });
     if (!found) {
       process.notFound.add(name);
       this.addMissing({ soname: needed, neededBy: requester.path });
@@ -193,6 +210,21 @@ class ClosureBuilder {
     process.byId.set(file.id, object);
     nameObject(process, object);
     return object;
+  }
+
+  /** The names in the root's /etc/ld.so.preload (separated by spaces, tabs, colons, newlines). */
+  private preloadNames(): string[] {
+    if (this.preloads === undefined) {
+      const file = this.files.file(PRELOAD_PATH);
+      let text = '';
+      try {
+        if (file && file.size <= MAX_PRELOAD_BYTES) text = readFileSync(file.host, 'utf8');
+      } catch {
+        text = '';
+      }
+      this.preloads = text.split(/[ \t:\n]+/).filter(Boolean);
+    }
+    return this.preloads;
   }
 
   private openByPath(process: Process, name: string): Found | undefined {

@@ -3,6 +3,8 @@
 import type { Closure, NeededEdge } from './types.js';
 
 const INDENT = '    ';
+/** Edges from the root's /etc/ld.so.preload have this as their `by`. */
+const PRELOAD_PATH = '/etc/ld.so.preload';
 
 /** The tree of every input of `closure`, as text ending in a newline. */
 export function renderTree(closure: Closure): string {
@@ -22,13 +24,14 @@ export function renderTree(closure: Closure): string {
       const missing = closure.missing.some((m) => m.neededBy === input.path && m.soname === input.interpreter);
       lines.push(`${INDENT}interpreter ${input.interpreter}${missing ? ' => not found' : ''}`);
     }
+    drawNeeds(PRELOAD_PATH, 1, 'preload ');
     drawNeeds(input.path, 1);
   }
   return `${lines.join('\n')}\n`;
 
-  function drawNeeds(by: string, depth: number): void {
+  function drawNeeds(by: string, depth: number, label = ''): void {
     for (const edge of byRequester.get(by) ?? []) {
-      const pad = INDENT.repeat(depth);
+      const pad = `${INDENT.repeat(depth)}${label}`;
       if (edge.path === undefined) {
         lines.push(`${pad}${edge.soname} => not found`);
         continue;

@@ -1,6 +1,6 @@
 // --root: a jail assembled from the resolver's facts alone (paths and symlink chains) runs under
 // chroot, resolves inside itself through ld.so.conf when it has no cache, and is never left.
-import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +94,25 @@ describe.skipIf(!ok)('resolveClosure with a root', () => {
       stdout: ['/app/bin/prog', '/lib64/ld-linux-x86-64.so.2', '/opt/vendor/libb.so', '/lib/x86_64-linux-gnu/libc.so.6', '/opt/vendor/liba.so'].join('\n'),
       stderr: '',
     });
+  });
+
+  it('maps the libraries of the root\'s /etc/ld.so.preload into every dynamic program, and ignores missing ones', () => {
+    writeFileSync(`${jail}/etc/ld.so.preload`, '/opt/vendor/liba.so:libgone.so\n');
+    try {
+      const closure = resolveClosure(['/app/bin/zprog'], { root: jail });
+      expect({ edges: closure.edges.slice(0, 2), missing: closure.missing }).toEqual({
+        edges: [
+          { soname: '/opt/vendor/liba.so', by: '/etc/ld.so.preload', path: '/opt/vendor/liba.so', via: 'slash' },
+          { soname: 'libz.so.1', by: '/app/bin/zprog', path: undefined, via: undefined },
+        ],
+        missing: [{ soname: 'libz.so.1', neededBy: '/app/bin/zprog' }],
+      });
+      const loader = execaSync('chroot', [jail, '/lib64/ld-linux-x86-64.so.2', '--list', '/app/bin/prog'], { reject: false });
+      const listed = [...String(loader.stdout).matchAll(/(\/\S+) \(0x/g)].map((m) => m[1]).sort();
+      const ours = resolveClosure(['/app/bin/prog'], { root: jail }).objects.filter((o) => o.kind !== 'input').map((o) => o.path);
+      expect(ours.sort()).toEqual(listed);
+    } finally {
+      unlinkSync(`${jail}/etc/ld.so.preload`);
+    }
   });
 });
