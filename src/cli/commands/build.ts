@@ -81,7 +81,8 @@ function parseSets(sets: string[]): Record<string, string> {
 /** listr2 on a terminal, one plain line per step otherwise, nothing with --json. */
 function stepRunner(io: CommandIO, json: boolean): StepRunner {
   if (json) return async (_title, work) => work();
-  if (io.stderr.isTTY) {
+  // A terminal with no width (a pty nobody sized) would wrap every character: use plain lines there.
+  if (io.stderr.isTTY && ((io.stderr as NodeJS.WriteStream).columns ?? 0) > 0) {
     const output = new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream);
     return async (title, work) => {
       let value: Awaited<ReturnType<typeof work>> | undefined;
