@@ -1,6 +1,7 @@
 // Follows a BIND named.conf the way named reads it: every file it opens (includes, zone files,
-// bindkeys-file) and every directory it writes (working directory, pid/session-key/lock directories,
-// managed keys, key-directory, secondary and dynamic zones, log files), each with the statement that says so.
+// bindkeys-file, plugins, TLS keys and certificates) and every directory it writes (working directory,
+// pid/session-key/lock directories, managed keys, key-directory, secondary and dynamic zones, log
+// files), each with the statement that says so.
 // A dynamic zone's file is both: read from the host on the first build, then owned by named (writable).
 import { posix } from 'node:path';
 import { normalizeRootPath } from '../../fs/path-in-root.js';
@@ -25,6 +26,12 @@ const RUN_FILE_WHY: Record<RunFileOption, string> = {
 /** Options naming a file named writes (relative names land in the working directory). */
 const WRITTEN_FILE_OPTIONS = ['dump-file', 'statistics-file', 'memstatistics-file', 'recursing-file', 'secroots-file'] as const;
 
+/** Where Debian's named looks for a `plugin` given by a bare file name. */
+export const NAMED_PLUGIN_DIR = '/usr/lib/x86_64-linux-gnu/bind';
+
+/** Files of a `tls` block that named reads (DNS over TLS and HTTPS). */
+const TLS_FILE_OPTIONS = ['key-file', 'cert-file', 'ca-file', 'dhparam-file'] as const;
+
 /** Zone types whose file named writes itself from a zone transfer. */
 const TRANSFERRED_ZONE_TYPES = ['secondary', 'slave', 'stub', 'mirror'] as const;
 
@@ -48,6 +55,8 @@ export function followNamedConf(root: string, path: string): ConfigFollowResult 
   for (const view of statementsNamed(parsed.statements, 'view')) followZones(blockOf(view)?.statements ?? [], cwd, out);
   const logging = findBlock(parsed.statements, 'logging');
   if (logging) followLogging(logging.statements, cwd, out);
+  followPlugins(parsed.statements, out);
+  followTls(parsed.statements, cwd, out);
   return out.result();
 }
 
@@ -103,6 +112,30 @@ function followZones(statements: NamedStatement[], cwd: string, out: FollowColle
       out.writable({ path, by: file.file, what: `${label} file: named rewrites it with the dynamic updates` });
     }
     if (journal) out.writable({ path: posix.dirname(inDir(cwd, journal.value)), by: journal.file, what: `${label} journal` });
+    const keys = stringValue(body, 'key-directory');
+    if (keys) out.writable({ path: inDir(cwd, keys.value), by: keys.file, what: `${label} key-directory: named reads and writes its DNSSEC keys there` });
+  }
+}
+
+/** `plugin query "filter-aaaa.so";`: named dlopens it when it loads the config, after its chroot. */
+function followPlugins(statements: NamedStatement[], out: FollowCollector): void {
+  const views = statementsNamed(statements, 'view').map((v) => blockOf(v)?.statements ?? []);
+  for (const plugin of [statements, ...views].flatMap((list) => statementsNamed(list, 'plugin'))) {
+    const word = plugin.words[2];
+    if (!word || word.kind === 'block') continue;
+    const path = word.text.includes('/') ? normalizeRootPath(word.text) : `${NAMED_PLUGIN_DIR}/${word.text}`;
+    out.file({ path, by: plugin.file, what: 'plugin: named loads it with dlopen when it reads the config' });
+  }
+}
+
+/** `tls NAME { key-file ...; cert-file ...; };`: the key and certificates of DNS over TLS. */
+function followTls(statements: NamedStatement[], cwd: string, out: FollowCollector): void {
+  for (const tls of statementsNamed(statements, 'tls')) {
+    const name = tls.words[1]?.kind === 'block' ? '?' : (tls.words[1]?.text ?? '?');
+    for (const option of TLS_FILE_OPTIONS) {
+      const found = stringValue(blockOf(tls)?.statements ?? [], option);
+      if (found) out.file({ path: inDir(cwd, found.value), by: found.file, what: `tls "${name}" ${option}` });
+    }
   }
 }
 

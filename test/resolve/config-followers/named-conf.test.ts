@@ -103,6 +103,35 @@ describe('the named.conf follower', () => {
     });
   });
 
+  it('follows includes inside blocks, plugins, TLS files and a zone key-directory', () => {
+    write(
+      '/etc/bind/named.conf',
+      [
+        'options { directory "/var/cache/bind"; pid-file none; session-keyfile none; lock-file none; };',
+        'plugin query "filter-aaaa.so" { filter-aaaa-on-v4 yes; };',
+        'tls local-tls { key-file "/etc/bind/tls/key.pem"; cert-file "tls/cert.pem"; };',
+        'view "v" { include "/etc/bind/view-zones.conf"; plugin query "/opt/bind/filter-a.so"; };',
+        '',
+      ].join('\n'),
+    );
+    write('/etc/bind/view-zones.conf', 'zone "signed.test" { type primary; file "db.signed"; key-directory "keys/signed"; };\n');
+    expect(followNamedConf(root, '/etc/bind/named.conf')).toEqual({
+      files: [
+        { path: '/etc/bind/named.conf', by: '/etc/bind/named.conf', what: 'named.conf: the configuration named reads (-c)' },
+        { path: '/etc/bind/view-zones.conf', by: '/etc/bind/named.conf', what: 'include' },
+        { path: '/var/cache/bind/db.signed', by: '/etc/bind/view-zones.conf', what: 'zone "signed.test" file' },
+        { path: '/usr/lib/x86_64-linux-gnu/bind/filter-aaaa.so', by: '/etc/bind/named.conf', what: 'plugin: named loads it with dlopen when it reads the config' },
+        { path: '/opt/bind/filter-a.so', by: '/etc/bind/named.conf', what: 'plugin: named loads it with dlopen when it reads the config' },
+        { path: '/etc/bind/tls/key.pem', by: '/etc/bind/named.conf', what: 'tls "local-tls" key-file' },
+        { path: '/var/cache/bind/tls/cert.pem', by: '/etc/bind/named.conf', what: 'tls "local-tls" cert-file' },
+      ],
+      writable: [
+        { path: '/var/cache/bind', by: '/etc/bind/named.conf', what: 'options.directory: working directory (managed keys, journals, dumps)' },
+        { path: '/var/cache/bind/keys/signed', by: '/etc/bind/view-zones.conf', what: 'zone "signed.test" key-directory: named reads and writes its DNSSEC keys there' },
+      ],
+    });
+  });
+
   it('reads includes through symlinks inside the root and never outside it', () => {
     write('/etc/bind/real.conf', 'zone "a.test" { type master; file "/etc/bind/db.a"; };\n');
     symlinkSync('/etc/bind/real.conf', join(root, 'etc/bind/link.conf'));
