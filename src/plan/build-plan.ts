@@ -1,7 +1,6 @@
 // Draws the whole jail from a recipe: every entry with owner, mode, content hash and reasons (the
 // manifest), where each file's bytes come from, and the warnings. Reads the host; writes nothing.
 import { existsSync } from 'node:fs';
-import { posix } from 'node:path';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { recipeError, type Sourced } from '../recipe/recipe-error.js';
 import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
@@ -120,7 +119,7 @@ function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
   const argvOrigin = { ...origin, field: `${origin.field}.argv.0` };
   if (!program.startsWith('/')) throw recipeError(argvOrigin, `${program} is not an absolute path`, 'give the program as an absolute path');
   if (chroot === 'launcher') {
-    const entry = plan.get(posix.normalize(program));
+    const entry = plan.resolve(program);
     if (entry?.type !== 'file' || (Number.parseInt(entry.mode, 8) & 0o111) === 0) {
       throw recipeError(argvOrigin, `${program} is not a program in the jail`, 'add it to binaries (argv[0] is a path inside the jail)');
     }

@@ -52,6 +52,20 @@ export class PlanBuilder {
     return undefined;
   }
 
+  /** The entry `path` names once the jail's own planned symlinks are followed (as the kernel would in the jail). */
+  resolve(path: string, hops = 0): ManifestEntry | undefined {
+    if (hops > 40) return undefined;
+    const parts = path.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = `/${parts.slice(0, i).join('/')}`;
+      const entry = this.entries.get(prefix);
+      if (entry?.type !== 'symlink') continue;
+      const target = posix.resolve(posix.dirname(prefix), entry.target);
+      return this.resolve(posix.join(target, ...parts.slice(i)), hops + 1);
+    }
+    return this.entries.get(posix.normalize(path));
+  }
+
   /** Every entry, sorted by path. */
   sorted(): ManifestEntry[] {
     return [...this.entries.values()].sort((a, b) => comparePaths(a.path, b.path));

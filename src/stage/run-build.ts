@@ -64,6 +64,11 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
   }
   const { dir, warnings: dirWarnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd, tar === undefined));
   const layout = outputLayout(dir);
+  if (tar !== undefined && existsSync(layout.root)) {
+    throw new MkjailError(`Can't build a tar into output directory at ${dir}: it holds a jail tree (root/) whose manifest the tar's would replace`, {
+      hint: 'give --tar builds their own --out directory',
+    });
+  }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
   const plan = await step('Plan the jail', () => buildPlan(recipe, previousRoot ? { previousRoot } : {}));
   const artifacts = renderArtifacts(plan.manifest, layout);

@@ -65,4 +65,13 @@ describe('buildPlan', () => {
       `Can't plan /etc/thing in the jail: it is wanted as a file from ${scratch}/x.txt mode 0444 (recipe) and as a directory (recipe)`,
     );
   });
+
+  it('accepts a run program named through the jail\'s own symlinks, and refuses one that is not there', async () => {
+    const viaLinks = recipeFile('run-link.ts', `name: 'run-link', binaries: ['/usr/bin/id'], run: { argv: ['/lib64/ld-linux-x86-64.so.2', '--help'] }`);
+    expect(buildPlan(await loadRecipe(viaLinks)).manifest.run).toEqual({ argv: ['/lib64/ld-linux-x86-64.so.2', '--help'], env: {}, chroot: 'launcher' });
+    const missing = recipeFile('run-missing.ts', `name: 'run-missing', binaries: ['/usr/bin/id'], run: { argv: ['/lib/id'] }`);
+    await expect(loadRecipe(missing).then((r) => buildPlan(r))).rejects.toThrow(
+      `Can't use recipe at ${missing}: field run.argv.0: /lib/id is not a program in the jail`,
+    );
+  });
 });
