@@ -1,5 +1,6 @@
-// Rule writable-parent: every directory from / down to the jail root (its real path) is owned by root
-// and writable by root alone. Sticky directories (/tmp) count too, reported one step lower.
+// Rule writable-parent: every directory from / down to the jail root is owned by root and writable by
+// root alone, along the real path and along the path as given (a symlink's directory counts: whoever
+// can write it can point the link elsewhere). Sticky directories (/tmp) count too, one step lower.
 import { lstatSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { AuditRule, RuleHit } from '../audit-rule.js';
@@ -12,8 +13,11 @@ export const writableParent: AuditRule = {
   why: 'its writer can rename the jail away and put another tree in its place, which root then enters and runs',
   fix: 'move the jail below root-owned directories of mode 0755 (e.g. under /srv or /var/lib), or chmod go-w / chown root the directory',
   check(jail) {
-    return ancestors(jail.realRoot).flatMap((dir): RuleHit[] => {
+    const dirs = [...new Set([...ancestors(posix.resolve(jail.root)), ...ancestors(jail.realRoot)])].sort();
+    return dirs.flatMap((dir): RuleHit[] => {
       const stats = lstatSync(dir);
+      // A symlink's own bits mean nothing; the directory holding it is in the list too.
+      if (stats.isSymbolicLink()) return [];
       const open = (stats.mode & 0o022) !== 0;
       if (stats.uid === 0 && !open) return [];
       const sticky = (stats.mode & 0o1000) !== 0;

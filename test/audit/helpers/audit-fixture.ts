@@ -8,14 +8,14 @@ import { makeScratch, plantCleanJail, removeScratch } from './clean-jail.js';
 /** `plant(root, scratch)` adds one flaw to the clean jail at `root` (scratch is its root-owned parent). */
 export async function auditWithFlaw(
   plant: (root: string, scratch: string) => void | Promise<void>,
-  options: AuditOptions & { rootAt?: (scratch: string) => string } = {},
+  options: AuditOptions & { rootAt?: (scratch: string) => string; auditAt?: (root: string) => string } = {},
 ): Promise<Finding[]> {
   const scratch = makeScratch();
   try {
     const root = options.rootAt ? options.rootAt(scratch) : join(scratch, 'root');
     plantCleanJail(root);
     await plant(root, scratch);
-    return (await auditJail(root, options)).findings;
+    return (await auditJail(options.auditAt ? options.auditAt(root) : root, options)).findings;
   } finally {
     removeScratch(scratch);
   }

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ancestors, writableParent } from '../../../src/audit/rules/writable-parent.js';
@@ -46,5 +46,22 @@ describe.skipIf(!ok)('the writable-parent rule', () => {
     const below = jailBelow(0o1777);
     const findings = await auditWithFlaw(() => undefined, { rootAt: below.rootAt });
     expect(findings).toEqual([findingOf(writableParent, below.parent(), 'directory mode 1777, owner 0:0 (sticky)', 'high')]);
+  });
+
+  it('reports the writable directory holding a symlink through which the jail is reached', async () => {
+    let open = '';
+    let link = '';
+    const findings = await auditWithFlaw(() => undefined, {
+      rootAt(scratch) {
+        open = join(scratch, 'open');
+        mkdirSync(open, { mode: 0o777 });
+        chmodSync(open, 0o777);
+        link = join(open, 'jail');
+        symlinkSync('../root', link);
+        return join(scratch, 'root');
+      },
+      auditAt: () => link,
+    });
+    expect(findings).toEqual([findingOf(writableParent, open, 'directory mode 0777, owner 0:0')]);
   });
 });
