@@ -10,7 +10,7 @@ import { CacheLookup } from './cache-lookup.js';
 import { hostCpuFacts } from './hwcaps.js';
 import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
 import { RootFiles } from './root-files.js';
-import { expandTokens, searchDirs, type TokenValues } from './search-path.js';
+import { cleanPath, expandTokens, hasDotDot, searchDirs, type TokenValues } from './search-path.js';
 import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededEdge, ResolveOptions, Via } from './types.js';
 
 /** Libraries the loader maps into every dynamic program, before the program's own needs. */
@@ -90,7 +90,7 @@ class ClosureBuilder {
   }
 
   addInput(file: string): void {
-    const path = normalizeRootPath(file);
+    const path = this.physicalPath(file) ?? normalizeRootPath(file);
     const found = this.files.file(path);
     if (!found) {
       const where = this.root === '/' ? '' : ` inside ${this.root}`;
@@ -130,9 +130,9 @@ class ClosureBuilder {
   /** Records the input's PT_INTERP (or its absence); returns the interpreter's real path when present. */
   private addInterpreter(input: string, info: ElfInfo): string | undefined {
     if (!info.interpreter) return undefined;
-    const path = normalizeRootPath(info.interpreter);
-    const found = this.files.file(path);
-    if (!found) {
+    const path = this.physicalPath(info.interpreter);
+    const found = path === undefined ? undefined : this.files.file(path);
+    if (!found || path === undefined) {
       this.addMissing({ soname: info.interpreter, neededBy: input });
       return undefined;
     }
@@ -143,9 +143,9 @@ class ClosureBuilder {
 
   /** The interpreter is mapped first: DT_NEEDED names matching its path or SONAME resolve to it. */
   private mapInterpreter(process: Process, interpreter: string): void {
-    const path = normalizeRootPath(interpreter);
-    const found = this.files.file(path);
-    if (!found || process.byId.has(found.id)) return;
+    const path = this.physicalPath(interpreter);
+    const found = path === undefined ? undefined : this.files.file(path);
+    if (!found || path === undefined || process.byId.has(found.id)) return;
     const info = this.files.elf(found, path);
     const names = new Set([path, interpreter, ...(info.soname ? [info.soname] : [])]);
     const object: LoadedObject = { path, info, names, loader: undefined, origin: posix.dirname(path), via: 'slash' };
@@ -228,8 +228,8 @@ class ClosureBuilder {
   }
 
   private openByPath(process: Process, name: string): Found | undefined {
-    const path = normalizeRootPath(name);
-    return this.fits(process.abi, path) ? { path, via: 'slash' } : undefined;
+    const path = this.physicalPath(name);
+    return path !== undefined && this.fits(process.abi, path) ? { path, via: 'slash' } : undefined;
   }
 
   /** The ld.so(8) search for a name without a slash, memoised by everything it depends on. */
@@ -300,10 +300,25 @@ class ClosureBuilder {
     const key = `${object.origin}\0${process.abi.lib}\0${process.abi.platform}\0${value}`;
     let dirs = this.dirLists.get(key);
     if (!dirs) {
-      dirs = searchDirs(value, this.tokens(process, object));
+      dirs = searchDirs(value, this.tokens(process, object)).flatMap((dir) => this.physicalPath(dir) ?? []);
       this.dirLists.set(key, dirs);
     }
     return dirs;
+  }
+
+  /**
+   * `path` (absolute, or relative to `/`) without "." or ".." components: a ".." is resolved inside
+   * the root after the symlinks before it, as the kernel does; undefined when that directory is absent.
+   */
+  private physicalPath(path: string): string | undefined {
+    const clean = cleanPath(path);
+    if (!hasDotDot(clean)) return clean;
+    const slash = clean.lastIndexOf('/');
+    const name = clean.slice(slash + 1);
+    const dir = this.files.resolve(name === '..' ? clean : clean.slice(0, slash) || '/')?.real;
+    if (dir === undefined) return undefined;
+    if (name === '..') return dir;
+    return dir === '/' ? `/${name}` : `${dir}/${name}`;
   }
 
   private tokens(process: Process, object: LoadedObject): TokenValues {

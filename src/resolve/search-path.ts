@@ -1,7 +1,6 @@
 // Search-path strings as the loader reads them: DT_RPATH/DT_RUNPATH split on ':', dynamic string
 // tokens ($ORIGIN, $LIB, $PLATFORM, braced or not) expanded; any other `$NAME` is kept as written
 // (glibc elf/dl-load.c _dl_dst_substitute).
-import { normalizeRootPath } from '../fs/path-in-root.js';
 
 export interface TokenValues {
   /** Directory of the object (as the loader opened it; the real directory for the executable). */
@@ -30,14 +29,30 @@ export function expandTokens(text: string, values: TokenValues): string {
 }
 
 /**
- * The directories of a DT_RPATH/DT_RUNPATH value, expanded and normalised, unique, in order.
- * Relative elements (and the empty one, which means ".") are taken relative to `/`.
+ * The directories of a DT_RPATH/DT_RUNPATH value, expanded and cleaned (see cleanPath), unique, in
+ * order. Relative elements (and the empty one, which means ".") are taken relative to `/`.
  */
 export function searchDirs(value: string, values: TokenValues): string[] {
   const dirs: string[] = [];
   for (const element of value.split(':')) {
-    const dir = normalizeRootPath(expandTokens(element, values));
+    const dir = cleanPath(expandTokens(element, values));
     if (!dirs.includes(dir)) dirs.push(dir);
   }
   return dirs;
+}
+
+/**
+ * `path` made absolute without empty or "." components. ".." is kept: the kernel resolves it after
+ * following the symlink before it, so only a lookup inside the root can remove it correctly.
+ */
+export function cleanPath(path: string): string {
+  return `/${path
+    .split('/')
+    .filter((name) => name !== '' && name !== '.')
+    .join('/')}`;
+}
+
+/** True when `path` has a ".." component. */
+export function hasDotDot(path: string): boolean {
+  return path.split('/').includes('..');
 }

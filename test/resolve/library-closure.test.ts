@@ -192,6 +192,17 @@ describe.skipIf(!ok)('resolveClosure on programs built with gcc', () => {
     expect(summary(closure, dir).edges[0]).toBe(`<dir>/tokens/prog: liba.so => <dir>/tokens/lib/x86_64-linux-gnu/${platform}/liba.so (runpath)`);
   });
 
+  it('resolves ".." in DT_RUNPATH after the symlink before it, as the kernel does', () => {
+    const d = `${dir}/dotdot`;
+    mkdirSync(`${d}/app/bin`, { recursive: true });
+    mkdirSync(`${d}/elsewhere/deep`, { recursive: true });
+    symlinkSync('../../elsewhere/deep', `${d}/app/bin/link`);
+    sharedLibrary(`${d}/elsewhere`, 'liba.so', 'liba.c');
+    gcc(d, ['-o', 'app/bin/prog', 'main-a.c', '-Lelsewhere', '-la', '-Wl,-rpath,$ORIGIN/link/..']);
+    const closure = expectSameAsLdd(`${d}/app/bin/prog`);
+    expect(summary(closure, dir).edges[0]).toBe('<dir>/dotdot/app/bin/prog: liba.so => <dir>/dotdot/elsewhere/liba.so (runpath)');
+  });
+
   it.skipIf(!has32)('resolves a 32-bit program with the 32-bit loader\'s cache entries and directories', () => {
     sharedLibrary(`${dir}/skip`, 'd32/liba.so', 'liba.c', ['-m32']);
     gcc(`${dir}/skip`, ['-m32', '-o', 'prog32', 'main-a.c', '-Ld32', '-la', '-Wl,-rpath,$ORIGIN/d64:$ORIGIN/d32']);

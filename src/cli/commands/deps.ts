@@ -56,7 +56,7 @@ export const depsCommand: Command = {
     if (values.list && values.json) throw usage('--list and --json exclude each other');
     const format: OutputFormat = values.list ? 'list' : values.json ? 'json' : 'tree';
     const root = values.root === undefined ? '/' : checkRoot(resolve(io.cwd, values.root));
-    const files = positionals.map((file) => (root === '/' && !isAbsolute(file) ? resolve(io.cwd, file) : file));
+    const files = positionals.map((file) => (root === '/' && !isAbsolute(file) ? `${io.cwd}/${file}` : file));
     const closure = resolveClosure(files, { root });
     io.stdout.write(render(format, closure, files, root));
     for (const missing of closure.missing) io.stderr.write(`mkjail deps: missing ${missing.soname} (needed by ${missing.neededBy})\n`);

@@ -46,7 +46,7 @@ export function parseLdd(stdout: string): LddResult {
     const notFound = /^\t(\S+) => not found/.exec(line);
     const mapped = /=> (\/\S+) \(0x/.exec(line) ?? /^\t(\/\S+) \(0x/.exec(line);
     if (notFound?.[1]) missing.push(notFound[1]);
-    else if (mapped?.[1]) paths.add(realpathSync(mapped[1]));
+    else if (mapped?.[1]) paths.add(realpathSync.native(mapped[1]));
   }
   return { paths: [...paths].sort(), missing: missing.sort() };
 }
