@@ -29,8 +29,10 @@ export const auditReportSchema = z.strictObject({
   failOn: z.enum(SEVERITIES),
   /** Entries of the jail that were examined (the root included). */
   entries: z.number().int().min(0),
-  /** Findings suppressed by `--allow`, as "RULE:PATH". */
+  /** `--allow` values that suppressed a finding, as "RULE:PATH", sorted. */
   allowed: z.array(z.string()),
+  /** `--allow` values that matched no finding (stale or mistyped), sorted. */
+  unmatchedAllow: z.array(z.string()),
   /** Sorted by severity, then rule id, then path. */
   findings: z.array(findingSchema),
   /** True when some finding is at or above failOn (the command then exits 1). */

@@ -8,6 +8,8 @@ export function formatReport(report: AuditReport): string {
   for (const f of report.findings) {
     lines.push(`${f.severity.toUpperCase().padEnd(8)} ${f.rule} ${f.path}: ${f.found}`, `         risk: ${f.why}`, `         fix: ${f.fix}`);
   }
+  for (const key of report.allowed) lines.push(`allowed  ${key} (--allow)`);
+  for (const key of report.unmatchedAllow) lines.push(`unused   --allow ${key} matched no finding: remove it`);
   lines.push(summaryLine(report));
   return `${lines.join('\n')}\n`;
 }

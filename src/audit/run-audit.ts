@@ -25,13 +25,15 @@ export async function auditJail(root: string, options: AuditOptions = {}): Promi
     }
   }
   const kept = findings.filter((f) => !allowed.has(allowanceKey(f))).sort(compareFindings);
+  const matched = new Set(findings.map(allowanceKey).filter((key) => allowed.has(key)));
   return {
     format: AUDIT_FORMAT,
     root,
     manifest: options.manifestFile ?? null,
     failOn,
     entries: jail.entries.length,
-    allowed: [...allowed].sort(),
+    allowed: [...matched].sort(),
+    unmatchedAllow: [...allowed].filter((key) => !matched.has(key)).sort(),
     findings: kept,
     failed: kept.some((f) => meetsThreshold(f.severity, failOn)),
   };

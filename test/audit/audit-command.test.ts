@@ -84,13 +84,17 @@ describe.skipIf(!ok)('mkjail audit on a jail', () => {
         stderr: '',
       });
       expect((await mkjail(['audit', root, '--fail-on', 'medium'])).exitCode).toBe(0);
-      expect((await mkjail(['audit', root, '--allow', 'dev-dir-mode:/dev'])).exitCode).toBe(0);
+      expect(await mkjail(['audit', root, '--allow', 'dev-dir-mode:/dev'])).toEqual({
+        exitCode: 0,
+        stdout: `mkjail audit of ${root} (no manifest)\nallowed  dev-dir-mode:/dev (--allow)\nclean: 11 entries, no findings`,
+        stderr: '',
+      });
     } finally {
       chmodSync(join(root, 'dev'), 0o111);
     }
   });
 
-  it('prints a --json report that the report schema accepts', async () => {
+  it('prints a --json report that the report schema accepts, listing an --allow that matched nothing', async () => {
     chmodSync(join(root, 'bin/service'), 0o4555);
     writeFileSync(join(root, 'etc/passwd.extra'), 'x\n', { mode: 0o444 });
     try {
@@ -103,12 +107,45 @@ describe.skipIf(!ok)('mkjail audit on a jail', () => {
         manifest: null,
         failOn: 'low',
         entries: 12,
-        allowed: ['dev-dir-mode:/dev'],
+        allowed: [],
+        unmatchedAllow: ['dev-dir-mode:/dev'],
         findings: [findingOf(setuidSetgid, '/bin/service', 'setuid file, mode 4555, owner 0:0')],
         failed: true,
       });
     } finally {
       chmodSync(join(root, 'bin/service'), 0o555);
+    }
+  });
+});
+
+describe.skipIf(!ok)('mkjail audit with a manifest it cannot use', () => {
+  it('refuses an invalid manifest.json of a build directory with exit 2, naming the field', async () => {
+    const scratch = makeScratch();
+    try {
+      plantCleanJail(join(scratch, 'root'));
+      writeFileSync(join(scratch, 'manifest.json'), '{"format":"mkjail-manifest/1"}\n');
+      expect(await mkjail(['audit', scratch])).toEqual({
+        exitCode: 2,
+        stdout: '',
+        stderr: `mkjail audit: Can't use manifest at ${join(scratch, 'manifest.json')}: field tool: Invalid input: expected object, received undefined (fix: rebuild the jail with \`mkjail build\`; never edit manifest.json by hand)`,
+      });
+    } finally {
+      removeScratch(scratch);
+    }
+  });
+
+  it('refuses a --manifest that does not exist with exit 2', async () => {
+    const scratch = makeScratch();
+    try {
+      plantCleanJail(join(scratch, 'root'));
+      const result = await mkjail(['audit', join(scratch, 'root'), '--manifest', join(scratch, 'nope.json')]);
+      expect(result).toEqual({
+        exitCode: 2,
+        stdout: '',
+        stderr: `mkjail audit: Can't read manifest at ${join(scratch, 'nope.json')}: ENOENT (fix: point at a directory built by \`mkjail build\` (it holds manifest.json))`,
+      });
+    } finally {
+      removeScratch(scratch);
     }
   });
 });
