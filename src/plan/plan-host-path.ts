@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
-import { MkjailError, errnoCode } from '../errors.js';
+import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
@@ -32,6 +32,11 @@ function planResolved(plan: PlanBuilder, real: string, stats: Stats, reasons: Re
     const target = readlinkSync(real);
     plan.add(symlinkEntry(real, target, reasons));
     const targetPath = posix.resolve(posix.dirname(real), target);
+    if (targetPath === '/') {
+      throw new MkjailError(`Can't copy symlink at ${real}: it points at the root directory (${target})`, {
+        hint: 'name the files it leads to instead (bringing in its target would copy the whole host)',
+      });
+    }
     if (!planHostPath(plan, targetPath, [{ kind: 'symlink-target', of: real }], seen)) {
       throw new MkjailError(`Can't copy symlink at ${real}: its target ${target} does not exist on the host`, {
         hint: 'fix or remove the dangling symlink, or name its target instead',
@@ -81,7 +86,9 @@ function readHostFile(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new MkjailError(`Can't read host file at ${path}: ${errnoCode(error) ?? String(error)}`, {
+    const code = errnoCode(error);
+    throw new MkjailError(`Can't read host file at ${path}: ${code ?? String(error)}`, {
+      exitCode: code === 'EACCES' || code === 'EPERM' ? EXIT.environment : EXIT.badInput,
       hint: 'run as a user that can read it (root), or leave it out of the recipe',
     });
   }

@@ -63,6 +63,12 @@ describe.skipIf(!ok)('a jail tree built as root', () => {
     expect((lstatSync(join(jail.root, 'usr/bin/tool')).mode & 0o7777).toString(8)).toBe('555');
   });
 
+  it('copies files (a new inode with one link), never hard-links them to the host file', () => {
+    const host = lstatSync(join(jail.scratch, 'data.txt'));
+    const copy = lstatSync(join(jail.root, 'etc/tree-test/data.txt'));
+    expect([copy.ino === host.ino, copy.nlink, host.nlink]).toEqual([false, 1, 1]);
+  });
+
   it('makes /dev/null the character device 1,3', () => {
     const stats = lstatSync(join(jail.root, 'dev/null'));
     expect([stats.isCharacterDevice(), Math.floor(stats.rdev / 256), stats.rdev % 256]).toEqual([true, 1, 3]);

@@ -74,4 +74,29 @@ describe('buildPlan', () => {
       `Can't use recipe at ${missing}: field run.argv.0: /lib/id is not a program in the jail`,
     );
   });
+
+  it('copies a { from, to } directory whole to its new place, following symlinks', async () => {
+    mkdirSync(join(scratch, 'tree/sub'), { recursive: true });
+    writeFileSync(join(scratch, 'tree/a.txt'), 'a\n');
+    writeFileSync(join(scratch, 'tree/sub/b.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('a.txt', join(scratch, 'tree/link.txt'));
+    const plan = buildPlan(await loadRecipe(recipeFile('tree.ts', `name: 'tree', devices: [], files: [{ from: './tree', to: '/srv/site' }]`)));
+    expect(plan.manifest.entries.map((e) => [e.path, e.type, e.mode])).toEqual([
+      ['/', 'dir', '0555'],
+      ['/srv', 'dir', '0555'],
+      ['/srv/site', 'dir', '0555'],
+      ['/srv/site/a.txt', 'file', '0444'],
+      ['/srv/site/link.txt', 'file', '0444'],
+      ['/srv/site/sub', 'dir', '0555'],
+      ['/srv/site/sub/b.sh', 'file', '0555'],
+    ]);
+  });
+
+  it('refuses a symlink that points at the root directory', async () => {
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('/', join(scratch, 'to-root'));
+    const file = recipeFile('to-root.ts', `name: 'to-root', files: ['${scratch}/to-root']`);
+    await expect(loadRecipe(file).then((r) => buildPlan(r))).rejects.toThrow(`Can't copy symlink at ${scratch}/to-root: it points at the root directory (/)`);
+  });
 });
