@@ -1,6 +1,6 @@
 // File lookups inside a root, cached: does a path name a regular file (following symlinks inside the
 // root only), which file is it (device and inode), and what does it parse to as ELF.
-import { lstatSync, type Stats, statSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { errnoCode, isMkjailError } from '../errors.js';
 import { readElfFile, type ElfInfo } from '../elf/read-elf.js';
 import { hostPath, type ResolvedInRoot, resolveInRoot } from '../fs/path-in-root.js';
@@ -88,22 +88,14 @@ export class RootFiles {
   private lookFile(path: string): FoundFile | undefined {
     const stats = this.stat(path);
     if (!stats?.isFile()) return undefined;
-    const host = this.root === '/' ? path : hostPath(this.root, (this.resolve(path) as ResolvedInRoot).real);
+    const host = hostPath(this.root, (this.resolve(path) as ResolvedInRoot).real);
     return { host, id: `${stats.dev}:${stats.ino}`, size: stats.size };
   }
 
-  /** stat() of `path` inside the root; the kernel resolves symlinks itself when the root is `/`. */
+  /** stat() of `path` inside the root: the lstat of the resolved path, so most lookups cost one lstat. */
   private stat(path: string): Stats | undefined {
-    if (this.root !== '/') {
-      const resolved = this.resolve(path);
-      return resolved && !resolved.stats.isSymbolicLink() ? resolved.stats : undefined;
-    }
-    try {
-      return statSync(path, { throwIfNoEntry: false });
-    } catch (error) {
-      if (isLookupFailure(error)) return undefined;
-      throw error;
-    }
+    const resolved = this.resolve(path);
+    return resolved && !resolved.stats.isSymbolicLink() ? resolved.stats : undefined;
   }
 }
 
