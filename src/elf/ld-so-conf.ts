@@ -6,16 +6,20 @@ import { posix } from 'node:path';
 import { hostPath, normalizeRootPath, resolveInRoot } from '../fs/path-in-root.js';
 
 const MAX_INCLUDE_DEPTH = 16;
+/** Real configuration files are a few hundred bytes; a bigger one is not read (bounded memory). */
+const MAX_CONF_BYTES = 1 << 20;
 
 /** The library directories configured in `conf` (default /etc/ld.so.conf) inside `root`, in order, unique. */
 export function readLdSoConf(root: string, conf = '/etc/ld.so.conf'): string[] {
   const dirs: string[] = [];
-  readConfFile(root, conf, dirs, 0);
+  readConfFile(root, conf, dirs, 0, new Set());
   return [...new Set(dirs)];
 }
 
-function readConfFile(root: string, path: string, dirs: string[], depth: number): void {
-  if (depth > MAX_INCLUDE_DEPTH) return;
+/** Reads one file (each at most once: include loops and repeated includes add nothing new). */
+function readConfFile(root: string, path: string, dirs: string[], depth: number, seen: Set<string>): void {
+  if (depth > MAX_INCLUDE_DEPTH || seen.has(path)) return;
+  seen.add(path);
   const text = readInRoot(root, path);
   if (text === undefined) return;
   for (const rawLine of text.split('\n')) {
@@ -25,7 +29,7 @@ function readConfFile(root: string, path: string, dirs: string[], depth: number)
     if (include) {
       for (const pattern of (include[1] ?? '').split(/\s+/).filter(Boolean)) {
         const absolute = pattern.startsWith('/') ? pattern : posix.join(posix.dirname(path), pattern);
-        for (const file of expandGlob(root, absolute)) readConfFile(root, file, dirs, depth + 1);
+        for (const file of expandGlob(root, absolute)) readConfFile(root, file, dirs, depth + 1, seen);
       }
       continue;
     }
@@ -37,7 +41,7 @@ function readConfFile(root: string, path: string, dirs: string[], depth: number)
 function readInRoot(root: string, path: string): string | undefined {
   try {
     const resolved = resolveInRoot(root, path);
-    if (!resolved?.stats.isFile()) return undefined;
+    if (!resolved?.stats.isFile() || resolved.stats.size > MAX_CONF_BYTES) return undefined;
     return readFileSync(hostPath(root, resolved.real), 'utf8');
   } catch {
     return undefined;

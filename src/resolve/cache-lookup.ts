@@ -45,6 +45,9 @@ export class CacheLookup {
   }
 }
 
+/** Real caches are well under 1 MiB; a bigger file is treated as no usable cache (bounded memory). */
+const MAX_CACHE_BYTES = 64 << 20;
+
 /** Parsed caches by host path, reused while the file's identity, size and mtime stay the same. */
 const parsedCaches = new Map<string, { stamp: string; cache: LdSoCache | undefined }>();
 
@@ -54,6 +57,7 @@ function readCacheFile(host: string): LdSoCache | undefined {
     const stamp = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
     const known = parsedCaches.get(host);
     if (known?.stamp === stamp) return known.cache;
+    if (stats.size > MAX_CACHE_BYTES) return undefined;
     const cache = parseLdSoCache(readFileSync(host));
     parsedCaches.set(host, { stamp, cache });
     return cache;

@@ -137,4 +137,24 @@ describe.skipIf(!ok)('parseLdSoCache', () => {
       undefined,
     ]);
   });
+
+  it('never throws on 2000 seeded mutants of the system cache: a parsed cache or undefined', () => {
+    const modern = readFileSync('/etc/ld.so.cache');
+    let state = 7;
+    const random = (limit: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state % limit;
+    };
+    const outcomes = { parsed: 0, rejected: 0 };
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Buffer.from(modern);
+      for (let k = 0; k < 1 + random(6); k++) bytes.writeUInt32LE(random(2) ? random(0xffffffff) : random(bytes.length), random(bytes.length - 4) & ~3);
+      const cut = random(4) === 0 ? bytes.subarray(0, random(bytes.length)) : bytes;
+      if (parseLdSoCache(cut)) outcomes.parsed++;
+      else outcomes.rejected++;
+    }
+    expect(outcomes.parsed + outcomes.rejected).toBe(2000);
+    expect(outcomes.parsed).toBeGreaterThan(100);
+    expect(outcomes.rejected).toBeGreaterThan(100);
+  });
 });

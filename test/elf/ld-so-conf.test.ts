@@ -66,4 +66,18 @@ describe.skipIf(!ok)('readLdSoConf', () => {
   it('gives no directory for a root without ld.so.conf', () => {
     expect(readLdSoConf(`${root}/srv`)).toEqual([]);
   });
+
+  it('reads each file once, so files that include each other finish at once', () => {
+    const { dir: tangled, cleanup: remove } = scratchDir('conf-loop');
+    try {
+      mkdirSync(`${tangled}/etc/d`, { recursive: true });
+      writeFileSync(`${tangled}/etc/ld.so.conf`, 'include d/*.conf\n');
+      for (const name of ['a', 'b', 'c', 'd', 'e']) writeFileSync(`${tangled}/etc/d/${name}.conf`, `/lib/${name}\ninclude /etc/d/*.conf\ninclude /etc/ld.so.conf\n`);
+      const started = performance.now();
+      expect(readLdSoConf(tangled)).toEqual(['/lib/a', '/lib/b', '/lib/c', '/lib/d', '/lib/e']);
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      remove();
+    }
+  });
 });
