@@ -1,0 +1,35 @@
+// Dynamic string tokens and search-path strings, as glibc's _dl_dst_substitute and fillin_rpath read them.
+import { describe, expect, it } from 'vitest';
+import { cleanPath, expandTokens, hasDotDot, searchDirs } from '../../src/resolve/search-path.js';
+
+const values = { origin: '/opt/app/bin', lib: 'lib/x86_64-linux-gnu', platform: 'x86_64' };
+
+describe('search-path strings', () => {
+  it('expands $ORIGIN, $LIB and $PLATFORM, bare or braced, and keeps unknown or longer names as written', () => {
+    expect(
+      ['$ORIGIN/../lib', '${ORIGIN}/$LIB/${PLATFORM}', '$ORIGINAL/x', '$FOO/${BAR}', '/plain', 'a$', '$LIB_DIR'].map((text) => expandTokens(text, values)),
+    ).toEqual([
+      '/opt/app/bin/../lib',
+      '/opt/app/bin/lib/x86_64-linux-gnu/x86_64',
+      '$ORIGINAL/x',
+      '$FOO/${BAR}',
+      '/plain',
+      'a$',
+      '$LIB_DIR',
+    ]);
+  });
+
+  it('splits a DT_RUNPATH on colons, drops repeats, takes empty and relative elements from /, keeps ".."', () => {
+    expect(searchDirs('$ORIGIN/../lib::rel/dir:/usr//lib/:$ORIGIN/../lib:/a/./b', values)).toEqual([
+      '/opt/app/bin/../lib',
+      '/',
+      '/rel/dir',
+      '/usr/lib',
+      '/a/b',
+    ]);
+  });
+
+  it('cleans paths without collapsing "..", which only a lookup can resolve', () => {
+    expect([cleanPath('a//b/./c/'), cleanPath('/x/../y'), hasDotDot('/x/../y'), hasDotDot('/x/..y')]).toEqual(['/a/b/c', '/x/../y', true, false]);
+  });
+});
