@@ -1,12 +1,17 @@
-import { chownSync, lchownSync } from 'node:fs';
+import { chownSync, lchownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { auditJail } from '../../../src/audit/run-audit.js';
+import { drift } from '../../../src/audit/rules/drift.js';
 import { ownerNotRoot } from '../../../src/audit/rules/owner-not-root.js';
+import { readManifest } from '../../../src/plan/manifest.js';
+import { REPO_ROOT } from '../../helpers/cli.js';
+import { buildInScratch } from '../helpers/build-in-scratch.js';
 import { untrustedSymlink } from '../../../src/audit/rules/untrusted-symlink.js';
 import { prerequisites } from '../../helpers/prereq.js';
 import { auditWithFlaw, findingOf } from '../helpers/audit-fixture.js';
 
-const ok = prerequisites({ root: true, commands: ['getcap', 'mknod'] });
+const ok = prerequisites({ root: true, commands: ['getcap', 'mknod', 'named'], packages: 'bind9 libcap2-bin' });
 
 describe.skipIf(!ok)('the owner-not-root rule', () => {
   it('reports a library owned by a non-root user, and nothing else', async () => {
@@ -29,5 +34,23 @@ describe.skipIf(!ok)('the owner-not-root rule', () => {
 
   it('accepts a file owned by root with a non-root group', async () => {
     expect(await auditWithFlaw((root) => chownSync(join(root, 'etc/passwd'), 0, 105))).toEqual([]);
+  });
+
+  it('with a manifest, accepts service data below a declared writable path but not a service-owned config', async () => {
+    const bind = await buildInScratch(join(REPO_ROOT, 'recipes/bind.ts'));
+    try {
+      const root = join(bind.dir, 'root');
+      const { uid, gid } = readManifest(join(bind.dir, 'manifest.json')).identity ?? { uid: -1, gid: -1 };
+      writeFileSync(join(root, 'var/cache/bind/managed-keys.bind'), 'keys\n', { mode: 0o644 });
+      chownSync(join(root, 'var/cache/bind/managed-keys.bind'), uid, gid);
+      chownSync(join(root, 'etc/bind/named.conf'), uid, gid);
+      const report = await auditJail(root, { manifestFile: join(bind.dir, 'manifest.json') });
+      expect(report.findings).toEqual([
+        findingOf(drift, '/etc/bind/named.conf', `owner: expected 0:0, found ${uid}:${gid}`),
+        findingOf(ownerNotRoot, '/etc/bind/named.conf', `file mode 0444, owner ${uid}:${gid}`),
+      ]);
+    } finally {
+      bind.cleanup();
+    }
   });
 });
