@@ -15,6 +15,10 @@ import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededE
 
 /** Libraries the loader maps into every dynamic program, before the program's own needs. */
 const PRELOAD_PATH = '/etc/ld.so.preload';
+/** The usual 32-bit loaders, consulted for a 32-bit library given alone (it has no PT_INTERP). */
+const I386_LOADER = '/lib/ld-linux.so.2';
+const X32_LOADER = '/libx32/ld-linux-x32.so.2';
+const EM_X86_64 = 62;
 const MAX_PRELOAD_BYTES = 1 << 20;
 
 /** An object mapped into one (imagined) process. */
@@ -102,8 +106,8 @@ class ClosureBuilder {
     const info = this.files.elf(found, path);
     this.addObject(path, 'input', info.interpreter);
     const interpreterReal = this.addInterpreter(path, info);
-    const biarch32 = isBiarch32(interpreterReal ?? this.files.resolve('/lib/ld-linux.so.2')?.real);
-    const abi = this.abiFor(info, biarch32);
+    const biarch = isBiarch(interpreterReal ?? this.files.resolve(info.machine === EM_X86_64 ? X32_LOADER : I386_LOADER)?.real);
+    const abi = this.abiFor(info, biarch);
     const origin = posix.dirname(info.interpreter ? (this.files.resolve(path)?.real ?? path) : path);
     const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
     const main: LoadedObject = { path, info, names, loader: undefined, origin, via: undefined };
@@ -113,11 +117,11 @@ class ClosureBuilder {
     if (info.interpreter !== undefined || info.needed.length > 0) this.loadBreadthFirst(process);
   }
 
-  private abiFor(info: ElfInfo, biarch32: boolean): LoaderAbi {
-    const key = `${elfAbiKey(info)}${biarch32}`;
+  private abiFor(info: ElfInfo, biarch: boolean): LoaderAbi {
+    const key = `${elfAbiKey(info)}${biarch}`;
     let abi = this.abis.get(key);
     if (!abi) {
-      abi = loaderAbiFor(info, hostCpuFacts(), biarch32);
+      abi = loaderAbiFor(info, hostCpuFacts(), biarch);
       this.abis.set(key, abi);
     }
     return abi;
@@ -374,7 +378,7 @@ function nameObject(process: Process, object: LoadedObject): void {
   for (const name of object.names) if (!process.byName.has(name)) process.byName.set(name, object);
 }
 
-/** Debian's biarch i386 loader (libc6-i386) lives in /usr/lib32 and searches lib32 directories. */
-function isBiarch32(interpreterReal: string | undefined): boolean {
-  return interpreterReal !== undefined && /^\/(usr\/)?lib32\//.test(interpreterReal);
+/** Debian's biarch 32-bit loaders (libc6-i386, libc6-x32) live in lib32 / libx32 and search there. */
+function isBiarch(interpreterReal: string | undefined): boolean {
+  return interpreterReal !== undefined && /^\/(usr\/)?lib(32|x32)\//.test(interpreterReal);
 }

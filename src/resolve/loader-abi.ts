@@ -49,11 +49,14 @@ interface Arch {
   platform: string;
 }
 
-/** The loader for objects like `main` (the executable, or a library given alone). */
-export function loaderAbiFor(main: Pick<ElfInfo, 'elfClass' | 'littleEndian' | 'machine'>, cpu: CpuFacts, biarch32: boolean): LoaderAbi {
+/**
+ * The loader for objects like `main` (the executable, or a library given alone). `biarch`: the 32-bit
+ * loader is Debian's biarch one (libc6-i386, libc6-x32), which searches lib32 or libx32 directories.
+ */
+export function loaderAbiFor(main: Pick<ElfInfo, 'elfClass' | 'littleEndian' | 'machine'>, cpu: CpuFacts, biarch: boolean): LoaderAbi {
   const key = elfAbiKey(main);
   const is64 = main.elfClass === 64;
-  if (main.machine === EM_X86_64 || main.machine === EM_386) return x86Abi(key, main.machine === EM_X86_64, is64, cpu, biarch32);
+  if (main.machine === EM_X86_64 || main.machine === EM_386) return x86Abi(key, main.machine === EM_X86_64, is64, cpu, biarch);
   const arch = otherArch(main.machine, is64, main.littleEndian);
   return {
     key,
@@ -69,10 +72,10 @@ export function loaderAbiFor(main: Pick<ElfInfo, 'elfClass' | 'littleEndian' | '
   };
 }
 
-function x86Abi(key: string, x86_64: boolean, is64: boolean, cpu: CpuFacts, biarch32: boolean): LoaderAbi {
+function x86Abi(key: string, x86_64: boolean, is64: boolean, cpu: CpuFacts, biarch: boolean): LoaderAbi {
   const x32 = x86_64 && !is64;
   const triplet = x32 ? 'x86_64-linux-gnux32' : x86_64 ? 'x86_64-linux-gnu' : 'i386-linux-gnu';
-  const libDir = !x86_64 && biarch32 ? 'lib32' : `lib/${triplet}`;
+  const libDir = biarch && !is64 ? (x32 ? 'libx32' : 'lib32') : `lib/${triplet}`;
   const platform = x86Platform(cpu, x86_64);
   const hwcaps = x86LegacyHwcaps(cpu, x86_64);
   const hwcapsNames = x86_64 ? glibcHwcapsSubdirs(cpu) : [];
