@@ -31,7 +31,7 @@ export async function loadRecipe(file: string, options: { set?: RecipeVars; cwd?
       });
     }
   }
-  return mergeRecipes(files, recipeHash(files, set));
+  return mergeRecipes(files, recipeHash(files));
 }
 
 async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], chain: string[]): Promise<void> {
@@ -86,10 +86,12 @@ async function importRecipe(path: string): Promise<unknown> {
   }
 }
 
-/** sha256 of every recipe file's bytes (in load order) and the variable values: independent of location. */
-function recipeHash(files: RecipeFile[], set: RecipeVars): string {
+/** sha256 of every recipe file's bytes (in load order) and the values its variables took: independent of location. */
+function recipeHash(files: RecipeFile[]): string {
   const hash = createHash('sha256');
-  for (const file of files) hash.update(`${createHash('sha256').update(file.text).digest('hex')}\n`);
-  hash.update(JSON.stringify(Object.entries(set).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  for (const file of files) {
+    const values = Object.entries(file.values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    hash.update(`${createHash('sha256').update(file.text).digest('hex')} ${JSON.stringify(values)}\n`);
+  }
   return hash.digest('hex');
 }

@@ -20,12 +20,10 @@ export function entryChanges(previous: Manifest | undefined, next: Manifest): st
   return lines;
 }
 
-/** Whether the jail at `root` still is what `previous` describes (a drifted tree gets rebuilt). */
-export function treeChanges(root: string, previous: Manifest | undefined, next: Manifest): string[] {
-  if (!previous) return [];
-  return serializeManifest(previous) === serializeManifest(next) && !treeMatches(root, next)
-    ? [`repair ${root} (the tree differs from manifest.json)`]
-    : [];
+/** What must happen to the tree at `root` so that it is exactly what `next` describes. */
+export function treeChanges(root: string, exists: boolean, next: Manifest): string[] {
+  if (!exists) return [`create ${root}`];
+  return treeMatches(root, next) ? [] : [`rebuild ${root}`];
 }
 
 export function artifactChanges(changed: Artifact[]): string[] {

@@ -73,12 +73,13 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
   const plan = await step('Plan the jail', () => buildPlan(recipe, previousRoot ? { previousRoot } : {}));
   const artifacts = renderArtifacts(plan.manifest, layout);
   const previous = readPreviousManifest(layout.manifest);
-  const changes = await step('Compare with the existing output', () => [
-    ...entryChanges(previous, plan.manifest),
-    ...(tar === undefined ? treeChanges(layout.root, previous, plan.manifest) : tarChanges(plan, tar, mtime)),
-    ...(tar === undefined && !previousRoot ? [`create ${layout.root}`] : []),
-    ...artifactChanges(changedArtifacts(artifacts)),
-  ]);
+  // The tree (or tar) is rewritten only when it differs from the new manifest; the scripts only when
+  // their text does. A recipe edit that changes no entry rewrites manifest.json alone.
+  const { payload, toWrite } = await step('Compare with the existing output', () => ({
+    payload: tar === undefined ? treeChanges(layout.root, previousRoot !== undefined, plan.manifest) : tarChanges(plan, tar, mtime),
+    toWrite: changedArtifacts(artifacts),
+  }));
+  const changes = [...entryChanges(previous, plan.manifest), ...payload, ...artifactChanges(toWrite)];
   const result = summary(recipe, plan, dir, layout, tar, [...dirWarnings, ...plan.warnings], changes);
   if (options.check) return result;
   const leftovers = existsSync(dir) && hasLeftovers(dir);
@@ -87,9 +88,8 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
   const release = acquireBuildLock(dir);
   try {
     removeLeftovers(dir);
-    if (changes.length === 0) return result;
-    if (tar !== undefined) await step(`Write the tar ${tar}`, () => replaceTar(plan, tar, mtime));
-    else {
+    if (payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => replaceTar(plan, tar, mtime));
+    if (payload.length > 0 && tar === undefined) {
       const staging = join(dir, `${STAGING_PREFIX}${process.pid}`);
       await step(`Stage the new jail beside ${layout.root}`, () => writeTree(plan, staging, previousRoot));
       await step(`Swap it into ${layout.root} and remove the old one`, () => {
@@ -97,10 +97,12 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
         rmSync(staging, { recursive: true, force: true });
       });
     }
-    await step('Write the manifest and scripts', () => {
-      commitArtifacts(stageArtifacts(changedArtifacts(artifacts)));
-      removeStaleArtifacts(layout, artifacts, previous);
-    });
+    if (toWrite.length > 0) {
+      await step('Write the manifest and scripts', () => {
+        commitArtifacts(stageArtifacts(toWrite));
+        removeStaleArtifacts(layout, artifacts, previous);
+      });
+    }
   } finally {
     release();
   }

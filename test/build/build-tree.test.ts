@@ -1,7 +1,7 @@
 // A jail tree built as root: owners and modes follow the jail rules, /dev holds only null, the identity
 // files are minimal, and a second build with the same inputs touches nothing.
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
@@ -129,5 +129,13 @@ describe.skipIf(!ok)('a jail tree built as root', () => {
     });
     expect(after).toEqual(before);
     expect(lstatSync(jail.dir).mtimeMs).toBe(dirBefore.mtimeMs);
+  });
+
+  it('rewrites only the manifest and scripts when a recipe edit changes no entry, keeping every inode of the tree', async () => {
+    const before = listTree(jail.root).map((line) => `${line} ${lstatSync(join(jail.root, line.split(' ')[3] as string)).ino}`);
+    appendFileSync(jail.recipe, '// a comment changes the recipe hash, not the jail\n');
+    const result = await jail.rebuild();
+    expect([result.changed, result.changes]).toEqual([true, ['change manifest.json (identity, writable, run or recipe)', 'write manifest.json', 'write perms.sh']]);
+    expect(listTree(jail.root).map((line) => `${line} ${lstatSync(join(jail.root, line.split(' ')[3] as string)).ino}`)).toEqual(before);
   });
 });

@@ -106,7 +106,7 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
     const pending = await mkjail(['build', recipe, '--out', dir, '--check', '--set', 'text=two']);
     expect({ exitCode: pending.exitCode, stdout: pending.stdout }).toEqual({
       exitCode: 1,
-      stdout: `would change /etc/text (sha256, source)\nwould write manifest.json\nwould write perms.sh\n${join(dir, 'root')}: 3 change(s) pending`,
+      stdout: `would change /etc/text (sha256, source)\nwould rebuild ${join(dir, 'root')}\nwould write manifest.json\nwould write perms.sh\n${join(dir, 'root')}: 4 change(s) pending`,
     });
     const current = await mkjail(['build', recipe, '--out', dir, '--check']);
     expect({ exitCode: current.exitCode, stdout: current.stdout }).toEqual({ exitCode: 0, stdout: `${join(dir, 'root')}: up to date` });

@@ -71,15 +71,17 @@ export default defineRecipe({ name: 'top', include: ['./base.ts'], files: ['/etc
     expect(recipe.writable).toEqual([{ value: { path: '/var/x', owner: 'nobody', group: 'nogroup', mode: 0o700, why: 'x' }, origin: { file: base, field: 'writable.0' } }]);
   });
 
-  it('gives the same hash to the same recipe wherever it lives, and another hash for other --set values', async () => {
+  it('gives the same hash to the same recipe wherever it lives, another for other variable values, the same when --set repeats a default', async () => {
     const text = `import { defineRecipe } from 'mkjail';
 export default defineRecipe({ vars: { f: '/etc/hostname' }, recipe: (v) => ({ name: 'h', files: [v.f] }) });
 `;
     const a = await loadRecipe(write('hash-a.ts', text));
     const b = await loadRecipe(write('hash-b.ts', text));
     const c = await loadRecipe(write('hash-c.ts', text), { set: { f: '/etc/hosts' } });
+    const d = await loadRecipe(write('hash-d.ts', text), { set: { f: '/etc/hostname' } });
     expect(a.sha256).toBe(b.sha256);
     expect(c.sha256).not.toBe(a.sha256);
+    expect(d.sha256).toBe(a.sha256);
   });
 
   it('refuses a recipe that includes itself', async () => {
