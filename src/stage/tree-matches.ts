@@ -4,12 +4,25 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { hostPath } from '../fs/path-in-root.js';
 import type { Manifest, ManifestEntry } from '../plan/manifest.js';
 import { deviceMajor, deviceMinor } from './device-numbers.js';
 
 export function treeMatches(root: string, manifest: Manifest): boolean {
+  try {
+    return compareTree(root, manifest);
+  } catch (error) {
+    if (errnoCode(error) !== 'EACCES' && errnoCode(error) !== 'EPERM') throw error;
+    const path = (error as { path?: string }).path ?? root;
+    throw new MkjailError(`Can't read jail at ${root}: permission denied at ${path}`, {
+      exitCode: EXIT.environment,
+      hint: 'run as root: /dev (0111) and the writable paths are not readable by other users',
+    });
+  }
+}
+
+function compareTree(root: string, manifest: Manifest): boolean {
   const planned = new Set(manifest.entries.map((e) => e.path));
   const writable = new Set(manifest.writable.map((w) => w.path));
   for (const entry of manifest.entries) {
