@@ -1,14 +1,16 @@
 // Benchmark: the library closure of every ELF executable under /usr/bin and /usr/sbin, by
 // `mkjail deps --list` (one process), against ldd (one run per binary), lddtree and scanelf -n.
+// Wall-clock and CPU seconds (user + system, from GNU time when installed: steadier on a busy machine).
 // Run after `npm run build`: node bench/deps.mjs
 import { spawnSync } from 'node:child_process';
-import { closeSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const MKJAIL = fileURLToPath(new URL('../bin/mkjail', import.meta.url));
 const DIRS = ['/usr/bin', '/usr/sbin'];
+const GNU_TIME = '/usr/bin/time';
 /** lddtree is a python script: make sure the system python (with pyelftools) comes first. */
-const SYSTEM_PATH = `/usr/bin:/bin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`;
+const env = { ...process.env, PATH: `/usr/bin:/bin:/usr/sbin:/sbin:${process.env.PATH ?? ''}` };
 
 function elfExecutables() {
   const files = [];
@@ -33,43 +35,56 @@ function isElf(path) {
 }
 
 function installed(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { env: { ...process.env, PATH: SYSTEM_PATH } }).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${command}`], { env }).status === 0;
 }
 
-/** Wall-clock seconds of `run()`. */
-function time(run) {
+/** Runs argv; wall seconds, and CPU seconds of it and its children when GNU time is there. */
+function measure(argv) {
+  const timed = existsSync(GNU_TIME);
   const started = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  const result = spawnSync(timed ? GNU_TIME : argv[0], timed ? ['-f', '%U %S', ...argv] : argv.slice(1), {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 28,
+  });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const last = String(result.stderr).trim().split('\n').pop() ?? '';
+  const [user, system] = last.split(' ').map(Number);
+  return { wall, cpu: timed && user !== undefined && system !== undefined ? user + system : undefined };
 }
 
-const env = { ...process.env, PATH: SYSTEM_PATH };
-const options = { env, stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 28 };
 const files = elfExecutables();
 console.log(`${files.length} ELF executables under ${DIRS.join(' and ')}\n`);
 
 const rows = [];
-rows.push({ tool: 'mkjail deps --list (one process)', seconds: time(() => spawnSync(process.execPath, [MKJAIL, 'deps', '--list', ...files], options)) });
+rows.push({ tool: 'mkjail deps --list (one process)', ...measure([process.execPath, MKJAIL, 'deps', '--list', ...files]) });
+rows.push({ tool: '  of which CLI start-up (--version)', ...measure([process.execPath, MKJAIL, '--version']) });
 const { resolveClosure } = await import('../dist/resolve/library-closure.js');
-rows.push({ tool: 'resolveClosure, in process', seconds: time(() => resolveClosure(files)) });
+const cpuBefore = process.cpuUsage();
+const wallBefore = process.hrtime.bigint();
+resolveClosure(files);
+const cpuUsed = process.cpuUsage(cpuBefore);
+rows.push({ tool: '  resolveClosure, in process', wall: Number(process.hrtime.bigint() - wallBefore) / 1e9, cpu: (cpuUsed.user + cpuUsed.system) / 1e6 });
+
 const competitors = [
-  { tool: 'ldd, one run per binary', command: 'ldd', run: () => files.forEach((f) => spawnSync('ldd', [f], options)) },
-  { tool: 'lddtree -l (one process)', command: 'lddtree', run: () => spawnSync('lddtree', ['-l', ...files], options) },
-  { tool: 'scanelf -n (NEEDED only)', command: 'scanelf', run: () => spawnSync('scanelf', ['-n', ...files], options) },
+  { tool: 'ldd, one run per binary', command: 'ldd', package: 'libc-bin', argv: ['sh', '-c', 'for f do ldd "$f"; done >/dev/null 2>&1', 'sh', ...files] },
+  { tool: 'lddtree -l (one process)', command: 'lddtree', package: 'pax-utils', argv: ['lddtree', '-l', ...files] },
+  { tool: 'scanelf -n (NEEDED only)', command: 'scanelf', package: 'pax-utils', argv: ['scanelf', '-n', ...files] },
 ];
 for (const competitor of competitors) {
   if (!installed(competitor.command)) {
-    console.log(`skipping ${competitor.tool}: ${competitor.command} is not installed (Debian: ${competitor.command === 'ldd' ? 'libc-bin' : 'pax-utils'})`);
+    console.log(`skipping ${competitor.tool}: ${competitor.command} is not installed (Debian package ${competitor.package})`);
     continue;
   }
-  rows.push({ tool: competitor.tool, seconds: time(competitor.run) });
+  rows.push({ tool: competitor.tool, ...measure(competitor.argv) });
 }
 
-const mkjail = rows[0].seconds;
-console.log(`${'tool'.padEnd(36)} ${'seconds'.padStart(8)}  ${'vs mkjail'.padStart(10)}`);
-for (const row of rows) console.log(`${row.tool.padEnd(36)} ${row.seconds.toFixed(3).padStart(8)}  ${(row.seconds / mkjail).toFixed(1).padStart(9)}x`);
+const mkjail = rows[0];
+const cell = (value) => (value === undefined ? '-' : value.toFixed(3)).padStart(8);
+console.log(`${'tool'.padEnd(36)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)}`);
+for (const row of rows) console.log(`${row.tool.padEnd(36)} ${cell(row.wall)} ${cell(row.cpu)}`);
 console.log('');
-for (const row of rows.slice(2)) {
-  const ratio = row.seconds / mkjail;
-  console.log(ratio >= 1 ? `mkjail is ${ratio.toFixed(1)}x faster than ${row.tool}` : `mkjail takes ${(1 / ratio).toFixed(1)}x the time of ${row.tool}`);
+for (const row of rows.slice(3)) {
+  const ratio = (a, b) => (a === undefined || b === undefined ? '-' : a >= b ? `${(a / b).toFixed(1)}x faster` : `${(b / a).toFixed(1)}x slower`);
+  console.log(`mkjail vs ${row.tool}: ${ratio(row.wall, mkjail.wall)} (wall), ${ratio(row.cpu, mkjail.cpu)} (cpu)`);
 }
