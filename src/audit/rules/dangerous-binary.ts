@@ -42,7 +42,7 @@ export const dangerousBinary: AuditRule = {
       if (entry.type !== 'file' || entry.size < 3) continue;
       const interpreter = shebangInterpreter(readHead(entry.host, HEAD_BYTES));
       if (!interpreter) continue;
-      const target = resolveQuietly(jail.root, interpreter);
+      const target = resolveQuietly(jail.realRoot, interpreter);
       if (!target || !target.stats.isFile() || hits.has(target.real)) continue;
       hits.set(target.real, { path: target.real, found: `interpreter named by the #! line of ${entry.path}` });
     }

@@ -11,7 +11,7 @@ export const drift: AuditRule = {
   fix: 'find out who changed it, then rebuild with `mkjail build` (or re-run perms.sh for mode and owner drift)',
   check(jail) {
     if (!jail.manifest) return [];
-    return verifyJail(jail.root, jail.manifest).map((d) => ({
+    return verifyJail(jail.realRoot, jail.manifest).map((d) => ({
       path: d.path,
       found: `${d.kind}: expected ${d.expected}, found ${d.found}`,
     }));

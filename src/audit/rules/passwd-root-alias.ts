@@ -11,13 +11,13 @@ export const passwdRootAlias: AuditRule = {
   fix: 'delete the entry; resolve the service user on the host and keep only the lines the service needs',
   check(jail) {
     const hits: RuleHit[] = [];
-    for (const record of readAccountFile(jail.root, '/etc/passwd') ?? []) {
+    for (const record of readAccountFile(jail.realRoot, '/etc/passwd') ?? []) {
       const [name = '', , uid, gid] = record.fields;
       if (name === 'root') continue;
       if (uid === '0') hits.push({ path: '/etc/passwd', found: `line ${record.line}: user ${name} has uid 0` });
       else if (gid === '0') hits.push({ path: '/etc/passwd', found: `line ${record.line}: user ${name} has gid 0` });
     }
-    for (const record of readAccountFile(jail.root, '/etc/group') ?? []) {
+    for (const record of readAccountFile(jail.realRoot, '/etc/group') ?? []) {
       const [name = '', , gid, members = ''] = record.fields;
       if (gid !== '0') continue;
       if (name !== 'root') hits.push({ path: '/etc/group', found: `line ${record.line}: group ${name} has gid 0` });

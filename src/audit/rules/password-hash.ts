@@ -15,7 +15,7 @@ export const passwordHash: AuditRule = {
   check(jail) {
     const hits: RuleHit[] = [];
     for (const path of ['/etc/passwd', '/etc/group'] as const) {
-      for (const record of readAccountFile(jail.root, path) ?? []) {
+      for (const record of readAccountFile(jail.realRoot, path) ?? []) {
         const [name = '', password = ''] = record.fields;
         if (LOCKED_PASSWORDS.includes(password)) continue;
         if (password === '' && path === '/etc/group') continue;

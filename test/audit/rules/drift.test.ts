@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditJail } from '../../../src/audit/run-audit.js';
@@ -24,6 +24,17 @@ describe.skipIf(!ok)('the drift rule', () => {
         findingOf(drift, '/etc/motd', 'extra: expected nothing, found file'),
         findingOf(drift, '/etc/passwd', 'mode: expected 0444, found 0400'),
       ]);
+    } finally {
+      build.cleanup();
+    }
+  });
+
+  it('finds no drift in a built jail reached through a symlink to its root', async () => {
+    const build = await buildInScratch(join(REPO_ROOT, 'recipes/id.ts'));
+    try {
+      symlinkSync('out/root', join(build.dir, '../link'));
+      const report = await auditJail(join(build.dir, '../link'), { manifestFile: join(build.dir, 'manifest.json') });
+      expect(report.findings).toEqual([]);
     } finally {
       build.cleanup();
     }
