@@ -85,6 +85,6 @@ console.log(`${'tool'.padEnd(36)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)}
 for (const row of rows) console.log(`${row.tool.padEnd(36)} ${cell(row.wall)} ${cell(row.cpu)}`);
 console.log('');
 for (const row of rows.slice(3)) {
-  const ratio = (a, b) => (a === undefined || b === undefined ? '-' : a >= b ? `${(a / b).toFixed(1)}x faster` : `${(b / a).toFixed(1)}x slower`);
+  const ratio = (a, b) => (a === undefined || b === undefined || a === 0 || b === 0 ? '-' : a >= b ? `${(a / b).toFixed(1)}x faster` : `${(b / a).toFixed(1)}x slower`);
   console.log(`mkjail vs ${row.tool}: ${ratio(row.wall, mkjail.wall)} (wall), ${ratio(row.cpu, mkjail.cpu)} (cpu)`);
 }

@@ -44,18 +44,19 @@ export class ByteSource {
 
   /**
    * The NUL-terminated string starting at `offset`, looked for before `end` and within `maxLength`
-   * bytes; undefined when there is no NUL in that window.
+   * bytes; undefined when there is no NUL in that window. Searches the buffers in place (no copies).
    */
   readCString(offset: number, end: number, maxLength: number): string | undefined {
     const limit = Math.min(end, this.size, offset + maxLength + 1);
-    let window = Math.min(256, limit - offset);
-    for (;;) {
-      const bytes = this.read(offset, window);
-      const nul = bytes.indexOf(0);
-      if (nul >= 0) return bytes.toString('utf8', 0, nul);
-      if (offset + window >= limit) return undefined;
-      window = Math.min(window * 4, limit - offset);
+    if (limit <= offset) return undefined;
+    if (limit <= this.head.length) return cString(this.head, offset, limit);
+    if (limit - offset > CHUNK_BYTES) return cString(this.readFresh(offset, limit - offset), 0, limit - offset);
+    const chunkEnd = this.chunkStart + this.chunk.length;
+    if (offset < this.chunkStart || limit > chunkEnd) {
+      this.chunkStart = offset;
+      this.chunk = this.readFresh(offset, Math.min(CHUNK_BYTES, this.size - offset));
     }
+    return cString(this.chunk, offset - this.chunkStart, limit - this.chunkStart);
   }
 
   private readFresh(offset: number, length: number): Buffer {
@@ -71,4 +72,10 @@ export class ByteSource {
     }
     return buffer.subarray(0, done);
   }
+}
+
+/** The string in `buffer` from `start` to the first NUL before `limit`, or undefined. */
+function cString(buffer: Buffer, start: number, limit: number): string | undefined {
+  const nul = buffer.indexOf(0, start);
+  return nul >= 0 && nul < limit ? buffer.toString('utf8', start, nul) : undefined;
 }
