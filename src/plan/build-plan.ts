@@ -2,7 +2,7 @@
 // manifest), where each file's bytes come from, and the warnings. Reads the host; writes nothing.
 import { existsSync } from 'node:fs';
 import type { Recipe } from '../recipe/merge-recipes.js';
-import { recipeError, type Sourced } from '../recipe/recipe-error.js';
+import { reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
 import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import { TOOL_VERSION } from '../version.js';
@@ -52,7 +52,7 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
 
 function planFiles(plan: PlanBuilder, recipe: Recipe): void {
   for (const { value, origin } of recipe.files) {
-    const reasons = [{ kind: 'recipe' as const, field: origin.field }];
+    const reasons = [{ kind: 'recipe' as const, field: reasonField(origin) }];
     if (!existsSync(value.from)) {
       throw recipeError(origin, `host file ${value.from} does not exist`, 'create it, or fix the path (a relative from is relative to the recipe file)');
     }
@@ -95,7 +95,7 @@ function planDirs(plan: PlanBuilder, dirs: Sourced<string>[]): void {
   for (const { value, origin } of dirs) {
     const through = plan.symlinkOnTheWay(value);
     if (through) throw recipeError(origin, `${value} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
-    plan.add({ type: 'dir', path: value, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'recipe', field: origin.field }] });
+    plan.add({ type: 'dir', path: value, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'recipe', field: reasonField(origin) }] });
   }
 }
 

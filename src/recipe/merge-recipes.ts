@@ -3,7 +3,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ConfigSpec, DeviceSpec, RecipeVars, RunSpec, WritableSpec } from './schema.js';
 import type { RecipeFile } from './parse-recipe.js';
-import type { Sourced } from './recipe-error.js';
+import type { Origin, Sourced } from './recipe-error.js';
 
 /** A `files` entry made absolute: `from` on the host, `to` in the jail; plain paths keep their symlinks. */
 export interface FileCopy {
@@ -36,11 +36,12 @@ export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
   const top = files[0];
   if (!top) throw new Error('mergeRecipes needs at least one recipe file');
   const all = <T>(pick: (f: RecipeFile) => readonly T[] | undefined, field: string): Sourced<T>[] =>
-    files.flatMap((f) => (pick(f) ?? []).map((value, i) => ({ value, origin: { file: f.path, field: `${field}.${i}` } })));
+    files.flatMap((f) => (pick(f) ?? []).map((value, i) => ({ value, origin: origin(f, `${field}.${i}`) })));
   const first = <T>(pick: (f: RecipeFile) => T | undefined, field: string): Sourced<T> | undefined => {
     const f = files.find((g) => pick(g) !== undefined);
-    return f ? { value: pick(f) as T, origin: { file: f.path, field } } : undefined;
+    return f ? { value: pick(f) as T, origin: origin(f, field) } : undefined;
   };
+  const origin = (f: RecipeFile, field: string): Origin => (f === top ? { file: f.path, field } : { file: f.path, field, included: f.recipe.name });
   const declaresDevices = files.some((f) => f.recipe.devices !== undefined);
   return {
     file: top.path,
@@ -49,7 +50,7 @@ export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
     vars: Object.assign({}, ...[...files].reverse().map((f) => f.values)) as RecipeVars,
     binaries: all((f) => f.recipe.binaries, 'binaries'),
     files: files.flatMap((f) =>
-      (f.recipe.files ?? []).map((spec, i) => ({ value: fileCopy(f.path, spec), origin: { file: f.path, field: `files.${i}` } })),
+      (f.recipe.files ?? []).map((spec, i) => ({ value: fileCopy(f.path, spec), origin: origin(f, `files.${i}`) })),
     ),
     dirs: all((f) => f.recipe.dirs, 'dirs'),
     user: first((f) => f.recipe.user, 'user'),

@@ -5,6 +5,13 @@ import { EXIT, type ExitCode, MkjailError } from '../errors.js';
 export interface Origin {
   file: string;
   field: string;
+  /** The name of the included recipe the value came from (absent for the recipe itself). */
+  included?: string;
+}
+
+/** The field as a manifest reason names it: `files.0`, or `files.0 (glibc-nss-base)` from an include. */
+export function reasonField(origin: Origin): string {
+  return origin.included ? `${origin.field} (${origin.included})` : origin.field;
 }
 
 /** A value of a recipe, with where it came from (for error messages and manifest reasons). */

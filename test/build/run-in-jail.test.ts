@@ -30,3 +30,33 @@ describe.skipIf(!ok)('the jail of recipes/id.ts', () => {
     expect(jail.manifest.run).toEqual({ argv: ['/usr/bin/id'], env: {}, chroot: 'launcher' });
   });
 });
+
+describe.skipIf(!ok)('the jail of recipes/getent.ts, which includes recipes/glibc-nss-base.ts', () => {
+  let jail: BuiltJail;
+  beforeAll(async () => {
+    jail = await buildJail(`${REPO_ROOT}recipes/getent.ts`);
+  });
+  afterAll(() => jail?.cleanup());
+
+  const getent = (...query: string[]) => {
+    try {
+      return { status: 0, stdout: execFileSync('chroot', ['--userspec=65534:65534', '--groups=65534', jail.root, '/usr/bin/getent', ...query], { encoding: 'utf8' }) };
+    } catch (error) {
+      return { status: (error as { status: number }).status, stdout: String((error as { stdout: string }).stdout) };
+    }
+  };
+
+  it('answers name lookups from the jail\'s own files, not the host\'s', () => {
+    expect(getent('passwd', 'nobody')).toEqual({ status: 0, stdout: 'nobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n' });
+    expect(getent('passwd', 'root')).toEqual({ status: 0, stdout: 'root:x:0:0:root:/:/usr/sbin/nologin\n' });
+    expect(execFileSync('getent', ['passwd', 'daemon'], { encoding: 'utf8' })).toMatch(/^daemon:/);
+    expect(getent('passwd', 'daemon')).toEqual({ status: 2, stdout: '' });
+    expect(getent('hosts', 'localhost').stdout).toMatch(/^(127\.0\.0\.1|::1)\s+localhost/);
+  });
+
+  it('records the included files with the included recipe\'s field', () => {
+    const byPath = new Map(jail.manifest.entries.map((e) => [e.path, e]));
+    expect(byPath.get('/etc/nsswitch.conf')).toMatchObject({ type: 'file', mode: '0444', reasons: [{ kind: 'recipe', field: 'files.0 (glibc-nss-base)' }], source: `${REPO_ROOT}recipes/glibc-nss-base/nsswitch.conf` });
+    expect([...byPath.keys()].filter((p) => p.includes('libnss_'))).toEqual([]);
+  });
+});

@@ -65,10 +65,10 @@ export default defineRecipe({ name: 'top', include: ['./base.ts'], files: ['/etc
     expect(recipe.name).toBe('top');
     expect(recipe.files.map((f) => [f.value.from, f.origin])).toEqual([
       ['/etc/hosts', { file: top, field: 'files.0' }],
-      ['/etc/hostname', { file: base, field: 'files.0' }],
+      ['/etc/hostname', { file: base, field: 'files.0', included: 'base' }],
     ]);
     expect(recipe.user).toEqual({ value: 'daemon', origin: { file: top, field: 'user' } });
-    expect(recipe.writable).toEqual([{ value: { path: '/var/x', owner: 'nobody', group: 'nogroup', mode: 0o700, why: 'x' }, origin: { file: base, field: 'writable.0' } }]);
+    expect(recipe.writable).toEqual([{ value: { path: '/var/x', owner: 'nobody', group: 'nogroup', mode: 0o700, why: 'x' }, origin: { file: base, field: 'writable.0', included: 'base' } }]);
   });
 
   it('gives the same hash to the same recipe wherever it lives, another for other variable values, the same when --set repeats a default', async () => {

@@ -1,0 +1,13 @@
+// A jail for glibc's `getent`: a shell-less utility that answers name lookups from the jail's own files
+// (etc/passwd, etc/group, etc/hosts), through the NSS base it includes.
+// Build: `sudo mkjail build recipes/getent.ts --out /srv/jails/getent`.
+import { defineRecipe } from 'mkjail';
+
+export default defineRecipe({
+  name: 'getent',
+  include: ['./glibc-nss-base.ts'],
+  binaries: ['/usr/bin/getent'],
+  user: 'nobody',
+  group: 'nogroup',
+  run: { argv: ['/usr/bin/getent', 'passwd'] },
+});
