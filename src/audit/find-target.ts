@@ -9,6 +9,8 @@ export interface AuditTarget {
   root: string;
   /** Host path of the manifest to check against, or undefined. */
   manifestFile: string | undefined;
+  /** DIR when the argument is mkjail's output (its launcher and perms.sh are checked too). */
+  outputDir: string | undefined;
 }
 
 export function findTarget(argument: string, cwd: string, manifestOption: string | undefined): AuditTarget {
@@ -16,8 +18,9 @@ export function findTarget(argument: string, cwd: string, manifestOption: string
   requireDirectory(given);
   const isBuildOutput = existsSync(join(given, 'manifest.json')) && isDirectory(join(given, 'root'));
   const root = isBuildOutput ? join(given, 'root') : given;
-  if (manifestOption !== undefined) return { root, manifestFile: resolve(cwd, manifestOption) };
-  return { root, manifestFile: isBuildOutput ? join(given, 'manifest.json') : undefined };
+  const outputDir = isBuildOutput ? given : undefined;
+  if (manifestOption !== undefined) return { root, manifestFile: resolve(cwd, manifestOption), outputDir };
+  return { root, manifestFile: isBuildOutput ? join(given, 'manifest.json') : undefined, outputDir };
 }
 
 function requireDirectory(path: string): void {

@@ -2,6 +2,7 @@
 // derived from them (declared writable paths, "writable by someone other than root").
 import { realpathSync } from 'node:fs';
 import type { Manifest } from '../plan/manifest.js';
+import { outputLayout } from '../stage/output-dir.js';
 import { type JailEntry, walkJail } from './walk-jail.js';
 
 export interface JailView {
@@ -16,9 +17,19 @@ export interface JailView {
   manifest: Manifest | undefined;
   /** Paths the manifest declares writable by the service (empty without a manifest). */
   writable: readonly string[];
+  /** Host paths of the files root trusts from outside the jail: the manifest, and DIR's launcher, perms.sh and unit. */
+  artifacts: readonly string[];
 }
 
-export function readJailView(root: string, manifest: Manifest | undefined): JailView {
+export interface JailSources {
+  manifest?: Manifest | undefined;
+  manifestFile?: string | undefined;
+  /** DIR of mkjail's output, when the jail is DIR/root. */
+  outputDir?: string | undefined;
+}
+
+export function readJailView(root: string, sources: JailSources = {}): JailView {
+  const { manifest } = sources;
   const realRoot = realpathSync(root);
   const entries = walkJail(realRoot);
   return {
@@ -28,7 +39,14 @@ export function readJailView(root: string, manifest: Manifest | undefined): Jail
     byPath: new Map(entries.map((entry) => [entry.path, entry])),
     manifest,
     writable: manifest ? manifest.writable.map((w) => w.path) : [],
+    artifacts: artifactPaths(sources),
   };
+}
+
+function artifactPaths({ manifest, manifestFile, outputDir }: JailSources): string[] {
+  const layout = outputDir === undefined ? undefined : outputLayout(outputDir);
+  const paths = [manifestFile, layout?.launcher, layout?.perms, layout && manifest ? layout.unit(manifest.recipe.name) : undefined];
+  return [...new Set(paths.filter((p): p is string => p !== undefined))].sort();
 }
 
 /** True when `path` is a declared writable path or lies below one (service data). */

@@ -19,6 +19,7 @@ export const RULE_IDS = [
   'password-hash',
   'shadow-file',
   'writable-parent',
+  'artifact-writable',
   'drift',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];

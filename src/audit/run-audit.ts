@@ -9,13 +9,15 @@ import { DEFAULT_FAIL_ON, meetsThreshold, type Severity, severityRank } from './
 export interface AuditOptions {
   /** Host path of a manifest to re-validate and check against. */
   manifestFile?: string | undefined;
+  /** DIR when the jail is mkjail's output DIR/root: its launcher, perms.sh and unit are checked too. */
+  outputDir?: string | undefined;
   allow?: readonly Allowance[];
   failOn?: Severity;
 }
 
 export async function auditJail(root: string, options: AuditOptions = {}): Promise<AuditReport> {
   const manifest = options.manifestFile === undefined ? undefined : readManifest(options.manifestFile);
-  const jail = readJailView(root, manifest);
+  const jail = readJailView(root, { manifest, manifestFile: options.manifestFile, outputDir: options.outputDir });
   const failOn = options.failOn ?? DEFAULT_FAIL_ON;
   const allowed = new Set((options.allow ?? []).map(allowanceKey));
   const findings: Finding[] = [];

@@ -1,6 +1,7 @@
 // The registry of audit rules, one per RULE_IDS entry, in the order of RULE_IDS.
 import type { AuditRule } from '../audit-rule.js';
 import { RULE_IDS } from '../rule-ids.js';
+import { artifactWritable } from './artifact-writable.js';
 import { dangerousBinary } from './dangerous-binary.js';
 import { devDirMode } from './dev-dir-mode.js';
 import { deviceNode } from './device-node.js';
@@ -40,6 +41,7 @@ const RULES: readonly AuditRule[] = [
   passwordHash,
   shadowFile,
   writableParent,
+  artifactWritable,
   drift,
 ];
 

@@ -68,7 +68,7 @@ export const auditCommand: Command = {
     }
     const allow = values.allow.map(parseAllow);
     const target = findTarget(positionals[0] as string, io.cwd, values.manifest);
-    const report = await auditJail(target.root, { manifestFile: target.manifestFile, allow, failOn });
+    const report = await auditJail(target.root, { manifestFile: target.manifestFile, outputDir: target.outputDir, allow, failOn });
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     return report.failed ? EXIT.findings : EXIT.ok;
   },
