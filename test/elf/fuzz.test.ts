@@ -38,7 +38,10 @@ function mutate(original: Buffer, random: () => number): Buffer {
   for (let i = 0; i < rounds; i++) {
     const kind = at(4);
     if (kind === 0) bytes[at(hot)] = at(256);
-    else if (kind === 1) bytes[at(hot)] ^= 1 << at(8);
+    else if (kind === 1) {
+      const offset = at(hot);
+      bytes[offset] = (bytes[offset] ?? 0) ^ (1 << at(8));
+    }
     else if (kind === 2) {
       const offset = at(hot - 4) & ~3;
       bytes.writeUInt32LE(EXTREMES[at(EXTREMES.length)] as number, offset);
