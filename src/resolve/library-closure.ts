@@ -30,7 +30,7 @@ interface LoadedObject {
   /** The object whose DT_NEEDED caused it to be loaded (glibc l_loader). */
   loader: LoadedObject | undefined;
   origin: string;
-  via: Via | undefined;
+  via: Via;
   /** Where its needs are searched, computed on first use (its loader chain never changes). */
   context?: SearchContext;
 }
@@ -110,7 +110,8 @@ class ClosureBuilder {
     const abi = this.abiFor(info, biarch);
     const origin = posix.dirname(info.interpreter ? (this.files.resolve(path)?.real ?? path) : path);
     const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
-    const main: LoadedObject = { path, info, names, loader: undefined, origin, via: undefined };
+    // The program was opened by its path: an edge back to it (a cycle through a library given alone) says `slash`.
+    const main: LoadedObject = { path, info, names, loader: undefined, origin, via: 'slash' };
     const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set() };
     nameObject(process, main);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);

@@ -74,6 +74,12 @@ describe.skipIf(!ok)('resolveClosure compared with ldd on every system ELF file'
     expect(differences).toEqual([]);
   });
 
+  it('gives every found edge a `via` and every missing one none, over the closure of all executables', () => {
+    const closure = resolveClosure(programs);
+    expect(closure.edges.filter((edge) => (edge.path === undefined) !== (edge.via === undefined))).toEqual([]);
+    expect(closure.objects.filter((object) => object.kind === 'input').length).toBe(programs.length);
+  });
+
   it('lists with `mkjail deps --list` every path ldd lists, for all executables in one process', async () => {
     const result = await mkjail(['deps', '--list', ...programs]);
     const listed = new Set(result.stdout.trim().split('\n').map((path) => realpathSync(path)));
