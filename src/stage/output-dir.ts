@@ -3,6 +3,7 @@
 import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { hostMountWarnings } from './mount-options.js';
 
 /** The file that marks DIR as made by mkjail (so a rebuild may replace what is inside). */
 export const OUTPUT_MARKER = '.mkjail-output';
@@ -41,7 +42,7 @@ export function checkOutputDir(out: string, cwd: string, jailTree: boolean): { d
   const stats = lstatOrUndefined(dir);
   if (stats && !stats.isDirectory()) throw refuse(dir, 'it exists and is not a directory', 'choose a new or empty directory');
   if (stats && !isMkjailOutput(dir)) throw refuse(dir, 'it is a non-empty directory that mkjail did not make', 'choose a new or empty directory (mkjail replaces what it builds there)');
-  return { dir, warnings: jailTree ? writableParentWarnings(dir) : [] };
+  return { dir, warnings: jailTree ? [...writableParentWarnings(dir), ...hostMountWarnings(dir)] : [] };
 }
 
 /** Creates DIR (0755) if needed and marks it as an mkjail output. */
