@@ -1,7 +1,7 @@
 // Reads what the dynamic loader reads from an ELF file (ELF32/ELF64, either byte order): the header,
 // the program headers, PT_INTERP and PT_DYNAMIC, with strings found through the segments' addresses
 // (section headers are never needed). Every offset and count is checked; bad input throws MkjailError.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { ByteSource } from './byte-source.js';
 
@@ -54,7 +54,8 @@ export function elfAbiKey(info: Pick<ElfInfo, 'elfClass' | 'littleEndian' | 'mac
 export function readElfFile(file: string, shownAs: string = file, knownSize?: number): ElfInfo {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then rejects it.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new MkjailError(`Can't open ELF file at ${shownAs}: ${errnoCode(error) ?? String(error)}`, {
       exitCode: EXIT.badInput,

@@ -98,7 +98,8 @@ class ClosureBuilder {
     const found = this.files.file(path);
     if (!found) {
       const where = this.root === '/' ? '' : ` inside ${this.root}`;
-      throw new MkjailError(`Can't read ELF file at ${path}: no such file${where}`, {
+      const what = this.files.resolve(path) ? 'not a regular file' : 'no such file';
+      throw new MkjailError(`Can't read ELF file at ${path}: ${what}${where}`, {
         exitCode: EXIT.badInput,
         hint: 'check the path; it must name a regular file (symlinks are followed)',
       });

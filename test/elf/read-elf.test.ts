@@ -1,6 +1,7 @@
 // The ELF reader on real files built with gcc: 64- and 32-bit, both byte orders, without section
 // headers, and the exact clean error for each kind of damage.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DF_1_NODEFLIB, type ElfInfo, readElfFile } from '../../src/elf/read-elf.js';
 import { isMkjailError } from '../../src/errors.js';
@@ -47,6 +48,7 @@ describe.skipIf(!ok)('readElfFile', () => {
     gcc(dir, ['-c', '-o', 'object.o', 'liba.c']);
     writeFileSync(`${dir}/text`, '#!/bin/sh\necho hi\n');
     writeFileSync(`${dir}/empty`, '');
+    execaSync('mkfifo', [`${dir}/fifo`]);
   });
 
   afterAll(() => cleanup());
@@ -112,7 +114,7 @@ describe.skipIf(!ok)('readElfFile', () => {
     }
     writeFileSync(`${dir}/bad-strtab`, badStrtab);
     const damaged = 'the file is damaged or not what it claims to be; reinstall the package that owns it';
-    const cases = ['text', 'empty', 'object.o', 'short-header', 'short-phdrs', 'bad-class', 'bad-strtab', 'nothing-here'];
+    const cases = ['text', 'empty', 'object.o', 'short-header', 'short-phdrs', 'bad-class', 'bad-strtab', 'nothing-here', 'fifo'];
     expect(Object.fromEntries(cases.map((name) => [name, errorOf(() => readElfFile(`${dir}/${name}`, `/x/${name}`))]))).toEqual({
       text: { message: "Can't read ELF file at /x/text: not an ELF file (no \\x7fELF magic)", hint: 'pass an ELF executable or shared library', exitCode: 2 },
       empty: { message: "Can't read ELF file at /x/empty: not an ELF file (no \\x7fELF magic)", hint: 'pass an ELF executable or shared library', exitCode: 2 },
@@ -122,6 +124,7 @@ describe.skipIf(!ok)('readElfFile', () => {
       'bad-class': { message: "Can't read ELF file at /x/bad-class: unknown ELF class 7", hint: damaged, exitCode: 2 },
       'bad-strtab': { message: "Can't read ELF file at /x/bad-strtab: DT_STRTAB address 0x7fff0000 is outside every PT_LOAD segment", hint: damaged, exitCode: 2 },
       'nothing-here': { message: "Can't open ELF file at /x/nothing-here: ENOENT", hint: 'check the path and its permissions', exitCode: 2 },
+      fifo: { message: "Can't read ELF file at /x/fifo: not a regular file", hint: 'pass an ELF executable or shared library', exitCode: 2 },
     });
   });
 });

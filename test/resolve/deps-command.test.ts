@@ -90,17 +90,19 @@ describe.skipIf(!ok)('mkjail deps', () => {
     });
   });
 
-  it('rejects a missing file, a missing root and conflicting options with exit 2', async () => {
+  it('rejects a missing file, a missing root, a directory and conflicting options with exit 2', async () => {
     const results = await Promise.all([
       mkjail(['deps', `${dir}/nothing`]),
       mkjail(['deps', '--root', `${dir}/nowhere`, '/bin/ls']),
       mkjail(['deps', '--list', '--json', `${dir}/prog`]),
+      mkjail(['deps', dir]),
       mkjail(['deps']),
     ]);
     expect(results).toEqual([
       { exitCode: 2, stdout: '', stderr: `mkjail deps: Can't read ELF file at ${dir}/nothing: no such file (fix: check the path; it must name a regular file (symlinks are followed))` },
       { exitCode: 2, stdout: '', stderr: `mkjail deps: Can't use root directory at ${dir}/nowhere: no such directory (fix: pass --root a directory that holds a system tree (usr/, etc/, lib/))` },
       { exitCode: 2, stdout: '', stderr: "mkjail deps: bad arguments: --list and --json exclude each other (fix: run 'mkjail deps --help')" },
+      { exitCode: 2, stdout: '', stderr: `mkjail deps: Can't read ELF file at ${dir}: not a regular file (fix: check the path; it must name a regular file (symlinks are followed))` },
       { exitCode: 2, stdout: '', stderr: "mkjail deps: bad arguments: no FILE given (fix: run 'mkjail deps --help')" },
     ]);
   });
