@@ -2,11 +2,13 @@
 // and the fix, then a one-line summary that says why the exit code is what it is.
 import type { AuditReport } from './finding.js';
 import { SEVERITIES } from './severity.js';
+import { printable } from '../verify/drift.js';
 
 export function formatReport(report: AuditReport): string {
   const lines = [`mkjail audit of ${report.root} (${report.manifest ? `manifest ${report.manifest}` : 'no manifest'})`];
   for (const f of report.findings) {
-    lines.push(`${f.severity.toUpperCase().padEnd(8)} ${f.rule} ${f.path}: ${f.found}`, `         risk: ${f.why}`, `         fix: ${f.fix}`);
+    // Paths may hold newlines or escapes: printed as JSON escapes, so one finding stays one line.
+    lines.push(`${f.severity.toUpperCase().padEnd(8)} ${f.rule} ${printable(f.path)}: ${printable(f.found)}`, `         risk: ${f.why}`, `         fix: ${f.fix}`);
   }
   for (const key of report.allowed) lines.push(`allowed  ${key} (--allow)`);
   for (const key of report.unmatchedAllow) lines.push(`unused   --allow ${key} matched no finding: remove it`);

@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditReportSchema } from '../../src/audit/finding.js';
@@ -91,6 +91,17 @@ describe.skipIf(!ok)('mkjail audit on a jail', () => {
       });
     } finally {
       chmodSync(join(root, 'dev'), 0o111);
+    }
+  });
+
+  it('prints a path holding a newline on one line, escaped', async () => {
+    writeFileSync(join(root, 'etc/two\nlines'), 'x\n');
+    chmodSync(join(root, 'etc/two\nlines'), 0o446);
+    try {
+      const result = await mkjail(['audit', root]);
+      expect(result.stdout.split('\n')[1]).toBe('CRITICAL world-writable /etc/two\\nlines: file mode 0446, owner 0:0');
+    } finally {
+      rmSync(join(root, 'etc/two\nlines'));
     }
   });
 
