@@ -67,6 +67,10 @@ export function readElfFile(file: string, shownAs: string = file, knownSize?: nu
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw corrupt(shownAs, 'not a regular file', 'pass an ELF executable or shared library');
     return readElf(new ByteSource(fd, stats.size), shownAs);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === undefined) throw error;
+    throw new MkjailError(`Can't read ELF file at ${shownAs}: ${code}`, { exitCode: EXIT.badInput, hint: 'check the file and its permissions' });
   } finally {
     closeSync(fd);
   }
