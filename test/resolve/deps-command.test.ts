@@ -26,6 +26,7 @@ describe.skipIf(!ok)('mkjail deps', () => {
     gcc(dir, ['-o', 'broken', 'main-a.c', '-L.', '-lgone']);
     unlinkSync(`${dir}/libgone.so`);
     writeFileSync(`${dir}/script.sh`, '#!/bin/sh\n');
+    gcc(dir, ['-o', 'alien', 'plain.c', '-Wl,--dynamic-linker=/opt/nowhere/ld.so']);
   });
 
   afterAll(() => cleanup());
@@ -79,6 +80,14 @@ describe.skipIf(!ok)('mkjail deps', () => {
       exitCode: 1,
       stdout: [`${dir}/broken`, LD_SO, LIBC].join('\n'),
       stderr: `mkjail deps: missing libgone.so (needed by ${dir}/broken)`,
+    });
+  });
+
+  it('reports a missing interpreter like a missing library, in the tree too', async () => {
+    expect(await mkjail(['deps', `${dir}/alien`])).toEqual({
+      exitCode: 1,
+      stdout: [`${dir}/alien`, '    interpreter /opt/nowhere/ld.so => not found', `    libc.so.6 => ${LIBC} (ld.so.cache)`, `        ld-linux-x86-64.so.2 => /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 (ld.so.cache)`].join('\n'),
+      stderr: `mkjail deps: missing /opt/nowhere/ld.so (needed by ${dir}/alien)`,
     });
   });
 
