@@ -5,7 +5,6 @@ import { ownerNotRoot } from '../../src/audit/rules/owner-not-root.js';
 import { auditReportSchema } from '../../src/audit/finding.js';
 import { REPO_ROOT, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { findingOf } from './helpers/audit-fixture.js';
 import { buildInScratch } from './helpers/build-in-scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'getcap', 'mknod'], packages: 'bind9 libcap2-bin' });
