@@ -9,9 +9,9 @@ import { buildPlan, type Plan } from '../plan/build-plan.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
 import { loadRecipe } from '../recipe/load-recipe.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
-import { changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts } from './artifacts.js';
+import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts } from './artifacts.js';
 import { acquireBuildLock } from './build-lock.js';
-import { STAGING_PREFIX, checkOutputDir, claimOutputDir, outputLayout, removeLeftovers } from './output-dir.js';
+import { type OutputLayout, STAGING_PREFIX, checkOutputDir, claimOutputDir, outputLayout, removeLeftovers } from './output-dir.js';
 import { artifactChanges, entryChanges, treeChanges } from './plan-changes.js';
 import { swapTree } from './swap-tree.js';
 import { archiveMtime, tarSha256, writeTar } from './write-tar.js';
@@ -49,11 +49,37 @@ export type StepRunner = <T>(title: string, work: () => T | Promise<T>) => Promi
 
 const plainSteps: StepRunner = async (_title, work) => work();
 
+/** Everything a build decided before writing anything. */
+interface PreparedBuild {
+  recipe: Recipe;
+  plan: Plan;
+  layout: OutputLayout;
+  tar: string | undefined;
+  mtime: number;
+  previousRoot: string | undefined;
+  previous: Manifest | undefined;
+  artifacts: Artifact[];
+  /** The tree (or tar) changes, and the artifacts to rewrite. */
+  payload: string[];
+  toWrite: Artifact[];
+  warnings: string[];
+}
+
 export async function runBuild(options: BuildOptions, step: StepRunner = plainSteps): Promise<BuildResult> {
+  const build = await prepareBuild(options, step);
+  const changes = [...entryChanges(build.previous, build.plan.manifest), ...build.payload, ...artifactChanges(build.toWrite)];
+  const result = summary(build, changes);
+  if (options.check) return result;
+  // A killed build's leftovers are cleaned even when nothing else changes.
+  if (changes.length > 0 || hasLeftovers(build.layout.dir)) await applyBuild(build, step);
+  return result;
+}
+
+/** Loads, validates, plans and compares: reads the host and DIR, writes nothing. */
+async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<PreparedBuild> {
   const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
-  const mtime = tar === undefined ? 0 : archiveMtime(env);
+  const mtime = tar === undefined ? 0 : archiveMtime(options.env ?? process.env);
   const recipe = await step('Load the recipe', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} }));
   // Only root can give files away to other owners and create /dev/null; a tar needs neither.
   if (tar === undefined && !options.check && process.geteuid?.() !== 0) {
@@ -62,7 +88,7 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
       hint: 'run as root, or build a tar with --tar FILE (no root needed)',
     });
   }
-  const { dir, warnings: dirWarnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd, tar === undefined));
+  const { dir, warnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd, tar === undefined));
   const layout = outputLayout(dir);
   if (tar !== undefined && existsSync(layout.root)) {
     throw new MkjailError(`Can't build a tar into output directory at ${dir}: it holds a jail tree (root/) whose manifest the tar's would replace`, {
@@ -72,41 +98,41 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
   const plan = await step('Plan the jail', () => buildPlan(recipe, previousRoot ? { previousRoot } : {}));
   const artifacts = renderArtifacts(plan.manifest, layout);
-  const previous = readPreviousManifest(layout.manifest);
   // The tree (or tar) is rewritten only when it differs from the new manifest; the scripts only when
   // their text does. A recipe edit that changes no entry rewrites manifest.json alone.
   const { payload, toWrite } = await step('Compare with the existing output', () => ({
     payload: tar === undefined ? treeChanges(layout.root, previousRoot !== undefined, plan.manifest) : tarChanges(plan, tar, mtime),
     toWrite: changedArtifacts(artifacts),
   }));
-  const changes = [...entryChanges(previous, plan.manifest), ...payload, ...artifactChanges(toWrite)];
-  const result = summary(recipe, plan, dir, layout, tar, [...dirWarnings, ...plan.warnings], changes);
-  if (options.check) return result;
-  const leftovers = existsSync(dir) && hasLeftovers(dir);
-  if (changes.length === 0 && !leftovers) return result;
-  claimOutputDir(dir);
-  const release = acquireBuildLock(dir);
+  const previous = readPreviousManifest(layout.manifest);
+  return { recipe, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: [...warnings, ...plan.warnings] };
+}
+
+/** Writes what changed, under DIR's lock: the tree (staged, then swapped in) or the tar, then the scripts. */
+async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void> {
+  const { layout, plan, tar } = build;
+  claimOutputDir(layout.dir);
+  const release = acquireBuildLock(layout.dir);
   try {
-    removeLeftovers(dir);
-    if (payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => replaceTar(plan, tar, mtime));
-    if (payload.length > 0 && tar === undefined) {
-      const staging = join(dir, `${STAGING_PREFIX}${process.pid}`);
-      await step(`Stage the new jail beside ${layout.root}`, () => writeTree(plan, staging, previousRoot));
+    removeLeftovers(layout.dir);
+    if (build.payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => replaceTar(plan, tar, build.mtime));
+    if (build.payload.length > 0 && tar === undefined) {
+      const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
+      await step(`Stage the new jail beside ${layout.root}`, () => writeTree(plan, staging, build.previousRoot));
       await step(`Swap it into ${layout.root} and remove the old one`, () => {
         swapTree(staging, layout.root);
         rmSync(staging, { recursive: true, force: true });
       });
     }
-    if (toWrite.length > 0) {
+    if (build.toWrite.length > 0) {
       await step('Write the manifest and scripts', () => {
-        commitArtifacts(stageArtifacts(toWrite));
-        removeStaleArtifacts(layout, artifacts, previous);
+        commitArtifacts(stageArtifacts(build.toWrite));
+        removeStaleArtifacts(layout, build.artifacts, build.previous);
       });
     }
   } finally {
     release();
   }
-  return result;
 }
 
 function replaceTar(plan: Plan, tar: string, mtime: number): void {
@@ -146,18 +172,18 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function summary(recipe: Recipe, plan: Plan, dir: string, layout: ReturnType<typeof outputLayout>, tar: string | undefined, warnings: string[], changes: string[]): BuildResult {
-  const bytes = plan.manifest.entries.reduce((sum, e) => sum + (e.type === 'file' ? e.size : 0), 0);
+function summary(build: PreparedBuild, changes: string[]): BuildResult {
+  const { manifest } = build.plan;
   return {
     changed: changes.length > 0,
-    dir,
-    root: tar === undefined ? layout.root : null,
-    manifest: layout.manifest,
-    tar: tar ?? null,
-    recipe: recipe.file,
-    entries: plan.manifest.entries.length,
-    bytes,
-    warnings,
+    dir: build.layout.dir,
+    root: build.tar === undefined ? build.layout.root : null,
+    manifest: build.layout.manifest,
+    tar: build.tar ?? null,
+    recipe: build.recipe.file,
+    entries: manifest.entries.length,
+    bytes: manifest.entries.reduce((sum, e) => sum + (e.type === 'file' ? e.size : 0), 0),
+    warnings: build.warnings,
     changes,
   };
 }
