@@ -24,13 +24,16 @@ export function resolveIdentity(recipe: Recipe): Identity | null {
     const name = recipe.group?.value ?? `gid ${user.gid}`;
     throw recipeError(origin, `group ${name} does not exist on the host`, 'create the group on the host or name an existing one');
   }
+  if (group.gid === 0) {
+    throw recipeError(recipe.group?.origin ?? recipe.user.origin, `group ${group.name} is gid 0`, 'run the service with an unprivileged group of its own (group: ...)');
+  }
   return { user: user.name, uid: user.uid, group: group.name, gid: group.gid };
 }
 
 /** Adds etc/passwd and etc/group for root and `identity`. */
 export function planIdentityFiles(plan: PlanBuilder, identity: Identity): void {
   const passwd = `root:x:0:0:root:/:${NOLOGIN_SHELL}\n${identity.user}:x:${identity.uid}:${identity.gid}:${identity.user}:/:${NOLOGIN_SHELL}\n`;
-  const group = identity.gid === 0 ? 'root:x:0:\n' : `root:x:0:\n${identity.group}:x:${identity.gid}:\n`;
+  const group = `root:x:0:\n${identity.group}:x:${identity.gid}:\n`;
   addGenerated(plan, '/etc/passwd', passwd);
   addGenerated(plan, '/etc/group', group);
 }

@@ -29,7 +29,10 @@ const sourcePath = z.string().min(1).refine((p) => !p.includes('\0'), 'must not 
 
 /** '0750', '750' or 0o750; group/other write and the setuid/setgid/sticky bits are refused. */
 const writableMode = z
-  .union([z.string().regex(/^0?[0-7]{3}$/, 'an octal string such as "0750"'), z.number().int().min(0).max(0o777)])
+  .union([
+    z.string().regex(/^0?[0-7]{3}$/, 'an octal string such as "0750"'),
+    z.number().int().min(0).max(0o777, 'a number must be written in octal (0o750); or give a string such as "0750"'),
+  ])
   .transform((m) => (typeof m === 'number' ? m : Number.parseInt(m, 8)))
   .refine((m) => (m & 0o022) === 0, 'must not let group or others write (no 0o020 or 0o002 bit): only the owner writes');
 

@@ -63,6 +63,21 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
     (f) => `Can't use recipe at ${f}: field writable.0.mode: must not let group or others write (no 0o020 or 0o002 bit): only the owner writes (fix: each writable entry is { path, owner, group, mode: '0750', why } with an owner-only write bit)`,
   ],
   [
+    'a writable mode given as a decimal number',
+    "name: 'x', writable: [{ path: '/var/x', owner: 'nobody', group: 'nogroup', mode: 750, why: 'state' }]",
+    (f) => `Can't use recipe at ${f}: field writable.0.mode: a number must be written in octal (0o750); or give a string such as "0750" (fix: each writable entry is { path, owner, group, mode: '0750', why } with an owner-only write bit)`,
+  ],
+  [
+    'a service user that is root',
+    "name: 'x', user: 'root'",
+    (f) => `Can't use recipe at ${f}: field user: user root is root (uid 0) (fix: run the service as an unprivileged user: root can break out of a chroot)`,
+  ],
+  [
+    'a service group that is gid 0',
+    "name: 'x', user: 'nobody', group: 'root'",
+    (f) => `Can't use recipe at ${f}: field group: group root is gid 0 (fix: run the service with an unprivileged group of its own (group: ...))`,
+  ],
+  [
     'a writable path without why',
     "name: 'x', writable: [{ path: '/var/x', owner: 'nobody', group: 'nogroup', mode: 0o700 }]",
     (f) => `Can't use recipe at ${f}: field writable.0.why: required (expected string) (fix: each writable entry is { path, owner, group, mode: '0750', why } with an owner-only write bit)`,
