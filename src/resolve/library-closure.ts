@@ -10,7 +10,7 @@ import { CacheLookup } from './cache-lookup.js';
 import { hostCpuFacts } from './hwcaps.js';
 import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
 import { RootFiles } from './root-files.js';
-import { cleanPath, expandTokens, hasDotDot, searchDirs, type TokenValues } from './search-path.js';
+import { cleanPath, expandElement, hasDotDot, searchDirs, type SecureMode, type TokenValues } from './search-path.js';
 import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededEdge, ResolveOptions, Via } from './types.js';
 
 /** Libraries the loader maps into every dynamic program, before the program's own needs. */
@@ -62,6 +62,8 @@ interface Process {
   byName: Map<string, LoadedObject>;
   /** Names already not found: the loader stops there, and `ldd` lists them once and never retries. */
   notFound: Set<string>;
+  /** A setuid/setgid program: the loader runs in secure mode and restricts $ORIGIN. */
+  secure: boolean;
 }
 
 /**
@@ -113,7 +115,7 @@ class ClosureBuilder {
     const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
     // The program was opened by its path: an edge back to it (a cycle through a library given alone) says `slash`.
     const main: LoadedObject = { path, info, names, loader: undefined, origin, via: 'slash' };
-    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set() };
+    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set(), secure: isSetId(found.mode) && info.interpreter !== undefined };
     nameObject(process, main);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
     if (info.interpreter !== undefined || info.needed.length > 0) this.loadBreadthFirst(process);
@@ -182,7 +184,12 @@ class ClosureBuilder {
    * when it is newly mapped.
    */
   private mapNeeded(process: Process, requester: LoadedObject, needed: string, by = requester.path): LoadedObject | undefined {
-    const name = needed.includes('$') ? expandTokens(needed, this.tokens(process, requester)) : needed;
+    const name = needed.includes('$') ? expandElement(needed, this.tokens(process, requester), this.secureMode(process, requester)) : needed;
+    if (name === undefined) {
+      this.addEdge({ soname: needed, by, path: undefined, via: undefined });
+      if (by !== PRELOAD_PATH) this.addMissing({ soname: needed, neededBy: requester.path });
+      return undefined;
+    }
     const already = process.byName.get(name);
     if (already) {
       this.addEdge({ soname: needed, by, path: already.path, via: already.via });
@@ -303,10 +310,11 @@ class ClosureBuilder {
   }
 
   private dirsOf(process: Process, object: LoadedObject, value: string): string[] {
-    const key = `${object.origin}\0${process.abi.lib}\0${process.abi.platform}\0${value}`;
+    const secure = this.secureMode(process, object);
+    const key = `${object.origin}\0${process.abi.lib}\0${process.abi.platform}\0${secure ? `secure${secure.mainProgram}` : ''}\0${value}`;
     let dirs = this.dirLists.get(key);
     if (!dirs) {
-      dirs = searchDirs(value, this.tokens(process, object)).flatMap((dir) => this.physicalPath(dir) ?? []);
+      dirs = searchDirs(value, this.tokens(process, object), secure).flatMap((dir) => this.physicalPath(dir) ?? []);
       this.dirLists.set(key, dirs);
     }
     return dirs;
@@ -325,6 +333,10 @@ class ClosureBuilder {
     if (dir === undefined) return undefined;
     if (name === '..') return dir;
     return dir === '/' ? `/${name}` : `${dir}/${name}`;
+  }
+
+  private secureMode(process: Process, object: LoadedObject): SecureMode | undefined {
+    return process.secure ? { mainProgram: object === process.main, trustedDirs: process.abi.defaultDirs } : undefined;
   }
 
   private tokens(process: Process, object: LoadedObject): TokenValues {
@@ -378,6 +390,11 @@ function inDefaultDir(abi: LoaderAbi, path: string): boolean {
 
 function nameObject(process: Process, object: LoadedObject): void {
   for (const name of object.names) if (!process.byName.has(name)) process.byName.set(name, object);
+}
+
+/** Set-user-ID or set-group-ID: the kernel sets AT_SECURE and the loader runs in secure mode. */
+function isSetId(mode: number): boolean {
+  return (mode & 0o6000) !== 0;
 }
 
 /** Debian's biarch 32-bit loaders (libc6-i386, libc6-x32) live in lib32 / libx32 and search there. */

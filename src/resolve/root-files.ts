@@ -11,6 +11,8 @@ export interface FoundFile {
   /** Device and inode: two paths to one file are one object for the loader. */
   id: string;
   size: number;
+  /** Permission bits, with setuid/setgid. */
+  mode: number;
 }
 
 export class RootFiles {
@@ -89,7 +91,7 @@ export class RootFiles {
     const stats = this.stat(path);
     if (!stats?.isFile()) return undefined;
     const host = hostPath(this.root, (this.resolve(path) as ResolvedInRoot).real);
-    return { host, id: `${stats.dev}:${stats.ino}`, size: stats.size };
+    return { host, id: `${stats.dev}:${stats.ino}`, size: stats.size, mode: stats.mode & 0o7777 };
   }
 
   /** stat() of `path` inside the root: the lstat of the resolved path, so most lookups cost one lstat. */

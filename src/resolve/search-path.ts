@@ -28,14 +28,50 @@ export function expandTokens(text: string, values: TokenValues): string {
   });
 }
 
+/** The limits of secure mode (a setuid or setgid program): glibc _dl_dst_substitute. */
+export interface SecureMode {
+  /** The object is the program itself: an expansion of $ORIGIN must then lie in a trusted directory. */
+  mainProgram: boolean;
+  /** The loader's system directories. */
+  trustedDirs: readonly string[];
+}
+
+/**
+ * One path element with its tokens expanded; undefined when the loader discards it. In secure mode,
+ * $ORIGIN is only allowed as the first thing of the element (followed by "/" or nothing), and for the
+ * program itself only when the result lies in a trusted directory.
+ */
+export function expandElement(text: string, values: TokenValues, secure?: SecureMode): string | undefined {
+  if (!secure) return expandTokens(text, values);
+  const origins = [...text.matchAll(TOKEN)].filter((m) => (m[1] ?? m[2]) === 'ORIGIN');
+  if (origins.length === 0) return expandTokens(text, values);
+  if (origins.length > 1 || !/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(text)) return undefined;
+  const expanded = expandTokens(text, values);
+  return !secure.mainProgram || isTrusted(expanded, secure.trustedDirs) ? expanded : undefined;
+}
+
+/** glibc is_trusted_path_normalize: the path, with ".." cut as text, lies in a trusted directory. */
+export function isTrusted(path: string, trustedDirs: readonly string[]): boolean {
+  const parts: string[] = [];
+  for (const name of path.split('/')) {
+    if (name === '' || name === '.') continue;
+    if (name === '..') parts.pop();
+    else parts.push(name);
+  }
+  const normal = `/${parts.join('/')}/`;
+  return trustedDirs.some((dir) => normal.startsWith(dir.endsWith('/') ? dir : `${dir}/`));
+}
+
 /**
  * The directories of a DT_RPATH/DT_RUNPATH value, expanded and cleaned (see cleanPath), unique, in
  * order. Relative elements (and the empty one, which means ".") are taken relative to `/`.
  */
-export function searchDirs(value: string, values: TokenValues): string[] {
+export function searchDirs(value: string, values: TokenValues, secure?: SecureMode): string[] {
   const dirs: string[] = [];
   for (const element of value.split(':')) {
-    const dir = cleanPath(expandTokens(element, values));
+    const expanded = expandElement(element, values, secure);
+    if (expanded === undefined) continue;
+    const dir = cleanPath(expanded);
     if (!dirs.includes(dir)) dirs.push(dir);
   }
   return dirs;

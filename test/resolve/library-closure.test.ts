@@ -1,6 +1,7 @@
 // The loader's hard cases, built with gcc from fixtures/elf: each result is asserted whole, and
 // checked against ldd (the loader itself, on these trusted files).
 import { chmodSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostCpuFacts, x86Platform } from '../../src/resolve/hwcaps.js';
 import { resolveClosure } from '../../src/resolve/library-closure.js';
@@ -222,5 +223,34 @@ describe.skipIf(!ok)('resolveClosure on programs built with gcc', () => {
     } finally {
       renameSync(`${d}/liba.so.real`, `${d}/liba.so`);
     }
+  });
+});
+
+describe.skipIf(!(ok && prerequisites({ root: true, commands: ['setpriv'], packages: 'util-linux' })))('resolveClosure on a setuid program', () => {
+  let dir = '';
+  let cleanup = () => {};
+
+  beforeAll(() => {
+    ({ dir, cleanup } = scratchDir('setuid'));
+    chmodSync(dir, 0o755);
+    mkdirSync(`${dir}/lib`);
+    sharedLibrary(`${dir}/lib`, 'liba.so', 'liba.c');
+    gcc(dir, ['-o', 'prog', 'main-a.c', '-Llib', '-la', '-Wl,-rpath,$ORIGIN/lib']);
+    gcc(dir, ['-o', 'suid', 'main-a.c', '-Llib', '-la', '-Wl,-rpath,$ORIGIN/lib']);
+    chmodSync(`${dir}/prog`, 0o755);
+    chmodSync(`${dir}/suid`, 0o4755);
+  });
+
+  afterAll(() => cleanup());
+
+  /** Runs `file` as nobody, so a setuid program really starts in secure mode. */
+  function runAsNobody(file: string): number | undefined {
+    return execaSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', file], { reject: false }).exitCode;
+  }
+
+  it('drops $ORIGIN outside trusted directories in secure mode, as the loader does when it runs', () => {
+    expect({ prog: runAsNobody(`${dir}/prog`), suid: runAsNobody(`${dir}/suid`) }).toEqual({ prog: 0, suid: 127 });
+    expect(resolveClosure([`${dir}/prog`]).missing).toEqual([]);
+    expect(resolveClosure([`${dir}/suid`]).missing).toEqual([{ soname: 'liba.so', neededBy: `${dir}/suid` }]);
   });
 });

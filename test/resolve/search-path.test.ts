@@ -1,6 +1,6 @@
 // Dynamic string tokens and search-path strings, as glibc's _dl_dst_substitute and fillin_rpath read them.
 import { describe, expect, it } from 'vitest';
-import { cleanPath, expandTokens, hasDotDot, searchDirs } from '../../src/resolve/search-path.js';
+import { cleanPath, expandElement, expandTokens, hasDotDot, isTrusted, searchDirs } from '../../src/resolve/search-path.js';
 
 const values = { origin: '/opt/app/bin', lib: 'lib/x86_64-linux-gnu', platform: 'x86_64' };
 
@@ -31,5 +31,23 @@ describe('search-path strings', () => {
 
   it('cleans paths without collapsing "..", which only a lookup can resolve', () => {
     expect([cleanPath('a//b/./c/'), cleanPath('/x/../y'), hasDotDot('/x/../y'), hasDotDot('/x/..y')]).toEqual(['/a/b/c', '/x/../y', true, false]);
+  });
+
+  it('limits $ORIGIN in secure mode: first in the element, and in a trusted directory for the program itself', () => {
+    const trustedDirs = ['/lib/x86_64-linux-gnu', '/usr/lib'];
+    const program = { mainProgram: true, trustedDirs };
+    const library = { mainProgram: false, trustedDirs };
+    const at = (origin: string) => ({ ...values, origin });
+    expect([
+      expandElement('$ORIGIN/lib', values, program),
+      expandElement('$ORIGIN/../lib/x', at('/usr/lib/app'), program),
+      expandElement('${ORIGIN}', at('/usr/lib/app'), program),
+      expandElement('$ORIGIN/lib', values, library),
+      expandElement('/x/$ORIGIN', values, library),
+      expandElement('$ORIGIN/$ORIGIN', values, library),
+      expandElement('$ORIGINX', values, library),
+      expandElement('/opt/$LIB', values, program),
+    ]).toEqual([undefined, '/usr/lib/app/../lib/x', '/usr/lib/app', '/opt/app/bin/lib', undefined, undefined, '$ORIGINX', '/opt/lib/x86_64-linux-gnu']);
+    expect([isTrusted('/usr/lib/../lib/x', trustedDirs), isTrusted('/usr/libexec', trustedDirs), isTrusted('/usr/lib', trustedDirs)]).toEqual([true, false, true]);
   });
 });
