@@ -177,7 +177,6 @@ class ClosureBuilder {
     }
   }
 
-  /** Resolves one DT_NEEDED entry of `requester`; returns the object when it is newly mapped. */
   /**
    * Resolves one DT_NEEDED entry of `requester` (or, with `by` = /etc/ld.so.preload, one preloaded
    * name, searched as the program's, whose absence the loader only warns about); returns the object
@@ -207,6 +206,11 @@ class ClosureBuilder {
       this.addMissing({ soname: needed, neededBy: requester.path });
       return undefined;
     }
+    return this.mapFound(process, requester, name, found);
+  }
+
+  /** Maps the file the search found, unless it is an object already mapped (the same device and inode). */
+  private mapFound(process: Process, requester: LoadedObject, name: string, found: Found): LoadedObject | undefined {
     this.addObject(found.path, 'library');
     const file = this.files.file(found.path);
     if (!file) return undefined;
