@@ -1,6 +1,7 @@
 // Plans each recipe binary with its whole library closure and interpreter, as glibc's loader finds them;
 // every symlink the loader crosses is kept, and each entry says why it is there.
 import { existsSync } from 'node:fs';
+import { readElfFile } from '../elf/read-elf.js';
 import { EXIT, isMkjailError } from '../errors.js';
 import { resolveClosure } from '../resolve/library-closure.js';
 import type { Closure, ClosureObject } from '../resolve/types.js';
@@ -13,6 +14,19 @@ import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
 
 export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): void {
   for (const binary of binaries) planBinary(plan, binary);
+}
+
+/**
+ * glibc expands $ORIGIN of a program (not of a library) by reading /proc/self/exe, and a jail has no
+ * /proc: a program that finds libraries through $ORIGIN in its RPATH/RUNPATH fails to start inside.
+ */
+function originWarning(binary: string, closure: Closure): string | undefined {
+  const info = readElfFile(binary);
+  const paths = [info.rpath, info.runpath].filter((p): p is string => p !== undefined);
+  const usesOrigin = paths.some((p) => /\$(\{ORIGIN\}|ORIGIN)/.test(p));
+  const viaPath = closure.edges.some((e) => e.by === binary && (e.via === 'rpath' || e.via === 'runpath'));
+  if (!info.interpreter || !usesOrigin || !viaPath) return undefined;
+  return `${binary} finds libraries through $ORIGIN in its ${info.runpath ? 'RUNPATH' : 'RPATH'} (${paths.join(':')}); the loader expands $ORIGIN of a program from /proc/self/exe, which a jail does not have, so it will not start inside the jail: relink it with an absolute RUNPATH`;
 }
 
 function planBinary(plan: PlanBuilder, binary: Sourced<string>): void {
@@ -29,6 +43,8 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>): void {
     );
   }
   for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value));
+  const warning = originWarning(binary.value, closure);
+  if (warning) plan.warnings.push(warning);
 }
 
 function closureOf(binary: Sourced<string>): Closure {
