@@ -81,13 +81,6 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
   const mtime = tar === undefined ? 0 : archiveMtime(options.env ?? process.env);
   const recipe = await step('Load the recipe', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} }));
-  // Only root can give files away to other owners and create /dev/null; a tar needs neither.
-  if (tar === undefined && !options.check && process.geteuid?.() !== 0) {
-    throw new MkjailError(`Can't build jail tree at ${resolve(cwd, options.out)}: not running as root (ownership and /dev/null need root)`, {
-      exitCode: EXIT.environment,
-      hint: 'run as root, or build a tar with --tar FILE (no root needed)',
-    });
-  }
   const { dir, warnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd, tar === undefined));
   const layout = outputLayout(dir);
   if (tar !== undefined && existsSync(layout.root)) {
@@ -97,6 +90,14 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
   const plan = await step('Plan the jail', () => buildPlan(recipe, previousRoot ? { previousRoot } : {}));
+  // Only root can give files away to other owners and create /dev/null; a tar needs neither. Checked
+  // after the plan, so that a bad recipe is reported as such (exit 2) to anyone.
+  if (tar === undefined && !options.check && process.geteuid?.() !== 0) {
+    throw new MkjailError(`Can't build jail tree at ${dir}: not running as root (ownership and /dev/null need root)`, {
+      exitCode: EXIT.environment,
+      hint: 'run as root, or build a tar with --tar FILE (no root needed)',
+    });
+  }
   const artifacts = renderArtifacts(plan.manifest, layout);
   // The tree (or tar) is rewritten only when it differs from the new manifest; the scripts only when
   // their text does. A recipe edit that changes no entry rewrites manifest.json alone.
