@@ -9,7 +9,7 @@ import { normalizeRootPath } from '../fs/path-in-root.js';
 import { CacheLookup } from './cache-lookup.js';
 import { hostCpuFacts } from './hwcaps.js';
 import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
-import { RootFiles } from './root-files.js';
+import { type FoundFile, RootFiles } from './root-files.js';
 import { cleanPath, expandElement, hasDotDot, searchDirs, type SecureMode, type TokenValues } from './search-path.js';
 import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededEdge, ResolveOptions, Via } from './types.js';
 
@@ -52,6 +52,19 @@ interface SearchList {
   via: Via;
 }
 
+/** What loading one program added to the closure, in order, to be replayed for a program of the same shape. */
+interface ProcessRecord {
+  main: string;
+  ops: RecordedOp[];
+  /** False when something resolved to the program itself (its path would not carry over). */
+  replayable: boolean;
+}
+
+type RecordedOp =
+  | { kind: 'object'; path: string; objectKind: ClosureObjectKind }
+  | { kind: 'edge'; edge: NeededEdge }
+  | { kind: 'missing'; missing: MissingLibrary };
+
 /** One process: its main object, its loader's rules, and what is mapped so far. */
 interface Process {
   main: LoadedObject;
@@ -89,6 +102,9 @@ class ClosureBuilder {
   private readonly dirLists = new Map<string, string[]>();
   private readonly abis = new Map<string, LoaderAbi>();
   private preloads: string[] | undefined;
+  /** Processes by program shape (see shapeOf), and the one being recorded. */
+  private readonly shapes = new Map<string, ProcessRecord>();
+  private recording: ProcessRecord | undefined;
 
   constructor(private readonly root: string) {
     this.files = new RootFiles(root);
@@ -108,6 +124,21 @@ class ClosureBuilder {
     }
     const info = this.files.elf(found, path);
     this.addObject(path, 'input', info.interpreter);
+    const shape = this.shapeOf(path, found, info);
+    const known = shape === undefined ? undefined : this.shapes.get(shape);
+    if (known) return this.replay(known, path);
+    const record: ProcessRecord = { main: path, ops: [], replayable: true };
+    this.recording = record;
+    try {
+      this.loadProcess(path, found, info);
+    } finally {
+      this.recording = undefined;
+    }
+    if (shape !== undefined && record.replayable) this.shapes.set(shape, record);
+  }
+
+  /** Maps the program, its interpreter, /etc/ld.so.preload and every library, as one process would. */
+  private loadProcess(path: string, found: FoundFile, info: ElfInfo): void {
     const interpreterReal = this.addInterpreter(path, info);
     const biarch = isBiarch(interpreterReal ?? this.files.resolve(info.machine === EM_X86_64 ? X32_LOADER : I386_LOADER)?.real);
     const abi = this.abiFor(info, biarch);
@@ -119,6 +150,37 @@ class ClosureBuilder {
     nameObject(process, main);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
     if (info.interpreter !== undefined || info.needed.length > 0) this.loadBreadthFirst(process);
+  }
+
+  /**
+   * Everything about a program its process depends on except its path: two programs of one shape
+   * load the same libraries the same way (most of /usr/bin needs just libc). Undefined for a library
+   * given alone, whose closure may lead back to itself.
+   */
+  private shapeOf(path: string, found: FoundFile, info: ElfInfo): string | undefined {
+    if (info.interpreter === undefined) return undefined;
+    const usesTokens = [info.rpath, info.runpath, ...info.needed].some((text) => text?.includes('$'));
+    const origin = usesTokens ? posix.dirname(this.files.resolve(path)?.real ?? path) : '';
+    const none = '\u0002';
+    return [elfAbiKey(info), info.interpreter, info.needed.join('\0'), info.rpath ?? none, info.runpath ?? none, info.flags1 & DF_1_NODEFLIB, info.soname ?? none, origin, isSetId(found.mode)].join('\u0001');
+  }
+
+  /** Adds what a program of the same shape added, with its path in place of the other program's. */
+  private replay(record: ProcessRecord, main: string): void {
+    const swap = (path: string) => (path === record.main ? main : path);
+    for (const op of record.ops) {
+      switch (op.kind) {
+        case 'object':
+          this.addObject(op.path, op.objectKind);
+          break;
+        case 'edge':
+          this.addEdge({ ...op.edge, by: swap(op.edge.by) });
+          break;
+        case 'missing':
+          this.addMissing({ ...op.missing, neededBy: swap(op.missing.neededBy) });
+          break;
+      }
+    }
   }
 
   private abiFor(info: ElfInfo, biarch: boolean): LoaderAbi {
@@ -215,6 +277,7 @@ class ClosureBuilder {
     const file = this.files.file(found.path);
     if (!file) return undefined;
     const same = process.byId.get(file.id);
+    if (same === process.main && this.recording) this.recording.replayable = false;
     if (same) {
       same.names.add(name);
       if (!process.byName.has(name)) process.byName.set(name, same);
@@ -361,6 +424,7 @@ class ClosureBuilder {
   }
 
   private addObject(path: string, kind: ClosureObjectKind, interpreter?: string): void {
+    this.recording?.ops.push({ kind: 'object', path, objectKind: kind });
     if (this.objects.has(path)) return;
     const resolved = this.files.resolve(path);
     const object: ClosureObject = { path, kind, real: resolved?.real ?? path, links: [...(resolved?.links ?? [])] };
@@ -369,6 +433,10 @@ class ClosureBuilder {
   }
 
   private addEdge(edge: NeededEdge): void {
+    if (this.recording) {
+      this.recording.ops.push({ kind: 'edge', edge });
+      if (edge.path === this.recording.main) this.recording.replayable = false;
+    }
     let byName = this.edgesBy.get(edge.by);
     if (!byName) {
       byName = new Map();
@@ -382,6 +450,7 @@ class ClosureBuilder {
   }
 
   private addMissing(missing: MissingLibrary): void {
+    this.recording?.ops.push({ kind: 'missing', missing });
     const key = `${missing.neededBy}\0${missing.soname}`;
     if (!this.missing.has(key)) this.missing.set(key, missing);
   }

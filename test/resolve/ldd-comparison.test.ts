@@ -4,6 +4,7 @@ import { lstatSync, openSync, readSync, closeSync, readdirSync, realpathSync } f
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveClosure } from '../../src/resolve/library-closure.js';
+import type { Closure } from '../../src/resolve/types.js';
 import { mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { asLddWouldList, type LddResult, parseLdd } from './helpers/build-elf.js';
@@ -78,6 +79,18 @@ describe.skipIf(!ok)('resolveClosure compared with ldd on every system ELF file'
     const closure = resolveClosure(programs);
     expect(closure.edges.filter((edge) => (edge.path === undefined) !== (edge.via === undefined))).toEqual([]);
     expect(closure.objects.filter((object) => object.kind === 'input').length).toBe(programs.length);
+  });
+
+  it('gives for all executables at once exactly the union of their closures resolved one by one', () => {
+    const together = resolveClosure(programs);
+    const alone = programs.map((program) => resolveClosure([program]));
+    const facts = (closures: Closure[]) => ({
+      objects: [...new Set(closures.flatMap((c) => c.objects.map((o) => JSON.stringify(o))))].sort(),
+      edges: [...new Set(closures.flatMap((c) => c.edges.map((e) => JSON.stringify(e))))].sort(),
+      missing: [...new Set(closures.flatMap((c) => c.missing.map((m) => JSON.stringify(m))))].sort(),
+    });
+    expect(facts([together])).toEqual(facts(alone));
+    expect(together.objects.slice(0, 2).map((o) => o.kind)).toEqual(['input', 'interpreter']);
   });
 
   it('lists with `mkjail deps --list` every path ldd lists, for all executables in one process', async () => {

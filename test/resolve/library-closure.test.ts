@@ -1,6 +1,6 @@
 // The loader's hard cases, built with gcc from fixtures/elf: each result is asserted whole, and
 // checked against ldd (the loader itself, on these trusted files).
-import { chmodSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostCpuFacts, x86Platform } from '../../src/resolve/hwcaps.js';
@@ -148,6 +148,17 @@ describe.skipIf(!ok)('resolveClosure on programs built with gcc', () => {
       real: `${dir}/chain/lib/liba.so.1.0.0`,
       links: [{ path: `${dir}/chain/lib/liba.so.1`, target: 'liba.so.1.0.0' }],
     });
+  });
+
+  it('resolves programs alike in all but $ORIGIN each on its own, in one call', () => {
+    mkdirSync(`${dir}/chaincopy`, { recursive: true });
+    copyFileSync(`${dir}/chain/prog`, `${dir}/chaincopy/prog`);
+    const closure = resolveClosure([`${dir}/chain/prog`, `${dir}/chaincopy/prog`, `${dir}/chain/prog`]);
+    expect(summary(closure, dir).missing).toEqual(['liba.so.1 (needed by <dir>/chaincopy/prog)']);
+    expect(summary(closure, dir).edges.filter((e) => e.includes('liba'))).toEqual([
+      '<dir>/chain/prog: liba.so.1 => <dir>/chain/lib/liba.so.1 (runpath)',
+      '<dir>/chaincopy/prog: liba.so.1 => NOT FOUND (-)',
+    ]);
   });
 
   it('records a missing library and still resolves the rest', () => {
