@@ -5,8 +5,12 @@ import { readSync } from 'node:fs';
 const HEAD_BYTES = 4096;
 const CHUNK_BYTES = 4096;
 
-/** One file is read at a time (everything is synchronous), so the first 4 KiB buffer is shared. */
+/**
+ * One file is read at a time (everything is synchronous), so the buffers for the first 4 KiB and
+ * for the current chunk are shared: a view returned by `read` is valid until the next read.
+ */
 const sharedHead = Buffer.allocUnsafe(HEAD_BYTES);
+const sharedChunk = Buffer.allocUnsafe(CHUNK_BYTES);
 
 /** Valid until the next ByteSource is created: callers copy out what they keep (strings, numbers). */
 export class ByteSource {
@@ -35,8 +39,7 @@ export class ByteSource {
       return this.chunk.subarray(offset - this.chunkStart, offset - this.chunkStart + length);
     }
     if (length <= CHUNK_BYTES) {
-      this.chunkStart = offset;
-      this.chunk = this.readFresh(offset, Math.min(CHUNK_BYTES, this.size - offset));
+      this.loadChunk(offset);
       return this.chunk.subarray(0, length);
     }
     return this.readFresh(offset, length);
@@ -52,11 +55,13 @@ export class ByteSource {
     if (limit <= this.head.length) return cString(this.head, offset, limit);
     if (limit - offset > CHUNK_BYTES) return cString(this.readFresh(offset, limit - offset), 0, limit - offset);
     const chunkEnd = this.chunkStart + this.chunk.length;
-    if (offset < this.chunkStart || limit > chunkEnd) {
-      this.chunkStart = offset;
-      this.chunk = this.readFresh(offset, Math.min(CHUNK_BYTES, this.size - offset));
-    }
+    if (offset < this.chunkStart || limit > chunkEnd) this.loadChunk(offset);
     return cString(this.chunk, offset - this.chunkStart, limit - this.chunkStart);
+  }
+
+  private loadChunk(offset: number): void {
+    this.chunkStart = offset;
+    this.chunk = this.readInto(sharedChunk, offset, Math.min(CHUNK_BYTES, this.size - offset));
   }
 
   private readFresh(offset: number, length: number): Buffer {
