@@ -10,8 +10,6 @@ export interface CommandIO {
 
 export interface Command {
   name: string;
-  /** One line for `mkjail --help`. */
-  summary: string;
   /** Full text for `mkjail NAME --help`: usage, options, exit codes, an example. */
   help: string;
   /** Runs with the arguments after the command name; returns the exit code. Throws MkjailError for known failures. */

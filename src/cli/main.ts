@@ -31,12 +31,12 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     io.stdout.write(`${TOOL_VERSION}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`mkjail: unknown command '${name}' (fix: run 'mkjail --help' for the list)\n`);
     return EXIT.badInput;
   }
-  return runCommand(command, rest, io);
+  return runCommand(await entry.load(), rest, io);
 }
 
 async function runCommand(command: Command, args: string[], io: CommandIO): Promise<number> {

@@ -38,7 +38,6 @@ Example:
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'audit a jail against the jail rules and known escape vectors',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = withUsageErrors('audit', () =>

@@ -36,7 +36,6 @@ Example:
 
 export const buildCommand: Command = {
   name: 'build',
-  summary: 'build a jail from a recipe',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = withUsageErrors('build', () =>

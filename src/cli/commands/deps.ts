@@ -42,7 +42,6 @@ type OutputFormat = 'tree' | 'list' | 'json';
 
 export const depsCommand: Command = {
   name: 'deps',
-  summary: 'list the shared libraries an ELF file needs, read from ELF (never run)',
   help: HELP,
   async run(args: string[], io: CommandIO): Promise<number> {
     const { values, positionals } = withUsageErrors('deps', () =>

@@ -1,9 +1,38 @@
-// The registry of commands, in the order `mkjail --help` lists them.
+// The registry of commands, in the order `mkjail --help` lists them. Each command's code is imported
+// only when it runs, so start-up stays cheap (`mkjail deps` does not load the build's dependencies).
 import type { Command } from '../command.js';
-import { auditCommand } from './audit.js';
-import { buildCommand } from './build.js';
-import { depsCommand } from './deps.js';
-import { runCommand } from './run.js';
-import { verifyCommand } from './verify.js';
 
-export const COMMANDS: readonly Command[] = [buildCommand, depsCommand, verifyCommand, auditCommand, runCommand];
+export interface CommandEntry {
+  name: string;
+  /** One line for `mkjail --help`. */
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'build',
+    summary: 'build a jail from a recipe',
+    load: async () => (await import('./build.js')).buildCommand,
+  },
+  {
+    name: 'deps',
+    summary: 'list the shared libraries an ELF file needs, read from ELF (never run)',
+    load: async () => (await import('./deps.js')).depsCommand,
+  },
+  {
+    name: 'verify',
+    summary: 'check a built jail against its manifest',
+    load: async () => (await import('./verify.js')).verifyCommand,
+  },
+  {
+    name: 'audit',
+    summary: 'audit a jail against the jail rules and known escape vectors',
+    load: async () => (await import('./audit.js')).auditCommand,
+  },
+  {
+    name: 'run',
+    summary: 'start the service of a built jail through its launcher',
+    load: async () => (await import('./run.js')).runCommand,
+  },
+];

@@ -14,7 +14,6 @@ const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'start the service of a built jail through its launcher',
   help: `Usage: mkjail run DIR [-- ARGS...]
 
 Starts the service of the jail built in DIR (by 'mkjail build --out DIR') through DIR/launch, which

@@ -32,7 +32,6 @@ Example:
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'check a built jail against its manifest',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = withUsageErrors('verify', () =>
