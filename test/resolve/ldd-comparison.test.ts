@@ -1,6 +1,6 @@
 // The resolver against the loader on this machine's own files: every ELF executable and shared
-// library under /usr/bin, /usr/sbin and /usr/lib/x86_64-linux-gnu, compared with ldd (the oracle).
-import { lstatSync, openSync, readSync, closeSync, readdirSync, realpathSync } from 'node:fs';
+// library under /usr/bin, /usr/sbin, /usr/lib/x86_64-linux-gnu and /usr/lib32, compared with ldd.
+import { closeSync, existsSync, lstatSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveClosure } from '../../src/resolve/library-closure.js';
@@ -58,7 +58,9 @@ describe.skipIf(!ok)('resolveClosure compared with ldd on every system ELF file'
 
   beforeAll(async () => {
     programs = [...elfFiles('/usr/bin', false), ...elfFiles('/usr/sbin', false)];
-    libraries = elfFiles('/usr/lib/x86_64-linux-gnu', true);
+    // /usr/lib32 (gcc-multilib) adds the 32-bit loader's rules; /usr/libx32 is left out: this kernel
+    // can't run x32 code, so ldd can't answer for it.
+    libraries = [...elfFiles('/usr/lib/x86_64-linux-gnu', true), ...(existsSync('/usr/lib32') ? elfFiles('/usr/lib32', true) : [])];
     oracle = await lddAll([...programs, ...libraries]);
   }, 180_000);
 
