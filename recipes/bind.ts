@@ -11,8 +11,12 @@
 //           chroot inside the daemon itself"). The jail holds config, zones, state directories and
 //           /dev/null: no binary, no library.
 //           wrapper: the jail holds named and its whole library closure; the launcher chroots and drops
-//           to bind before named starts, so named never runs as root. Root-only things then fail: use
-//           it with configurations on unprivileged ports (listen-on port 5353, controls { };).
+//           to bind before named starts, so named never runs as root. It keeps CAP_NET_BIND_SERVICE
+//           (ambient; every other capability is gone) so that it can listen on port 53, named's default.
+//   low_ports  wrapper mode only: yes (default) keeps CAP_NET_BIND_SERVICE; no keeps no capability at
+//           all, for configurations on unprivileged ports only (listen-on port 5353 { ... };).
+//           Kept by default rather than guessed from named.conf: a listen-on without a port means 53,
+//           and named's stock config listens there; say no when the config never listens below 1024.
 //
 // What named opens at run time beyond its libraries (strace, Debian 12, bind9 9.18), and where it is:
 //   /dev/null                 opened O_RDWR at start: the jail's own /dev/null (devices: ['null']).
@@ -41,6 +45,7 @@ import { defineRecipe } from 'mkjail';
 
 const MODES = ['self', 'wrapper'] as const;
 type Mode = (typeof MODES)[number];
+const LOW_PORTS = ['yes', 'no'] as const;
 
 function modeOf(value: string): Mode {
   const mode = MODES.find((m) => m === value);
@@ -48,10 +53,18 @@ function modeOf(value: string): Mode {
   return mode;
 }
 
+/** The capabilities named keeps in wrapper mode: CAP_NET_BIND_SERVICE unless low_ports is no. */
+function keptFor(value: string): Array<'net_bind_service'> {
+  const answer = LOW_PORTS.find((a) => a === value);
+  if (!answer) throw new Error(`variable low_ports is "${value}": use --set low_ports=yes or --set low_ports=no`);
+  return answer === 'yes' ? ['net_bind_service'] : [];
+}
+
 export default defineRecipe({
-  vars: { config: '/etc/bind/named.conf', mode: 'self' },
+  vars: { config: '/etc/bind/named.conf', mode: 'self', low_ports: 'yes' },
   recipe: (vars) => {
     const mode = modeOf(vars.mode);
+    const capabilities = keptFor(vars.low_ports);
     const common = {
       name: 'bind',
       user: 'bind',
@@ -72,7 +85,7 @@ export default defineRecipe({
           binaries: ['/usr/sbin/named'],
           files: ['/etc/localtime', '/usr/lib/ssl/openssl.cnf'],
           // No -u: the launcher has already dropped to bind, so named looks up no user.
-          run: { argv: ['/usr/sbin/named', '-g', '-c', vars.config], chroot: 'launcher' as const },
+          run: { argv: ['/usr/sbin/named', '-g', '-c', vars.config], chroot: 'launcher' as const, capabilities },
         };
       default: {
         const never: never = mode;

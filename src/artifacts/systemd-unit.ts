@@ -3,7 +3,7 @@
 // the unit only bounds what it may keep. `outDir` is absolute.
 import { posix } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
-import type { Manifest } from '../plan/manifest.js';
+import type { Manifest, ServiceCapability } from '../plan/manifest.js';
 import { TOOL_VERSION } from '../version.js';
 import { BASE_ENVIRONMENT, SELF_CHROOT_CAPABILITIES } from './launcher.js';
 
@@ -47,8 +47,7 @@ export function renderSystemdUnit(manifest: Manifest, outDir: string): string | 
           `RootDirectory=${systemdQuote(jail)}`,
           `User=${identity?.user}`,
           `Group=${identity?.group}`,
-          'CapabilityBoundingSet=',
-          'AmbientCapabilities=',
+          ...launcherCapabilities(run.capabilities ?? []),
           'ProtectSystem=strict',
         ];
   return [
@@ -71,6 +70,13 @@ export function renderSystemdUnit(manifest: Manifest, outDir: string): string | 
     'WantedBy=multi-user.target',
     '',
   ].join('\n');
+}
+
+/** The capabilities the program keeps after systemd's drop: bounded and ambient, or none at all. */
+function launcherCapabilities(kept: readonly ServiceCapability[]): string[] {
+  const names = kept.map((c) => `CAP_${c.toUpperCase()}`).join(' ');
+  const comment = kept.length === 0 ? [] : [`# It keeps only ${names} (ambient), e.g. to bind a port below 1024.`];
+  return [...comment, `CapabilityBoundingSet=${names}`, `AmbientCapabilities=${names}`];
 }
 
 /** One word of a unit file: `%` and `$` escaped, quoted when it holds blanks, quotes or backslashes. */

@@ -2,11 +2,11 @@
 // manifest), where each file's bytes come from, and the warnings. Reads the host; writes nothing.
 import { existsSync } from 'node:fs';
 import type { Recipe } from '../recipe/merge-recipes.js';
-import { reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
+import { type Origin, reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
 import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import { TOOL_VERSION } from '../version.js';
-import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
+import { MANIFEST_FORMAT, type Manifest, manifestSchema, SERVICE_CAPABILITIES, type ServiceCapability } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
 import { planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
@@ -126,5 +126,14 @@ function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
   } else if (!existsSync(program)) {
     throw recipeError(argvOrigin, `host program ${program} does not exist`, "with chroot: 'self', argv[0] is a host path of a daemon that chroots itself");
   }
-  return { argv: value.argv, env: value.env ?? {}, chroot };
+  const capabilities = keptCapabilities(value.capabilities ?? [], chroot, { ...origin, field: `${origin.field}.capabilities` });
+  return { argv: value.argv, env: value.env ?? {}, chroot, ...(capabilities.length > 0 ? { capabilities } : {}) };
+}
+
+/** The capabilities the launcher keeps, once each in allowlist order; only the launcher can keep any. */
+function keptCapabilities(asked: ServiceCapability[], chroot: 'launcher' | 'self', origin: Origin): ServiceCapability[] {
+  if (asked.length > 0 && chroot === 'self') {
+    throw recipeError(origin, "capabilities are kept only when the launcher drops root (chroot: 'launcher'); a daemon that chroots itself keeps what it chooses", "remove run.capabilities, or use chroot: 'launcher'");
+  }
+  return SERVICE_CAPABILITIES.filter((capability) => asked.includes(capability));
 }

@@ -71,6 +71,13 @@ export const writableSchema = z.strictObject({
   why: z.string().min(1),
 });
 
+/**
+ * Capabilities a program the launcher starts may keep after the drop to its user (ambient, in setpriv's
+ * words): the only way such a program holds any. Binding a port below 1024 is the one need so far.
+ */
+export const SERVICE_CAPABILITIES = ['net_bind_service'] as const;
+export type ServiceCapability = (typeof SERVICE_CAPABILITIES)[number];
+
 export const runSchema = z.strictObject({
   /** argv[0] is a path in the jail ('launcher'), or a host path of a daemon that chroots itself ('self'). */
   argv: z.array(z.string()).min(1),
@@ -78,6 +85,8 @@ export const runSchema = z.strictObject({
   env: z.record(z.string(), z.string()),
   /** Who does chroot and the drop of root: the launcher, or the daemon itself (`named -t`). */
   chroot: z.enum(['launcher', 'self']),
+  /** Kept after the launcher's drop (chroot: 'launcher' only); absent when none is kept. */
+  capabilities: z.array(z.enum(SERVICE_CAPABILITIES)).min(1).optional(),
 });
 
 export const manifestSchema = z.strictObject({

@@ -110,7 +110,7 @@ function fieldHint(field: string): string {
     case 'devices':
       return "devices defaults to ['null']; any other device is { name, why }";
     case 'run':
-      return "run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self' }";
+      return "run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] }";
     default:
       return 'paths are absolute, without "." or ".." components; see docs/recipes.md';
   }

@@ -65,6 +65,36 @@ describe('renderLauncher', () => {
   });
 });
 
+/** What a program may do with the capabilities it kept: bind a port below 1024, but no chown and no securebits change. */
+const CAPABILITY_PROBE = `#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+static int bind_low_port(void) {
+  int err = EADDRINUSE;
+  for (int port = 1023; port > 900 && err == EADDRINUSE; port--) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(port) };
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    err = bind(fd, (struct sockaddr *)&address, sizeof address) == 0 ? 0 : errno;
+    close(fd);
+  }
+  return err;
+}
+int main(void) {
+  int err = bind_low_port();
+  printf("bind-low-port: %s\\n", err ? strerror(err) : "bound");
+  printf("chown: %s\\n", chown("/", 0, 0) == 0 ? "done" : strerror(errno));
+  printf("securebits: %#x\\n", prctl(PR_GET_SECUREBITS));
+  printf("clear-securebits: %s\\n", prctl(PR_SET_SECUREBITS, 0) == 0 ? "done" : strerror(errno));
+  return 0;
+}
+`;
+
 const ok = prerequisites({ root: true, commands: ['gcc', 'setpriv', 'chroot', 'getent'], packages: 'gcc libc6-dev util-linux coreutils' });
 
 describe.skipIf(!ok)('the launcher on a real jail', () => {
@@ -86,6 +116,8 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
     jail = join(dir, 'root');
     mkdirSync(join(jail, 'bin'), { recursive: true });
     execFileSync('gcc', ['-static', '-O1', '-o', join(jail, 'bin/escape'), join(REPO_ROOT, 'fixtures/escape/escape.c')]);
+    writeFileSync(join(scratch, 'caps.c'), CAPABILITY_PROBE);
+    execFileSync('gcc', ['-static', '-O1', '-o', join(jail, 'bin/caps'), join(scratch, 'caps.c')]);
     marker = join(scratch, 'marker-outside-the-jail');
     writeFileSync(marker, 'the marker outside\n');
   });
@@ -111,6 +143,16 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
       child.stdin?.end();
       await done;
     }
+  }
+
+  function capBnd(pid: number): string {
+    return /^CapBnd:.*$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[0] ?? 'CapBnd: missing';
+  }
+
+  /** `mask` as /proc prints it, without what this test process could never pass on (containers drop some). */
+  function withinOwnBoundingSet(mask: bigint): string {
+    const own = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+    return (mask & own).toString(16).padStart(16, '0');
   }
 
   function statusLines(pid: number): string[] {
@@ -165,6 +207,55 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
           'regain-root: ESCAPED (uid 0 again)',
         ].join('\n'),
       });
+    } finally {
+      closeSync(directory);
+    }
+  });
+
+  it('leaves a program that keeps net_bind_service exactly that capability, as the service user, and nothing else', async () => {
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher', capabilities: ['net_bind_service'] }));
+    await holdAndInspect(launch, (pid) => {
+      expect([...statusLines(pid), capBnd(pid)]).toEqual([
+        'Uid:\t65534\t65534\t65534\t65534',
+        'Gid:\t65534\t65534\t65534\t65534',
+        'Groups:\t65534 ',
+        'CapInh:\t0000000000000400',
+        'CapPrm:\t0000000000000400',
+        'CapEff:\t0000000000000400',
+        'CapAmb:\t0000000000000400',
+        'NoNewPrivs:\t1',
+        // CAP_NET_BIND_SERVICE, and what chroot(8) needed (sys_chroot, setuid, setgid): with no_new_privs
+        // and no uid 0 left, no exec can raise the program's sets into them.
+        `CapBnd:\t${withinOwnBoundingSet(0x404c0n)}`,
+      ]);
+      expect(readlinkSync(`/proc/${pid}/root`)).toBe(jail);
+    });
+  });
+
+  it('lets a program that keeps net_bind_service bind a port below 1024 but not chown, change securebits or escape', async () => {
+    const kept = writeLauncher(manifestFor({ argv: ['/bin/caps'], env: {}, chroot: 'launcher', capabilities: ['net_bind_service'] }));
+    expect(await finished(spawn(kept, []))).toEqual({
+      exitCode: 0,
+      stdout: ['bind-low-port: bound', 'chown: Operation not permitted', 'securebits: 0xc', 'clear-securebits: Operation not permitted'].join('\n'),
+      stderr: '',
+    });
+    const none = writeLauncher(manifestFor({ argv: ['/bin/caps'], env: {}, chroot: 'launcher' }));
+    expect(await finished(spawn(none, []))).toEqual({
+      exitCode: 0,
+      stdout: ['bind-low-port: Permission denied', 'chown: Operation not permitted', 'securebits: 0', 'clear-securebits: Operation not permitted'].join('\n'),
+      stderr: '',
+    });
+    const escape = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher', capabilities: ['net_bind_service'] }));
+    const directory = openSync(scratch, 'r');
+    try {
+      expect((await finished(spawnWithFds(escape, [marker], [directory]))).stdout).toBe(
+        [
+          'chroot-dotdot: blocked (chroot: Operation not permitted)',
+          'fchdir-inherited: blocked (no directory descriptor above 2: Bad file descriptor)',
+          'read-marker: blocked (open marker: No such file or directory)',
+          'regain-root: blocked (setresuid(0, 0, 0): Operation not permitted)',
+        ].join('\n'),
+      );
     } finally {
       closeSync(directory);
     }

@@ -27,7 +27,7 @@ describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode
 
   beforeAll(async () => {
     fixture = writeBindFixture(await freeDnsPort());
-    jail = await buildJail(RECIPE, { set: { config: fixture.config, mode } });
+    jail = await buildJail(RECIPE, { set: { config: fixture.config, mode, low_ports: 'no' } });
   });
   afterEach(async () => {
     await running?.stop();

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkjail } from '../helpers/cli.js';
+import { REPO_ROOT, mkjail } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mkjail-recipe-errors-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -98,6 +98,16 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
     (f) => `Can't use recipe at ${f}: field run.argv.0: /usr/bin/id is not a program in the jail (fix: add it to binaries (argv[0] is a path inside the jail))`,
   ],
   [
+    'a capability beyond the allowlist of what a jailed program may keep',
+    "name: 'x', user: 'nobody', binaries: ['/usr/bin/id'], run: { argv: ['/usr/bin/id'], capabilities: ['net_bind_service', 'sys_admin'] }",
+    (f) => `Can't use recipe at ${f}: field run.capabilities.1: not a capability a jailed program may keep (only net_bind_service) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
+  ],
+  [
+    'a capability kept by a daemon that chroots itself',
+    "name: 'x', run: { argv: ['/usr/bin/id'], chroot: 'self', capabilities: ['net_bind_service'] }",
+    (f) => `Can't use recipe at ${f}: field run.capabilities: capabilities are kept only when the launcher drops root (chroot: 'launcher'); a daemon that chroots itself keeps what it chooses (fix: remove run.capabilities, or use chroot: 'launcher')`,
+  ],
+  [
     'a recipe that does not compile',
     "export default defineRecipe({ name: 'x', files: [ });\n",
     (f) => expect.stringMatching(new RegExp(`^Can't load recipe at ${f.replace(/[.]/g, '\\.')}: .+ \\(fix: fix the recipe file so it runs: it must default-export defineRecipe\\(\\{\\.\\.\\.\\}\\)\\)$`)) as unknown as string,
@@ -109,6 +119,17 @@ describe('a bad recipe', () => {
     const { file, result, wrote } = await build(body);
     expect({ ...result, stderr: result.stderr.replace(/^mkjail build: /, '') }).toEqual({ exitCode: 2, stdout: '', stderr: error(file) });
     expect(wrote).toBe(false);
+  });
+
+  it("is refused when the BIND recipe's low_ports is neither yes nor no", async () => {
+    const recipe = join(REPO_ROOT, 'recipes/bind.ts');
+    const result = await mkjail(['build', recipe, '--out', join(scratch, 'out-bind'), '--json', '--set', 'mode=wrapper', '--set', 'low_ports=maybe']);
+    expect(result).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: `mkjail build: Can't use recipe at ${recipe}: its recipe function threw: variable low_ports is "maybe": use --set low_ports=yes or --set low_ports=no (fix: fix the recipe function (it receives every variable as a string))`,
+    });
+    expect(existsSync(join(scratch, 'out-bind'))).toBe(false);
   });
 
   it('is refused when --set names a variable the recipe does not declare', async () => {
