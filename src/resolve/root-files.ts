@@ -1,9 +1,12 @@
 // File lookups inside a root, cached: does a path name a regular file (following symlinks inside the
 // root only), which file is it (device and inode), and what does it parse to as ELF.
-import { lstatSync, type Stats } from 'node:fs';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { errnoCode, isMkjailError } from '../errors.js';
 import { readElfFile, type ElfInfo } from '../elf/read-elf.js';
 import { hostPath, type ResolvedInRoot, resolveInRoot } from '../fs/path-in-root.js';
+
+/** Linux gives up after 40 symlinks in one lookup (ELOOP). */
+const MAX_SYMLINK_HOPS = 40;
 
 export interface FoundFile {
   /** Where to open it on this machine. */
@@ -50,10 +53,10 @@ export class RootFiles {
    * `path` resolved inside the root, with every symlink crossed. Directories are resolved once and
    * shared: only a final component that is itself a symlink needs a walk of its own.
    */
-  resolve(path: string): ResolvedInRoot | undefined {
+  resolve(path: string, hops = 0): ResolvedInRoot | undefined {
     let resolved = this.resolved.get(path);
     if (resolved === undefined) {
-      resolved = this.resolveUncached(path);
+      resolved = this.resolveUncached(path, hops);
       this.resolved.set(path, resolved);
     }
     return resolved ?? undefined;
@@ -74,17 +77,40 @@ export class RootFiles {
     return info;
   }
 
-  private resolveUncached(path: string): ResolvedInRoot | null {
+  private resolveUncached(path: string, hops: number): ResolvedInRoot | null {
     const slash = path.lastIndexOf('/');
     const name = path.slice(slash + 1);
     if (slash < 0 || name === '' || name === '.' || name === '..' || path === '/') return resolveOrNull(this.root, path);
-    const parent = this.resolve(slash === 0 ? '/' : path.slice(0, slash));
+    const parent = this.resolve(slash === 0 ? '/' : path.slice(0, slash), hops);
     if (!parent?.stats.isDirectory()) return null;
     const real = parent.real === '/' ? `/${name}` : `${parent.real}/${name}`;
     const stats = lstatOrUndefined(hostPath(this.root, real));
     if (!stats) return null;
-    if (stats.isSymbolicLink()) return resolveOrNull(this.root, path);
+    if (stats.isSymbolicLink()) return this.followLink(path, parent, real, hops);
     return { requested: path, real, links: parent.links, stats };
+  }
+
+  /**
+   * A final symlink at `at` (physical, inside the parent directory): its target is resolved from that
+   * directory, or from the root when absolute, as the kernel does; after MAX_SYMLINK_HOPS the full
+   * walk decides (it reports the loop).
+   */
+  private followLink(path: string, parent: ResolvedInRoot, at: string, hops: number): ResolvedInRoot | null {
+    if (hops >= MAX_SYMLINK_HOPS) return resolveOrNull(this.root, path);
+    let target: string;
+    try {
+      target = readlinkSync(hostPath(this.root, at));
+    } catch (error) {
+      if (isLookupFailure(error) || errnoCode(error) === 'EINVAL') return null;
+      throw error;
+    }
+    const next = target.startsWith('/') ? target : `${parent.real === '/' ? '' : parent.real}/${target}`;
+    const resolved = this.resolve(next, hops + 1);
+    if (!resolved) return null;
+    const links = [...parent.links, { path: at, target }, ...resolved.links];
+    // One lookup crosses at most MAX_SYMLINK_HOPS links, however much of it was cached.
+    if (links.length > MAX_SYMLINK_HOPS) return null;
+    return { requested: path, real: resolved.real, links, stats: resolved.stats };
   }
 
   private lookFile(path: string): FoundFile | undefined {
