@@ -1,5 +1,5 @@
 // Bounded, synchronous reads of byte ranges of one open file: the first 4 KiB is read once and reused,
-// every other range is read on demand and checked against the file size (never more than asked for).
+// every other range is read on demand (4 KiB at a time, or exactly what is asked for when bigger).
 import { readSync } from 'node:fs';
 
 const HEAD_BYTES = 4096;
@@ -15,15 +15,16 @@ const sharedChunk = Buffer.allocUnsafe(CHUNK_BYTES);
 /** Valid until the next ByteSource is created: callers copy out what they keep (strings, numbers). */
 export class ByteSource {
   readonly size: number;
-  readonly head: Buffer;
+  /** How many bytes of the file's start are held (min(size, 4 KiB)). */
+  readonly headLength: number;
   private readonly fd: number;
-  private chunk: Buffer = Buffer.alloc(0);
   private chunkStart = 0;
+  private chunkLength = 0;
 
   constructor(fd: number, size: number) {
     this.fd = fd;
     this.size = size;
-    this.head = this.readInto(sharedHead, 0, Math.min(size, HEAD_BYTES));
+    this.headLength = this.readInto(sharedHead, 0, Math.min(size, HEAD_BYTES));
   }
 
   /** True when [offset, offset + length) lies inside the file. */
@@ -31,18 +32,23 @@ export class ByteSource {
     return offset >= 0 && length >= 0 && offset <= this.size && length <= this.size - offset;
   }
 
-  /** The bytes [offset, offset + length); the caller has checked `contains`. */
-  read(offset: number, length: number): Buffer {
-    if (offset + length <= this.head.length) return this.head.subarray(offset, offset + length);
-    const chunkEnd = this.chunkStart + this.chunk.length;
-    if (offset >= this.chunkStart && offset + length <= chunkEnd) {
-      return this.chunk.subarray(offset - this.chunkStart, offset - this.chunkStart + length);
+  /** Byte `index` of the file's start (index < headLength). */
+  headByte(index: number): number {
+    return sharedHead[index] ?? 0;
+  }
+
+  /** The bytes [offset, offset + length) as a DataView (no copy when already held); the caller has checked `contains`. */
+  view(offset: number, length: number): DataView {
+    if (offset + length <= this.headLength) return viewOf(sharedHead, offset, length);
+    if (offset >= this.chunkStart && offset + length <= this.chunkStart + this.chunkLength) {
+      return viewOf(sharedChunk, offset - this.chunkStart, length);
     }
     if (length <= CHUNK_BYTES) {
       this.loadChunk(offset);
-      return this.chunk.subarray(0, length);
+      return viewOf(sharedChunk, 0, Math.min(length, this.chunkLength));
     }
-    return this.readFresh(offset, length);
+    const fresh = Buffer.allocUnsafe(length);
+    return viewOf(fresh, 0, this.readInto(fresh, offset, length));
   }
 
   /**
@@ -52,31 +58,34 @@ export class ByteSource {
   readCString(offset: number, end: number, maxLength: number): string | undefined {
     const limit = Math.min(end, this.size, offset + maxLength + 1);
     if (limit <= offset) return undefined;
-    if (limit <= this.head.length) return cString(this.head, offset, limit);
-    if (limit - offset > CHUNK_BYTES) return cString(this.readFresh(offset, limit - offset), 0, limit - offset);
-    const chunkEnd = this.chunkStart + this.chunk.length;
-    if (offset < this.chunkStart || limit > chunkEnd) this.loadChunk(offset);
-    return cString(this.chunk, offset - this.chunkStart, limit - this.chunkStart);
+    if (limit <= this.headLength) return cString(sharedHead, offset, limit);
+    if (limit - offset > CHUNK_BYTES) {
+      const fresh = Buffer.allocUnsafe(limit - offset);
+      return cString(fresh, 0, this.readInto(fresh, offset, limit - offset));
+    }
+    if (offset < this.chunkStart || limit > this.chunkStart + this.chunkLength) this.loadChunk(offset);
+    return cString(sharedChunk, offset - this.chunkStart, Math.min(limit - this.chunkStart, this.chunkLength));
   }
 
   private loadChunk(offset: number): void {
     this.chunkStart = offset;
-    this.chunk = this.readInto(sharedChunk, offset, Math.min(CHUNK_BYTES, this.size - offset));
+    this.chunkLength = this.readInto(sharedChunk, offset, Math.min(CHUNK_BYTES, this.size - offset));
   }
 
-  private readFresh(offset: number, length: number): Buffer {
-    return this.readInto(Buffer.allocUnsafe(length), offset, length);
-  }
-
-  private readInto(buffer: Buffer, offset: number, length: number): Buffer {
+  /** Reads up to `length` bytes at `offset` into the start of `buffer`; returns how many (fewer at end of file). */
+  private readInto(buffer: Buffer, offset: number, length: number): number {
     let done = 0;
     while (done < length) {
       const got = readSync(this.fd, buffer, done, length - done, offset + done);
       if (got === 0) break;
       done += got;
     }
-    return buffer.subarray(0, done);
+    return done;
   }
+}
+
+function viewOf(buffer: Buffer, offset: number, length: number): DataView {
+  return new DataView(buffer.buffer, buffer.byteOffset + offset, length);
 }
 
 /** The string in `buffer` from `start` to the first NUL before `limit`, or undefined. */

@@ -87,19 +87,21 @@ export function readElf(source: ByteSource, shownAs: string): ElfInfo {
 }
 
 function parse(source: ByteSource, shownAs: string): ElfInfo {
-  const head = source.head;
-  if (head.length < 4 || head[0] !== 0x7f || head.toString('latin1', 1, 4) !== 'ELF') {
+  const headLength = source.headLength;
+  const magic = [0x7f, 0x45, 0x4c, 0x46].every((byte, i) => source.headByte(i) === byte);
+  if (headLength < 4 || !magic) {
     throw corrupt(shownAs, 'not an ELF file (no \\x7fELF magic)', 'pass an ELF executable or shared library');
   }
-  if (head.length < 16) throw corrupt(shownAs, 'truncated ELF header');
-  const classByte = head[4];
-  const dataByte = head[5];
+  if (headLength < 16) throw corrupt(shownAs, 'truncated ELF header');
+  const classByte = source.headByte(4);
+  const dataByte = source.headByte(5);
   if (classByte !== 1 && classByte !== 2) throw corrupt(shownAs, `unknown ELF class ${classByte}`);
   if (dataByte !== 1 && dataByte !== 2) throw corrupt(shownAs, `unknown ELF byte order ${dataByte}`);
   const is64 = classByte === 2;
   const r = new Fields(dataByte === 1, is64);
   const headerSize = is64 ? 64 : 52;
-  if (head.length < headerSize) throw corrupt(shownAs, 'truncated ELF header');
+  if (headLength < headerSize) throw corrupt(shownAs, 'truncated ELF header');
+  const head = source.view(0, headerSize);
   const type = r.u16(head, 16);
   const machine = r.u16(head, 18);
   const phoff = is64 ? r.u64(head, 32) : r.u32(head, 28);
@@ -111,7 +113,7 @@ function parse(source: ByteSource, shownAs: string): ElfInfo {
   const info: ElfInfo = {
     elfClass: is64 ? 64 : 32,
     littleEndian: dataByte === 1,
-    osAbi: head[7] ?? 0,
+    osAbi: source.headByte(7),
     type,
     machine,
     interpreter: undefined,
@@ -126,7 +128,7 @@ function parse(source: ByteSource, shownAs: string): ElfInfo {
   if (phnum === 0xffff) throw corrupt(shownAs, 'too many program headers (PN_XNUM)');
   if (phentsize !== (is64 ? 56 : 32)) throw corrupt(shownAs, `bad program header size ${phentsize}`);
   if (!source.contains(phoff, phnum * phentsize)) throw corrupt(shownAs, 'truncated program headers');
-  const phdrs = readProgramHeaders(source.read(phoff, phnum * phentsize), r, phnum);
+  const phdrs = readProgramHeaders(source.view(phoff, phnum * phentsize), r, phnum);
   const interp = phdrs.find((p) => p.type === PT_INTERP);
   if (interp) info.interpreter = readInterpreter(source, interp, shownAs);
   const dynamic = phdrs.find((p) => p.type === PT_DYNAMIC);
@@ -144,7 +146,7 @@ interface ProgramHeader {
   filesz: number;
 }
 
-function readProgramHeaders(bytes: Buffer, r: Fields, count: number): ProgramHeader[] {
+function readProgramHeaders(bytes: DataView, r: Fields, count: number): ProgramHeader[] {
   const headers: ProgramHeader[] = [];
   for (let i = 0; i < count; i++) {
     const at = i * (r.is64 ? 56 : 32);
@@ -176,14 +178,14 @@ function readDynamic(
   if (!source.contains(dynamic.offset, dynamic.filesz)) throw corrupt(shownAs, 'truncated PT_DYNAMIC segment');
   const entrySize = r.is64 ? 16 : 8;
   const count = Math.min(Math.floor(dynamic.filesz / entrySize), MAX_DYNAMIC_ENTRIES);
-  const bytes = source.read(dynamic.offset, count * entrySize);
+  const bytes = source.view(dynamic.offset, count * entrySize);
   const neededOffsets: number[] = [];
   let strtab: number | undefined;
   let strsz: number | undefined;
   let soname: number | undefined;
   let rpath: number | undefined;
   let runpath: number | undefined;
-  for (let at = 0; at < bytes.length; at += entrySize) {
+  for (let at = 0; at + entrySize <= bytes.byteLength; at += entrySize) {
     const tag = r.is64 ? r.s64tag(bytes, at) : r.u32(bytes, at);
     if (tag === DT_NULL) break;
     const value = r.is64 ? r.u64(bytes, at + 8) : r.u32(bytes, at + 4);
@@ -243,46 +245,33 @@ function readString(source: ByteSource, table: StringTable, offset: number, what
 }
 
 /**
- * Endian- and class-aware field reads through a DataView (fast even before the JIT warms up; out of
- * range throws RangeError). 64-bit values become numbers: huge ones fail every bounds check.
+ * Endian- and class-aware field reads of a DataView (fast even before the JIT warms up; out of range
+ * throws RangeError). 64-bit values become numbers: huge ones fail every bounds check.
  */
 class Fields {
-  private buffer: Buffer | undefined;
-  private view: DataView = new DataView(new ArrayBuffer(0));
-
   constructor(
     readonly little: boolean,
     readonly is64: boolean,
   ) {}
 
-  u16(b: Buffer, at: number): number {
-    return this.viewOf(b).getUint16(at, this.little);
+  u16(view: DataView, at: number): number {
+    return view.getUint16(at, this.little);
   }
 
-  u32(b: Buffer, at: number): number {
-    return this.viewOf(b).getUint32(at, this.little);
+  u32(view: DataView, at: number): number {
+    return view.getUint32(at, this.little);
   }
 
-  u64(b: Buffer, at: number): number {
-    const view = this.viewOf(b);
+  u64(view: DataView, at: number): number {
     const low = view.getUint32(this.little ? at : at + 4, this.little);
     const high = view.getUint32(this.little ? at + 4 : at, this.little);
     return high * 0x1_0000_0000 + low;
   }
 
   /** A 64-bit d_tag: tags of interest fit in 32 bits; anything with high bits set is returned as -1. */
-  s64tag(b: Buffer, at: number): number {
-    const view = this.viewOf(b);
+  s64tag(view: DataView, at: number): number {
     const high = view.getUint32(this.little ? at + 4 : at, this.little);
     return high === 0 ? view.getUint32(this.little ? at : at + 4, this.little) : -1;
-  }
-
-  private viewOf(b: Buffer): DataView {
-    if (b !== this.buffer) {
-      this.buffer = b;
-      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    }
-    return this.view;
   }
 }
 
