@@ -2,13 +2,14 @@
 // CAP_NET_BIND_SERVICE kept (ambient), listens on a port below 1024 of 127.0.0.1, and dig gets answers.
 // The port is the first free one of 1023 down to 1000, not 53: bind-stock.test.ts needs 53 and the test
 // files run two at a time; every port below ip_unprivileged_port_start needs the capability alike.
+// Rebuilt with low_ports=no, the same named cannot listen there: the test of the capability can fail.
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { type BindFixture, type Running, freeDnsPort, procView, startInBackground, tcpFree, udpFree, waitForAnswer, writeBindFixture } from './named-process.js';
+import { type BindFixture, type Running, dig, freeDnsPort, procView, startInBackground, tcpFree, udpFree, waitForAnswer, writeBindFixture } from './named-process.js';
 
 const RECIPE = join(REPO_ROOT, 'recipes/bind.ts');
 const ok = prerequisites({ root: true, commands: ['named', 'dig', 'getent'], packages: 'bind9 bind9-dnsutils' });
@@ -92,5 +93,17 @@ describe.skipIf(!ok)('named jailed in wrapper mode on a port below 1024', () => 
       CapBnd: withinOwnBoundingSet(0x404c0n),
       CapAmb: '0000000000000400',
     });
+    await named.stop();
+  });
+
+  it('cannot listen there when built with low_ports=no, and keeps no capability', async () => {
+    await jail.rebuild({ set: { config: fixture.config, mode: 'wrapper', low_ports: 'no' } });
+    expect(readFileSync(join(jail.dir, 'launch'), 'utf8')).not.toContain('net_bind_service,');
+    named = startInBackground(join(jail.dir, 'launch'), [], 'ignore');
+    const refused = "creating IPv4 interface lo failed; interface ignored";
+    for (let i = 0; i < 80 && !named.log().includes(refused); i++) await new Promise((r) => setTimeout(r, 250));
+    expect(named.log()).toContain(refused);
+    expect(procView(named.pid).status.CapEff).toBe('0000000000000000');
+    expect(await dig('www.example.test', fixture.port)).toBe('');
   });
 });
