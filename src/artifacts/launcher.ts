@@ -10,6 +10,7 @@
 import { EXIT, MkjailError } from '../errors.js';
 import type { Identity, Manifest, ServiceCapability } from '../plan/manifest.js';
 import { TOOL_VERSION } from '../version.js';
+import { shellQuote } from './shell-quote.js';
 
 /** The launcher's PATH while it runs as root, and the jailed program's PATH: never the caller's. */
 export const LAUNCHER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
@@ -59,11 +60,6 @@ export function renderLauncher(manifest: Manifest): string | undefined {
     });
   }
   return [header(manifest, run), functions(name), identityCheck(manifest.identity), main(run, manifest.identity), 'main "$@"', ''].join('\n');
-}
-
-/** One word of bash that expands to exactly `text`. */
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 function header(manifest: Manifest, run: Run): string {

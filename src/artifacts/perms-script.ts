@@ -3,6 +3,7 @@
 import { EXIT, MkjailError } from '../errors.js';
 import type { Identity, Manifest, ManifestEntry, Reason } from '../plan/manifest.js';
 import { TOOL_VERSION } from '../version.js';
+import { shellQuote } from './shell-quote.js';
 
 /** The tight defaults every path gets first: root-owned, nothing for group and others, no special bits. */
 export const PERMS_DEFAULTS = { owner: '0:0', fileMode: '0400', dirMode: '0500' } as const;
@@ -260,11 +261,6 @@ function assertParentsAreDirectories(entries: ManifestEntry[]): void {
       });
     }
   }
-}
-
-/** `text` as one sh word: single-quoted, a quote written as '\''. Newlines and spaces stay literal. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** `find -path` pattern matching exactly the jail path `path` (glob characters escaped). */

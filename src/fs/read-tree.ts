@@ -119,12 +119,19 @@ export function hashEntry(root: string, entry: ObservedEntry): string {
 /** The first `length` bytes of a regular file of the tree (O_NOFOLLOW), e.g. to recognise an ELF. */
 export function readEntryStart(root: string, entry: ObservedEntry, length: number): Buffer {
   const host = hostPath(root, entry.path);
-  let fd: number;
   try {
-    fd = openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    return readStartNoFollow(host, length);
   } catch (error) {
     throw unreadable(host, error);
   }
+}
+
+/**
+ * Up to `length` bytes from the start of the file at `hostFile`, never through a symlink (O_NOFOLLOW)
+ * and never blocking on a FIFO (O_NONBLOCK). Errors are Node's, with their errno code.
+ */
+export function readStartNoFollow(hostFile: string, length: number): Buffer {
+  const fd = openSync(hostFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const buffer = Buffer.alloc(length);
     const read = readSync(fd, buffer, 0, length, 0);

@@ -215,21 +215,21 @@ describe('the text of perms.sh', () => {
     expect(script.startsWith('#!/bin/sh\n')).toBe(true);
     expect(script).toContain(`  # --- needed by /usr/sbin/svc via default ---
   # /lib (root:root symlink): libsvc.so.1, needed by /usr/sbin/svc via default
-  entry l +0:+0 0777 './lib'
+  entry l +0:+0 0777 ./lib
   # /usr/lib/libsvc.so.1 (root:root r--r--r--): libsvc.so.1, needed by /usr/sbin/svc via default
-  entry f +0:+0 0444 './usr/lib/libsvc.so.1'
+  entry f +0:+0 0444 ./usr/lib/libsvc.so.1
 `);
     const { uid, gid } = hostIds(SERVICE);
     expect(script).toContain(`  # --- writable by the service (the data inside is the service's own) ---
   # /var/cache/svc (${SERVICE}:${SERVICE} rwx------): writable: the service keeps its cache here
-  entry d +${uid}:+${gid} 0700 './var/cache/svc'
+  entry d +${uid}:+${gid} 0700 ./var/cache/svc
 `);
     expect(script).toContain(`  # /etc/new\\nline (root:${SERVICE} r--r-----): listed in the recipe's files
   entry f +0:+${gid} 0440 './etc/new
 line'
 `);
     expect(script).toContain(`entry f +0:+0 0444 './etc/it'\\''s a "quoted" name.conf'`);
-    expect(script).toContain("find -P . -xdev \\( -path './var/cache/svc' \\) -prune -o -type d -exec chmod -- 00500 {} +\n");
+    expect(script).toContain("find -P . -xdev \\( -path ./var/cache/svc \\) -prune -o -type d -exec chmod -- 00500 {} +\n");
   });
 
   it('writes modes as ls does', () => {
