@@ -1,11 +1,12 @@
 // Builds a real jail for a test: from recipe text (written to a scratch directory) or a recipe file,
-// through the same code as `mkjail build`. Needs root (a tree sets owners and creates /dev/null).
+// through the same code as `mkjail build`, below root-owned directories only (test/helpers/scratch.ts),
+// so its jails audit clean. Needs root (a tree sets owners and creates /dev/null).
 // Example: `const jail = await buildJail(recipeText); ... jail.manifest.entries ...; await jail.cleanup();`
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Manifest, readManifest } from '../../src/plan/manifest.js';
 import { type BuildResult, runBuild } from '../../src/stage/run-build.js';
+import { makeScratch, removeScratch } from './scratch.js';
 
 export interface BuiltJail {
   /** The scratch directory holding the recipe (when given as text) and `out/`. */
@@ -31,7 +32,7 @@ export interface BuildJailOptions {
 
 /** `recipe` is recipe source text (contains a newline) or the path of a recipe file. */
 export async function buildJail(recipe: string, options: BuildJailOptions = {}): Promise<BuiltJail> {
-  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-test-'));
+  const scratch = makeScratch('build-');
   try {
     const recipePath = recipe.includes('\n') ? join(scratch, 'recipe.ts') : recipe;
     if (recipe.includes('\n')) writeFileSync(recipePath, recipe);
@@ -50,10 +51,10 @@ export async function buildJail(recipe: string, options: BuildJailOptions = {}):
       manifest: readManifest(join(dir, 'manifest.json')),
       result,
       rebuild: (again = {}) => build(again.set ?? options.set),
-      cleanup: () => rmSync(scratch, { recursive: true, force: true }),
+      cleanup: () => removeScratch(scratch),
     };
   } catch (error) {
-    rmSync(scratch, { recursive: true, force: true });
+    removeScratch(scratch);
     throw error;
   }
 }

@@ -1,8 +1,5 @@
-// Builds a recipe with the real build code into a scratch directory whose parents only root can write
-// (test/helpers/build-jail.ts builds below os.tmpdir(), which the writable-parent rule rightly reports).
-import { join } from 'node:path';
-import { runBuild } from '../../../src/stage/run-build.js';
-import { makeScratch, removeScratch } from './clean-jail.js';
+// Builds a recipe file with the real build code (test/helpers/build-jail.ts) for an audit test.
+import { buildJail } from '../../helpers/build-jail.js';
 
 export interface ScratchBuild {
   /** DIR: manifest.json, root/, launch, perms.sh. */
@@ -11,13 +8,6 @@ export interface ScratchBuild {
 }
 
 export async function buildInScratch(recipe: string, set: Record<string, string> = {}): Promise<ScratchBuild> {
-  const scratch = makeScratch('build-');
-  try {
-    const dir = join(scratch, 'out');
-    await runBuild({ recipe, out: dir, set });
-    return { dir, cleanup: () => removeScratch(scratch) };
-  } catch (error) {
-    removeScratch(scratch);
-    throw error;
-  }
+  const jail = await buildJail(recipe, { set });
+  return { dir: jail.dir, cleanup: jail.cleanup };
 }

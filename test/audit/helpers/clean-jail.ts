@@ -1,27 +1,10 @@
 // A small jail that every audit rule passes (root-owned, tight modes, /dev 0111 with only null), built
 // in a scratch directory whose parents only root can write, so a test sees exactly the flaw it plants.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/**
- * Root-owned 0755 base for scratch trees. os.tmpdir() is 1777, which the writable-parent rule reports
- * (correctly) for every jail below it, so jails are built here instead.
- */
-export const SCRATCH_BASE = '/var/lib/mkjail-test';
-
-/** A fresh root-owned 0755 directory below SCRATCH_BASE; remove it with removeScratch. */
-export function makeScratch(prefix = 'audit-'): string {
-  mkdirSync(SCRATCH_BASE, { recursive: true, mode: 0o755 });
-  chmodSync(SCRATCH_BASE, 0o755);
-  const dir = mkdtempSync(join(SCRATCH_BASE, prefix));
-  chmodSync(dir, 0o755);
-  return dir;
-}
-
-export function removeScratch(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-}
+export { makeScratch, removeScratch, SCRATCH_BASE } from '../../helpers/scratch.js';
 
 export const CLEAN_PASSWD = 'root:x:0:0:root:/:/nonexistent\nnamed:x:102:105::/:/nonexistent\n';
 export const CLEAN_GROUP = 'root:x:0:\nnamed:x:105:\n';
