@@ -28,6 +28,8 @@ function compareMetadata(entry: ManifestEntry, observed: ObservedEntry): Drift[]
   const owner = `${entry.uid}:${entry.gid}`;
   const foundOwner = `${observed.uid}:${observed.gid}`;
   if (owner !== foundOwner) drifts.push({ kind: 'owner', path, expected: owner, found: foundOwner });
+  // The build copies every file (never a hard link): a second name shares its inode, perhaps outside the jail.
+  if (entry.type === 'file' && observed.nlink !== 1) drifts.push({ kind: 'links', path, expected: '1 link', found: `${observed.nlink} links` });
   return drifts;
 }
 

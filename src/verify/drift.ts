@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** Every kind of drift, in the order findings of one path are listed. */
-export const DRIFT_KINDS = ['missing', 'extra', 'type', 'content', 'mode', 'owner', 'target', 'device', 'load'] as const;
+export const DRIFT_KINDS = ['missing', 'extra', 'type', 'content', 'mode', 'owner', 'links', 'target', 'device', 'load'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
 /** One difference between the manifest and the tree (or an ELF that can't load inside the jail). */

@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, lchownSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, lchownSync, linkSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyJail } from '../../src/verify/verify-jail.js';
@@ -69,6 +69,16 @@ describe.skipIf(!ok)('verifyJail on a jail tree and its manifest', () => {
       { kind: 'owner', path: '/etc/passwd', expected: '0:0', found: `${uid}:0` },
       { kind: 'owner', path: '/lib', expected: '0:0', found: `0:${gid}` },
     ]);
+  });
+
+  it('reports a file that gained a second name (a hard link shares its inode, perhaps with the host)', () => {
+    const outside = join(jail.root, '..', 'passwd-link');
+    linkSync(at('/etc/passwd'), outside);
+    try {
+      expect(verifyJail(jail.root, jail.manifest)).toEqual([{ kind: 'links', path: '/etc/passwd', expected: '1 link', found: '2 links' }]);
+    } finally {
+      unlinkSync(outside);
+    }
   });
 
   it('reports a symlink whose target changed', () => {
