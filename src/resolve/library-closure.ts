@@ -11,7 +11,7 @@ import { hostCpuFacts } from './hwcaps.js';
 import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
 import { type FoundFile, RootFiles } from './root-files.js';
 import { cleanPath, expandElement, hasDotDot, searchDirs, type SecureMode, type TokenValues } from './search-path.js';
-import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededEdge, ResolveOptions, Via } from './types.js';
+import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededEdge, ProgramOrigin, ResolveOptions, Via } from './types.js';
 
 /** Libraries the loader maps into every dynamic program, before the program's own needs. */
 const PRELOAD_PATH = '/etc/ld.so.preload';
@@ -29,7 +29,8 @@ interface LoadedObject {
   names: Set<string>;
   /** The object whose DT_NEEDED caused it to be loaded (glibc l_loader). */
   loader: LoadedObject | undefined;
-  origin: string;
+  /** Its directory for $ORIGIN; undefined for a program whose directory the loader cannot tell. */
+  origin: string | undefined;
   via: Via;
   /** Where its needs are searched, computed on first use (its loader chain never changes). */
   context?: SearchContext;
@@ -85,7 +86,7 @@ interface Process {
  * library; a library that can't be found is recorded in `missing`.
  */
 export function resolveClosure(files: string[], options: ResolveOptions = {}): Closure {
-  const builder = new ClosureBuilder(options.root ?? '/');
+  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known');
   for (const file of files) builder.addInput(file);
   return builder.result();
 }
@@ -106,7 +107,10 @@ class ClosureBuilder {
   private readonly shapes = new Map<string, ProcessRecord>();
   private recording: ProcessRecord | undefined;
 
-  constructor(private readonly root: string) {
+  constructor(
+    private readonly root: string,
+    private readonly programOrigin: ProgramOrigin,
+  ) {
     this.files = new RootFiles(root);
     this.cache = new CacheLookup(this.files);
   }
@@ -142,7 +146,7 @@ class ClosureBuilder {
     const interpreterReal = this.addInterpreter(path, info);
     const biarch = isBiarch(interpreterReal ?? this.files.resolve(info.machine === EM_X86_64 ? X32_LOADER : I386_LOADER)?.real);
     const abi = this.abiFor(info, biarch);
-    const origin = posix.dirname(info.interpreter ? (this.files.resolve(path)?.real ?? path) : path);
+    const origin = this.originOfMain(path, info);
     const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
     // The program was opened by its path: an edge back to it (a cycle through a library given alone) says `slash`.
     const main: LoadedObject = { path, info, names, loader: undefined, origin, via: 'slash' };
@@ -150,6 +154,21 @@ class ClosureBuilder {
     nameObject(process, main);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
     if (info.interpreter !== undefined || info.needed.length > 0) this.loadBreadthFirst(process);
+  }
+
+  /** The program's $ORIGIN: its real directory (from /proc/self/exe), unknown without /proc; a library's own directory. */
+  private originOfMain(path: string, info: ElfInfo): string | undefined {
+    if (info.interpreter === undefined) return posix.dirname(path);
+    switch (this.programOrigin) {
+      case 'known':
+        return posix.dirname(this.files.resolve(path)?.real ?? path);
+      case 'unknown':
+        return undefined;
+      default: {
+        const never: never = this.programOrigin;
+        return never;
+      }
+    }
   }
 
   /**
@@ -378,7 +397,7 @@ class ClosureBuilder {
 
   private dirsOf(process: Process, object: LoadedObject, value: string): string[] {
     const secure = this.secureMode(process, object);
-    const key = `${object.origin}\0${process.abi.lib}\0${process.abi.platform}\0${secure ? `secure${secure.mainProgram}` : ''}\0${value}`;
+    const key = `${object.origin ?? '\u0003'}\0${process.abi.lib}\0${process.abi.platform}\0${secure ? `secure${secure.mainProgram}` : ''}\0${value}`;
     let dirs = this.dirLists.get(key);
     if (!dirs) {
       dirs = searchDirs(value, this.tokens(process, object), secure).flatMap((dir) => this.physicalPath(dir) ?? []);

@@ -3,8 +3,11 @@
 // (glibc elf/dl-load.c _dl_dst_substitute).
 
 export interface TokenValues {
-  /** Directory of the object (as the loader opened it; the real directory for the executable). */
-  origin: string;
+  /**
+   * Directory of the object (as the loader opened it; the real directory for the executable), or
+   * undefined when the loader cannot tell it: an element using $ORIGIN is then discarded.
+   */
+  origin: string | undefined;
   lib: string;
   platform: string;
 }
@@ -12,7 +15,7 @@ export interface TokenValues {
 const TOKEN = /\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))/g;
 
 /** `text` with every known dynamic string token replaced. */
-export function expandTokens(text: string, values: TokenValues): string {
+export function expandTokens(text: string, values: TokenValues & { origin: string }): string {
   if (!text.includes('$')) return text;
   return text.replace(TOKEN, (match: string, braced: string | undefined, bare: string | undefined) => {
     switch (braced ?? bare) {
@@ -37,16 +40,20 @@ export interface SecureMode {
 }
 
 /**
- * One path element with its tokens expanded; undefined when the loader discards it. In secure mode,
+ * One path element with its tokens expanded; undefined when the loader discards it: it uses $ORIGIN
+ * and the origin is unknown (glibc _dl_dst_substitute drops an element whose token has no value). In secure mode,
  * $ORIGIN is only allowed as the first thing of the element (followed by "/" or nothing), and for the
  * program itself only when the result lies in a trusted directory.
  */
 export function expandElement(text: string, values: TokenValues, secure?: SecureMode): string | undefined {
-  if (!secure) return expandTokens(text, values);
+  if (!text.includes('$')) return text;
   const origins = [...text.matchAll(TOKEN)].filter((m) => (m[1] ?? m[2]) === 'ORIGIN');
-  if (origins.length === 0) return expandTokens(text, values);
+  const { origin } = values;
+  if (origins.length === 0) return expandTokens(text, { ...values, origin: '' });
+  if (origin === undefined) return undefined;
+  if (!secure) return expandTokens(text, { ...values, origin });
   if (origins.length > 1 || !/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(text)) return undefined;
-  const expanded = expandTokens(text, values);
+  const expanded = expandTokens(text, { ...values, origin });
   return !secure.mainProgram || isTrusted(expanded, secure.trustedDirs) ? expanded : undefined;
 }
 

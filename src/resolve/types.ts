@@ -46,4 +46,15 @@ export interface Closure {
 export interface ResolveOptions {
   /** Resolve as if this directory were `/`; nothing outside it is read. Default `/`. */
   root?: string;
+  /**
+   * Whether the loader can tell the directory of the program (an input with PT_INTERP) for `$ORIGIN`.
+   * glibc reads it from /proc/self/exe (elf/dl-origin.c _dl_get_origin); where /proc is absent, as in a
+   * jail, every RPATH/RUNPATH element and DT_NEEDED name of the program that uses `$ORIGIN` is
+   * discarded (`unknown`), also where its RPATH serves its libraries. A library's own `$ORIGIN` comes
+   * from its path and always works. Default `known`.
+   */
+  programOrigin?: ProgramOrigin;
 }
+
+export const PROGRAM_ORIGINS = ['known', 'unknown'] as const;
+export type ProgramOrigin = (typeof PROGRAM_ORIGINS)[number];

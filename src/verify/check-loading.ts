@@ -1,36 +1,70 @@
-// The static load check: every ELF file of the jail must find its interpreter and each DT_NEEDED
-// library inside the jail, resolved as glibc's loader would with the jail as `/` (nothing is run).
+// The static load check: every program of the jail (an ELF file with PT_INTERP) must find its
+// interpreter and every library of its process inside the jail, resolved as glibc's loader would with
+// the jail as `/`, without /proc (nothing is run); ELF files no program loads are checked on their own.
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { ByteSource } from '../elf/byte-source.js';
+import { type ElfInfo, readElf } from '../elf/read-elf.js';
 import { EXIT, isMkjailError } from '../errors.js';
+import { hostPath } from '../fs/path-in-root.js';
 import { readEntryStart, type ObservedEntry } from '../fs/read-tree.js';
 import { resolveClosure } from '../resolve/library-closure.js';
+import type { Closure } from '../resolve/types.js';
 import type { Drift } from './drift.js';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/** The ELF files of the jail, split by how the loader meets them. */
+interface ElfFiles {
+  /** Executables the kernel starts: each is the main program of a process. */
+  programs: string[];
+  /** Everything else: libraries, plugins, static programs, the interpreter. */
+  others: string[];
+  /** Files that are not loadable ELF objects. */
+  broken: Drift[];
+}
 
 /** `load` drifts of the regular files `files` of the jail at `root` (non-ELF files are skipped). */
 export function checkLoading(root: string, files: readonly ObservedEntry[]): Drift[] {
   const elves = files.filter((file) => file.size >= ELF_MAGIC.length && isElf(root, file)).map((file) => file.path);
   if (elves.length === 0) return [];
+  const split = splitElfFiles(root, elves);
   try {
-    return missingOf(root, elves);
+    return [...split.broken, ...missingInContext(root, split)];
   } catch (error) {
     if (!isBadElf(error)) throw error;
-    // One unreadable ELF spoils the whole closure: check each file alone to name the broken ones.
-    return elves.flatMap((path) => checkOne(root, path));
+    // A broken library spoils the closures that reach it: check each file alone to name the broken ones.
+    return [...split.broken, ...[...split.programs, ...split.others].sort().flatMap((path) => checkOne(root, path))];
   }
+}
+
+/**
+ * Programs are resolved as the processes they start, so a library found through its program's
+ * RPATH/RUNPATH is checked where the loader looks for it; the files no program reaches (plugins
+ * loaded with dlopen) are then resolved alone.
+ */
+function missingInContext(root: string, split: ElfFiles): Drift[] {
+  const programs = resolveInJail(root, split.programs);
+  const reached = new Set(programs?.objects.map((object) => object.real));
+  const alone = resolveInJail(root, split.others.filter((path) => !reached.has(path)));
+  return [programs, alone].flatMap((closure) => (closure ? driftsOf(closure) : []));
 }
 
 function checkOne(root: string, path: string): Drift[] {
   try {
-    return missingOf(root, [path]);
+    const closure = resolveInJail(root, [path]);
+    return closure ? driftsOf(closure) : [];
   } catch (error) {
     if (!isBadElf(error)) throw error;
-    return [{ kind: 'load', path, expected: 'a loadable ELF file', found: (error as Error).message }];
+    return [badElf(path, error)];
   }
 }
 
-function missingOf(root: string, paths: string[]): Drift[] {
-  const closure = resolveClosure(paths, { root });
+/** A jail never has /proc mounted (the audit flags a mount there): a program's $ORIGIN is unknown. */
+function resolveInJail(root: string, paths: string[]): Closure | undefined {
+  return paths.length === 0 ? undefined : resolveClosure(paths, { root, programOrigin: 'unknown' });
+}
+
+function driftsOf(closure: Closure): Drift[] {
   // One object may be reached by two paths (as an input, and through /lib -> usr/lib as a library):
   // report each missing name once, at the object's real path (the one the manifest lists).
   const realOf = new Map(closure.objects.map((object) => [object.path, object.real]));
@@ -44,6 +78,35 @@ function missingOf(root: string, paths: string[]): Drift[] {
     drifts.push({ kind: 'load', path, expected: missing.soname, found: 'nothing in the jail' });
   }
   return drifts;
+}
+
+function splitElfFiles(root: string, elves: string[]): ElfFiles {
+  const split: ElfFiles = { programs: [], others: [], broken: [] };
+  for (const path of elves) {
+    try {
+      const info = readJailElf(root, path);
+      (info.interpreter === undefined ? split.others : split.programs).push(path);
+    } catch (error) {
+      if (!isBadElf(error)) throw error;
+      split.broken.push(badElf(path, error));
+    }
+  }
+  return split;
+}
+
+/** The ELF headers of the jail file `path`, never through a symlink. */
+function readJailElf(root: string, path: string): ElfInfo {
+  // isElf has just read this regular file: an error opening it again is not the jail's fault.
+  const fd = openSync(hostPath(root, path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    return readElf(new ByteSource(fd, fstatSync(fd).size), path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function badElf(path: string, error: unknown): Drift {
+  return { kind: 'load', path, expected: 'a loadable ELF file', found: (error as Error).message };
 }
 
 function isElf(root: string, file: ObservedEntry): boolean {

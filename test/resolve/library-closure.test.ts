@@ -161,6 +161,28 @@ describe.skipIf(!ok)('resolveClosure on programs built with gcc', () => {
     ]);
   });
 
+  it('drops the program\'s $ORIGIN when its directory is unknown (no /proc), for its libraries too, and keeps a library\'s own', () => {
+    const d = `${dir}/origin`;
+    mkdirSync(`${d}/lib`, { recursive: true });
+    mkdirSync(`${d}/bin`, { recursive: true });
+    sharedLibrary(d, 'lib/liba.so', 'liba.c');
+    sharedLibrary(d, 'lib/libb.so', 'libb.c', ['-Llib', '-la', '-Wl,--enable-new-dtags,-rpath,$ORIGIN']);
+    gcc(d, ['-o', 'bin/prog', 'main-b.c', '-Llib', '-lb', `-Wl,--enable-new-dtags,-rpath,${d}/lib`]);
+    sharedLibrary(d, 'bin/libself.so', 'liba.c', ['-Wl,-soname,$ORIGIN/libself.so']);
+    gcc(d, ['-o', 'bin/needs-self', 'main-a.c', `${d}/bin/libself.so`]);
+    const unknown = (file: string) => summary(resolveClosure([file], { programOrigin: 'unknown' }), dir);
+    expect(unknown(`${dir}/rpath/bin/prog`)).toEqual({
+      objects: ['input <dir>/rpath/bin/prog', `interpreter ${LD_SO}`, `library ${LIBC}`],
+      edges: ['<dir>/rpath/bin/prog: libb.so => NOT FOUND (-)', `<dir>/rpath/bin/prog: libc.so.6 => ${LIBC} (ld.so.cache)`, `${LIBC}: ld-linux-x86-64.so.2 => ${LD_SO} (slash)`],
+      missing: ['libb.so (needed by <dir>/rpath/bin/prog)'],
+    });
+    expect(unknown(`${d}/bin/prog`)).toEqual(summary(expectSameAsLdd(`${d}/bin/prog`), dir));
+    expect(unknown(`${d}/bin/prog`).missing).toEqual([]);
+    expect(summary(expectSameAsLdd(`${d}/bin/needs-self`), dir).edges[0]).toBe('<dir>/origin/bin/needs-self: $ORIGIN/libself.so => <dir>/origin/bin/libself.so (slash)');
+    expect(unknown(`${d}/bin/needs-self`).missing).toEqual(['$ORIGIN/libself.so (needed by <dir>/origin/bin/needs-self)']);
+    expect(unknown(`${d}/lib/libb.so`)).toEqual(summary(resolveClosure([`${d}/lib/libb.so`]), dir));
+  });
+
   it('records a missing library and still resolves the rest', () => {
     const closure = expectSameAsLdd(`${dir}/missing/prog`);
     expect(summary(closure, dir)).toEqual({

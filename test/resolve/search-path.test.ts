@@ -29,6 +29,12 @@ describe('search-path strings', () => {
     ]);
   });
 
+  it('drops every element that uses $ORIGIN when the origin is unknown, and keeps the others', () => {
+    const unknown = { ...values, origin: undefined };
+    expect(searchDirs('$ORIGIN/../lib:/opt/$LIB:${ORIGIN}:$ORIGINAL', unknown)).toEqual(['/opt/lib/x86_64-linux-gnu', '/$ORIGINAL']);
+    expect([expandElement('$ORIGIN/lib', unknown), expandElement('$ORIGIN/lib', unknown, { mainProgram: true, trustedDirs: ['/usr/lib'] }), expandElement('/plain', unknown)]).toEqual([undefined, undefined, '/plain']);
+  });
+
   it('cleans paths without collapsing "..", which only a lookup can resolve', () => {
     expect([cleanPath('a//b/./c/'), cleanPath('/x/../y'), hasDotDot('/x/../y'), hasDotDot('/x/..y')]).toEqual(['/a/b/c', '/x/../y', true, false]);
   });

@@ -5,9 +5,10 @@ import { execa, execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyJail } from '../../src/verify/verify-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { gcc, sharedLibrary } from '../resolve/helpers/build-elf.js';
 import { type Fixture, type FixtureEntry, makeFixture } from './jail-fixture.js';
 
-const ok = prerequisites({ root: true, commands: ['gcc', 'chroot', 'mknod'], packages: 'gcc' });
+const ok = prerequisites({ root: true, commands: ['gcc', 'chroot', 'mknod', 'unshare', 'mount'], packages: 'gcc util-linux mount' });
 
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 const LOADER = '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2';
@@ -17,6 +18,7 @@ describe.skipIf(!ok)('the static load check of verify, against a real chroot', (
   let hello: Buffer;
   let libgreet: Buffer;
   let usesGreet: Buffer;
+  const built = (name: string) => readFileSync(join(build, name));
   const jails: Fixture[] = [];
 
   beforeAll(() => {
@@ -30,6 +32,14 @@ describe.skipIf(!ok)('the static load check of verify, against a real chroot', (
     hello = readFileSync(join(build, 'hello'));
     libgreet = readFileSync(join(build, 'libgreet.so.1'));
     usesGreet = readFileSync(join(build, 'uses'));
+    // liba.so; libb.so needs it and has no search path of its own; a plugin like libb, loaded by nobody.
+    sharedLibrary(build, 'liba.so', 'liba.c');
+    sharedLibrary(build, 'libb.so', 'libb.c', ['-L.', '-la']);
+    sharedLibrary(build, 'libplugin.so', 'libb.c', ['-Wl,-soname,libplugin.so', '-L.', '-la']);
+    sharedLibrary(build, 'libb-origin.so', 'libb.c', ['-Wl,-soname,libb.so', '-L.', '-la', '-Wl,--enable-new-dtags,-rpath,$ORIGIN']);
+    gcc(build, ['-o', 'origin-prog', 'main-a.c', '-L.', '-la', '-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib']);
+    gcc(build, ['-o', 'rpath-prog', 'main-b.c', '-L.', '-lb', '-Wl,--disable-new-dtags,-rpath,/opt/app/lib', '-Wl,-rpath-link,.']);
+    gcc(build, ['-o', 'runpath-prog', 'main-b.c', '-L.', '-lb', '-Wl,--enable-new-dtags,-rpath,/opt/app/lib', '-Wl,-rpath-link,.']);
   });
   afterAll(() => {
     rmSync(build, { recursive: true, force: true });
@@ -96,6 +106,67 @@ describe.skipIf(!ok)('the static load check of verify, against a real chroot', (
     expect(verifyJail(jail.root, jail.manifest)).toEqual([]);
     const run = await execa('chroot', [jail.root, '/usr/bin/uses-greet'], { reject: false });
     expect(run.exitCode).toBe(0);
+  });
+
+  const appDirs: FixtureEntry[] = ['/opt', '/opt/app', '/opt/app/bin', '/opt/app/lib'].map((path) => ({ type: 'dir', path, mode: '0555' }));
+  const inJail = (path: string, name: string): FixtureEntry => ({ type: 'file', path, mode: '0555', content: built(name) });
+  const chroot = async (jail: Fixture, program: string) => (await execa('chroot', [jail.root, program], { reject: false })).exitCode;
+
+  it('reports a program that finds its library only through its own $ORIGIN: chroot cannot start it without /proc, and can with /proc', async () => {
+    const jail = jailWith([
+      ...withLibc,
+      ...appDirs,
+      { type: 'dir', path: '/proc', mode: '0555' },
+      inJail('/opt/app/bin/origin-prog', 'origin-prog'),
+      inJail('/opt/app/lib/liba.so', 'liba.so'),
+    ]);
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([
+      { kind: 'load', path: '/opt/app/bin/origin-prog', expected: 'liba.so', found: 'nothing in the jail' },
+    ]);
+    expect(await chroot(jail, '/opt/app/bin/origin-prog')).toBe(127);
+    const withProc = await execa('unshare', ['--mount', 'sh', '-c', 'mount --bind /proc "$1/proc" && chroot "$1" /opt/app/bin/origin-prog', 'sh', jail.root], { reject: false });
+    expect(withProc.exitCode).toBe(0);
+  });
+
+  it('checks a library where its program loads it (a need found through the program\'s DT_RPATH), and a plugin no program loads on its own', async () => {
+    const jail = jailWith([
+      ...withLibc,
+      ...appDirs,
+      inJail('/opt/app/bin/rpath-prog', 'rpath-prog'),
+      inJail('/opt/app/lib/libb.so', 'libb.so'),
+      inJail('/opt/app/lib/liba.so', 'liba.so'),
+      inJail('/opt/app/lib/libplugin.so', 'libplugin.so'),
+    ]);
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([
+      { kind: 'load', path: '/opt/app/lib/libplugin.so', expected: 'liba.so', found: 'nothing in the jail' },
+    ]);
+    expect(await chroot(jail, '/opt/app/bin/rpath-prog')).toBe(0);
+  });
+
+  it('reports the need of a library that the program\'s DT_RUNPATH does not serve, which chroot cannot start', async () => {
+    const jail = jailWith([
+      ...withLibc,
+      ...appDirs,
+      inJail('/opt/app/bin/runpath-prog', 'runpath-prog'),
+      inJail('/opt/app/lib/libb.so', 'libb.so'),
+      inJail('/opt/app/lib/liba.so', 'liba.so'),
+    ]);
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([
+      { kind: 'load', path: '/opt/app/lib/libb.so', expected: 'liba.so', found: 'nothing in the jail' },
+    ]);
+    expect(await chroot(jail, '/opt/app/bin/runpath-prog')).toBe(127);
+  });
+
+  it('finds a library\'s need through the library\'s own $ORIGIN, which works without /proc, and chroot runs the program', async () => {
+    const jail = jailWith([
+      ...withLibc,
+      ...appDirs,
+      inJail('/opt/app/bin/runpath-prog', 'runpath-prog'),
+      inJail('/opt/app/lib/libb.so', 'libb-origin.so'),
+      inJail('/opt/app/lib/liba.so', 'liba.so'),
+    ]);
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([]);
+    expect(await chroot(jail, '/opt/app/bin/runpath-prog')).toBe(0);
   });
 
   it('reports a truncated ELF file as one that cannot load, and still checks the others', () => {
