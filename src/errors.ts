@@ -47,3 +47,20 @@ export function errnoCode(error: unknown): string | undefined {
     ? error.code
     : undefined;
 }
+
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+};
+
+/** What a file-system error means, in words ("no such file or directory"), for a one-line message. */
+export function errnoWords(error: unknown): string {
+  const code = errnoCode(error);
+  if (code === undefined) return error instanceof Error ? error.message : String(error);
+  return ERRNO_WORDS[code] ?? code;
+}

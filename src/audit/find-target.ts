@@ -2,7 +2,7 @@
 // with that manifest) or a bare jail root (audited without a manifest unless --manifest is given).
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { EXIT, MkjailError, errnoWords } from '../errors.js';
 
 export interface AuditTarget {
   /** Host path of the jail root, absolute. */
@@ -27,7 +27,7 @@ function requireDirectory(path: string): void {
   try {
     if (statSync(path).isDirectory()) return;
   } catch (error) {
-    throw new MkjailError(`Can't audit jail at ${path}: ${errnoCode(error) ?? String(error)}`, {
+    throw new MkjailError(`Can't audit jail at ${path}: ${errnoWords(error)}`, {
       exitCode: EXIT.badInput,
       hint: 'give a jail root directory, or a directory built by `mkjail build`',
     });

@@ -1,6 +1,6 @@
 // Mount points as this process sees them, from /proc/self/mountinfo (proc(5)): path, type and source.
 import { readFileSync } from 'node:fs';
-import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { EXIT, MkjailError, errnoWords } from '../errors.js';
 
 export interface MountPoint {
   /** Absolute host path where the file system is mounted. */
@@ -16,7 +16,7 @@ export function readMounts(file: string = MOUNTINFO): MountPoint[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new MkjailError(`Can't read mount table at ${file}: ${errnoCode(error) ?? String(error)}`, {
+    throw new MkjailError(`Can't read mount table at ${file}: ${errnoWords(error)}`, {
       exitCode: EXIT.environment,
       hint: 'mount /proc on the host (mount -t proc proc /proc)',
     });

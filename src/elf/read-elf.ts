@@ -2,7 +2,7 @@
 // the program headers, PT_INTERP and PT_DYNAMIC, with strings found through the segments' addresses
 // (section headers are never needed). Every offset and count is checked; bad input throws MkjailError.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { EXIT, MkjailError, errnoCode, errnoWords } from '../errors.js';
 import { ByteSource } from './byte-source.js';
 
 export const ET_EXEC = 2;
@@ -57,7 +57,7 @@ export function readElfFile(file: string, shownAs: string = file, knownSize?: nu
     // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then rejects it.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new MkjailError(`Can't open ELF file at ${shownAs}: ${errnoCode(error) ?? String(error)}`, {
+    throw new MkjailError(`Can't open ELF file at ${shownAs}: ${errnoWords(error)}`, {
       exitCode: EXIT.badInput,
       hint: 'check the path and its permissions',
     });

@@ -2,7 +2,7 @@
 // the only source of these types; a manifest read back from disk is always re-parsed, never trusted.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { EXIT, MkjailError, errnoWords } from '../errors.js';
 import { VIAS } from '../resolve/types.js';
 
 export const MANIFEST_FORMAT = 'mkjail-manifest/1';
@@ -117,7 +117,7 @@ export function readManifest(file: string): Manifest {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new MkjailError(`Can't read manifest at ${file}: ${errnoCode(error) ?? String(error)}`, {
+    throw new MkjailError(`Can't read manifest at ${file}: ${errnoWords(error)}`, {
       hint: 'point at a directory built by `mkjail build` (it holds manifest.json)',
     });
   }

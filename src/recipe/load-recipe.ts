@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
-import { MkjailError, errnoCode } from '../errors.js';
+import { MkjailError, errnoWords } from '../errors.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
@@ -61,7 +61,7 @@ function readRecipeText(path: string, includedBy: string | undefined): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const by = includedBy ? ` (included by ${includedBy})` : '';
-    throw new MkjailError(`Can't read recipe at ${path}${by}: ${errnoCode(error) ?? String(error)}`, {
+    throw new MkjailError(`Can't read recipe at ${path}${by}: ${errnoWords(error)}`, {
       hint: 'give the path of a recipe file (a .ts file that default-exports defineRecipe(...))',
     });
   }

@@ -61,7 +61,7 @@ function callRecipe(path: string, build: Build, values: RecipeVars): unknown {
   } catch (error) {
     const what = error instanceof Error ? error.message : String(error);
     throw new MkjailError(`Can't use recipe at ${path}: its recipe function threw: ${what}`, {
-      hint: 'fix the recipe function (it receives every variable as a string)',
+      hint: 'check the --set values against what the message asks; if they are right, fix the recipe function (it receives every variable as a string)',
     });
   }
 }

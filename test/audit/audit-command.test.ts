@@ -39,7 +39,7 @@ describe('mkjail audit usage', () => {
     expect(await mkjail(['audit', '/nonexistent-jail'])).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: "mkjail audit: Can't audit jail at /nonexistent-jail: ENOENT (fix: give a jail root directory, or a directory built by `mkjail build`)",
+      stderr: "mkjail audit: Can't audit jail at /nonexistent-jail: no such file or directory (fix: give a jail root directory, or a directory built by `mkjail build`)",
     });
   });
 
@@ -153,7 +153,7 @@ describe.skipIf(!ok)('mkjail audit with a manifest it cannot use', () => {
       expect(result).toEqual({
         exitCode: 2,
         stdout: '',
-        stderr: `mkjail audit: Can't read manifest at ${join(scratch, 'nope.json')}: ENOENT (fix: point at a directory built by \`mkjail build\` (it holds manifest.json))`,
+        stderr: `mkjail audit: Can't read manifest at ${join(scratch, 'nope.json')}: no such file or directory (fix: point at a directory built by \`mkjail build\` (it holds manifest.json))`,
       });
     } finally {
       removeScratch(scratch);

@@ -64,7 +64,7 @@ describe.skipIf(!ok)('the jailed named through the command line', () => {
     expect(result).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: `mkjail run: Can't read manifest at ${dir}/manifest.json: ENOENT (fix: point at a directory built by \`mkjail build\` (it holds manifest.json))`,
+      stderr: `mkjail run: Can't read manifest at ${dir}/manifest.json: no such file or directory (fix: point at a directory built by \`mkjail build\` (it holds manifest.json))`,
     });
   });
 });

@@ -123,7 +123,7 @@ describe.skipIf(!ok)('readElfFile', () => {
       'short-phdrs': { message: "Can't read ELF file at /x/short-phdrs: truncated program headers", hint: damaged, exitCode: 2 },
       'bad-class': { message: "Can't read ELF file at /x/bad-class: unknown ELF class 7", hint: damaged, exitCode: 2 },
       'bad-strtab': { message: "Can't read ELF file at /x/bad-strtab: DT_STRTAB address 0x7fff0000 is outside every PT_LOAD segment", hint: damaged, exitCode: 2 },
-      'nothing-here': { message: "Can't open ELF file at /x/nothing-here: ENOENT", hint: 'check the path and its permissions', exitCode: 2 },
+      'nothing-here': { message: "Can't open ELF file at /x/nothing-here: no such file or directory", hint: 'check the path and its permissions', exitCode: 2 },
       fifo: { message: "Can't read ELF file at /x/fifo: not a regular file", hint: 'pass an ELF executable or shared library', exitCode: 2 },
     });
   });

@@ -127,7 +127,7 @@ describe('a bad recipe', () => {
     expect(result).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: `mkjail build: Can't use recipe at ${recipe}: its recipe function threw: variable low_ports is "maybe": use --set low_ports=yes or --set low_ports=no (fix: fix the recipe function (it receives every variable as a string))`,
+      stderr: `mkjail build: Can't use recipe at ${recipe}: its recipe function threw: variable low_ports is "maybe": use --set low_ports=yes or --set low_ports=no (fix: check the --set values against what the message asks; if they are right, fix the recipe function (it receives every variable as a string))`,
     });
     expect(existsSync(join(scratch, 'out-bind'))).toBe(false);
   });

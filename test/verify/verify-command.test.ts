@@ -80,7 +80,7 @@ describe.skipIf(!ok)('mkjail verify DIR', () => {
     expect(await mkjail(['verify', jail.dir])).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: `mkjail verify: Can't read manifest at ${jail.dir}/manifest.json: ENOENT (fix: point at a directory built by \`mkjail build\` (it holds manifest.json))`,
+      stderr: `mkjail verify: Can't read manifest at ${jail.dir}/manifest.json: no such file or directory (fix: point at a directory built by \`mkjail build\` (it holds manifest.json))`,
     });
     const other = makeFixture();
     try {

@@ -1,7 +1,7 @@
 // Reads BIND's configuration grammar into nested statements: comments, quoted strings, blocks, and
 // `include` spliced in place (as named's own parser does), each statement remembering its file and line.
 import { readFileSync } from 'node:fs';
-import { EXIT, MkjailError, errnoCode } from '../../errors.js';
+import { EXIT, MkjailError, errnoWords } from '../../errors.js';
 import { hostPath, resolveInRoot } from '../../fs/path-in-root.js';
 
 /** A word of a statement: a bare word, a quoted string, or a `{ ... }` block of statements. */
@@ -60,7 +60,7 @@ function readConfig(root: string, path: string, by: string | undefined): string 
   try {
     return readFileSync(hostPath(root, found.real), 'utf8');
   } catch (error) {
-    throw new MkjailError(`Can't read named.conf at ${path}: ${errnoCode(error) ?? String(error)}${where}`, {
+    throw new MkjailError(`Can't read named.conf at ${path}: ${errnoWords(error)}${where}`, {
       exitCode: EXIT.badInput,
       hint: 'run as a user who can read the BIND configuration (root)',
     });
