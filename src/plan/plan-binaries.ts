@@ -1,6 +1,7 @@
 // Plans each recipe binary with its whole library closure and interpreter, as glibc's loader finds them;
 // every symlink the loader crosses is kept, and each entry says why it is there.
 import { existsSync } from 'node:fs';
+import { posix } from 'node:path';
 import { readElfFile } from '../elf/read-elf.js';
 import { EXIT, isMkjailError } from '../errors.js';
 import { resolveClosure } from '../resolve/library-closure.js';
@@ -18,15 +19,43 @@ export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): vo
 
 /**
  * glibc expands $ORIGIN of a program (not of a library) by reading /proc/self/exe, and a jail has no
- * /proc: a program that finds libraries through $ORIGIN in its RPATH/RUNPATH fails to start inside.
+ * /proc: a program whose libraries are found only through its $ORIGIN (in its RPATH/RUNPATH, also
+ * where its RPATH serves its libraries, or in a DT_NEEDED name) fails to start inside. Decided by
+ * resolving it again with the program's origin unknown.
  */
 function originWarning(binary: string, closure: Closure): string | undefined {
+  const mayUseOrigin = closure.edges.some((e) => e.via === 'rpath' || e.via === 'runpath' || e.soname.includes('$'));
+  if (!mayUseOrigin) return undefined;
+  const lost = resolveClosure([binary], { root: '/', programOrigin: 'unknown' }).missing;
+  if (lost.length === 0) return undefined;
   const info = readElfFile(binary);
-  const paths = [info.rpath, info.runpath].filter((p): p is string => p !== undefined);
-  const usesOrigin = paths.some((p) => /\$(\{ORIGIN\}|ORIGIN)/.test(p));
-  const viaPath = closure.edges.some((e) => e.by === binary && (e.via === 'rpath' || e.via === 'runpath'));
-  if (!info.interpreter || !usesOrigin || !viaPath) return undefined;
-  return `${binary} finds libraries through $ORIGIN in its ${info.runpath ? 'RUNPATH' : 'RPATH'} (${paths.join(':')}); the loader expands $ORIGIN of a program from /proc/self/exe, which a jail does not have, so it will not start inside the jail: relink it with an absolute RUNPATH`;
+  const paths = [info.rpath, info.runpath].filter((p): p is string => p !== undefined && p.includes('$'));
+  const where = paths.length > 0 ? `in its ${info.runpath ? 'RUNPATH' : 'RPATH'} (${paths.join(':')})` : `in DT_NEEDED (${lost.map((m) => m.soname).join(', ')})`;
+  return `${binary} finds libraries through $ORIGIN ${where}; the loader expands $ORIGIN of a program from /proc/self/exe, which a jail does not have, so it will not start inside the jail: relink it with an absolute RUNPATH`;
+}
+
+/**
+ * The jail has no /etc/ld.so.cache: a library the host's cache finds outside the loader's default
+ * directories is not found inside. Decided by resolving the program again without the cache step and
+ * comparing, for each object reached both ways, where its needs lead.
+ */
+function cacheWarnings(binary: string, closure: Closure): string[] {
+  const cached = closure.edges.filter((e) => e.via === 'ld.so.cache' && e.path !== undefined);
+  if (cached.length === 0) return [];
+  const bare = resolveClosure([binary], { root: '/', ldSoCache: 'none' });
+  const reached = new Set(bare.objects.map((o) => o.path));
+  const warned = new Set<string>();
+  const warnings: string[] = [];
+  for (const edge of cached) {
+    if (!reached.has(edge.by) || warned.has(edge.path ?? '')) continue;
+    if (bare.edges.some((e) => e.by === edge.by && e.soname === edge.soname && e.path === edge.path)) continue;
+    warned.add(edge.path ?? '');
+    const dir = posix.dirname(edge.path ?? '/');
+    warnings.push(
+      `${edge.path} (${edge.soname}, needed by ${edge.by}) is found through the host's /etc/ld.so.cache in ${dir}, which is not a directory the loader searches by default; the jail has no ld.so.cache, so it will not load inside the jail: relink ${edge.by} with a RUNPATH naming ${dir}, or install the library in /usr/lib/<triplet>`,
+    );
+  }
+  return warnings;
 }
 
 function planBinary(plan: PlanBuilder, binary: Sourced<string>): void {
@@ -45,6 +74,7 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>): void {
   for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value));
   const warning = originWarning(binary.value, closure);
   if (warning) plan.warnings.push(warning);
+  plan.warnings.push(...cacheWarnings(binary.value, closure));
 }
 
 function closureOf(binary: Sourced<string>): Closure {

@@ -6,6 +6,7 @@ import { type CacheEntry, type LdSoCache, parseLdSoCache } from '../elf/ld-so-ca
 import { readLdSoConf } from '../elf/ld-so-conf.js';
 import type { LoaderAbi } from './loader-abi.js';
 import type { RootFiles } from './root-files.js';
+import type { LdSoCacheSource } from './types.js';
 
 export const CACHE_PATH = '/etc/ld.so.cache';
 
@@ -14,7 +15,10 @@ type CacheSource = { kind: 'cache'; cache: LdSoCache } | { kind: 'conf'; dirs: s
 export class CacheLookup {
   private source: CacheSource | undefined;
 
-  constructor(private readonly files: RootFiles) {}
+  constructor(
+    private readonly files: RootFiles,
+    private readonly from: LdSoCacheSource = 'root',
+  ) {}
 
   /**
    * The path the cache step offers for `soname`, or undefined. `fits` says whether a file is an
@@ -38,8 +42,9 @@ export class CacheLookup {
   }
 
   private readSource(): CacheSource {
+    if (this.from === 'none') return { kind: 'none' };
     const found = this.files.file(CACHE_PATH);
-    if (!found) return { kind: 'conf', dirs: readLdSoConf(this.files.root) };
+    if (!found) return this.from === 'root' ? { kind: 'conf', dirs: readLdSoConf(this.files.root) } : { kind: 'none' };
     const cache = readCacheFile(found.host);
     return cache ? { kind: 'cache', cache } : { kind: 'none' };
   }

@@ -11,7 +11,7 @@ import { hostCpuFacts } from './hwcaps.js';
 import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
 import { type FoundFile, RootFiles } from './root-files.js';
 import { cleanPath, expandElement, hasDotDot, searchDirs, type SecureMode, type TokenValues } from './search-path.js';
-import type { Closure, ClosureObject, ClosureObjectKind, MissingLibrary, NeededEdge, ProgramOrigin, ResolveOptions, Via } from './types.js';
+import type { Closure, ClosureObject, ClosureObjectKind, LdSoCacheSource, MissingLibrary, NeededEdge, ProgramOrigin, ResolveOptions, Via } from './types.js';
 
 /** Libraries the loader maps into every dynamic program, before the program's own needs. */
 const PRELOAD_PATH = '/etc/ld.so.preload';
@@ -86,7 +86,7 @@ interface Process {
  * library; a library that can't be found is recorded in `missing`.
  */
 export function resolveClosure(files: string[], options: ResolveOptions = {}): Closure {
-  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known');
+  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known', options.ldSoCache ?? 'root');
   for (const file of files) builder.addInput(file);
   return builder.result();
 }
@@ -110,9 +110,10 @@ class ClosureBuilder {
   constructor(
     private readonly root: string,
     private readonly programOrigin: ProgramOrigin,
+    ldSoCache: LdSoCacheSource,
   ) {
     this.files = new RootFiles(root);
-    this.cache = new CacheLookup(this.files);
+    this.cache = new CacheLookup(this.files, ldSoCache);
   }
 
   addInput(file: string): void {

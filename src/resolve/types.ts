@@ -54,7 +54,16 @@ export interface ResolveOptions {
    * from its path and always works. Default `known`.
    */
   programOrigin?: ProgramOrigin;
+  /**
+   * Where the ld.so.cache step looks. `root` (default): the root's /etc/ld.so.cache, or, when it has
+   * none, what `ldconfig -r ROOT` would build from its ld.so.conf. `loader`: what the loader reads,
+   * the root's /etc/ld.so.cache or nothing. `none`: no cache step (a jail built without a cache).
+   */
+  ldSoCache?: LdSoCacheSource;
 }
+
+export const LD_SO_CACHE_SOURCES = ['root', 'loader', 'none'] as const;
+export type LdSoCacheSource = (typeof LD_SO_CACHE_SOURCES)[number];
 
 export const PROGRAM_ORIGINS = ['known', 'unknown'] as const;
 export type ProgramOrigin = (typeof PROGRAM_ORIGINS)[number];

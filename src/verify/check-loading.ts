@@ -59,9 +59,12 @@ function checkOne(root: string, path: string): Drift[] {
   }
 }
 
-/** A jail never has /proc mounted (the audit flags a mount there): a program's $ORIGIN is unknown. */
+/**
+ * A jail never has /proc mounted (the audit flags a mount there): a program's $ORIGIN is unknown. The
+ * cache step reads the jail's /etc/ld.so.cache, or nothing: the loader never reads ld.so.conf.
+ */
 function resolveInJail(root: string, paths: string[]): Closure | undefined {
-  return paths.length === 0 ? undefined : resolveClosure(paths, { root, programOrigin: 'unknown' });
+  return paths.length === 0 ? undefined : resolveClosure(paths, { root, programOrigin: 'unknown', ldSoCache: 'loader' });
 }
 
 function driftsOf(closure: Closure): Drift[] {

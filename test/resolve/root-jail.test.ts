@@ -74,11 +74,20 @@ describe.skipIf(!ok)('resolveClosure with a root', () => {
     });
   });
 
+  it('finds nothing through ld.so.conf when asked for what the loader reads, which chroot confirms', () => {
+    const closure = resolveClosure(['/app/bin/prog'], { root: jail, ldSoCache: 'loader' });
+    expect(closure.missing).toEqual([{ soname: 'libb.so', neededBy: '/app/bin/prog' }]);
+    expect(resolveClosure(['/app/bin/prog'], { root: jail, ldSoCache: 'none' })).toEqual(closure);
+    const run = execaSync('chroot', [jail, '/app/bin/prog'], { reject: false });
+    expect({ exitCode: run.exitCode, stderr: run.stderr }).toEqual({ exitCode: 127, stderr: '/app/bin/prog: error while loading shared libraries: libb.so: cannot open shared object file: No such file or directory' });
+  });
+
   it('builds a jail from the facts alone that really runs under chroot, after ldconfig gives it a cache', () => {
     execaSync('ldconfig', ['-r', jail]);
     const closure = resolveClosure(['/app/bin/prog'], { root: jail });
     expect(closure.edges.map((e) => `${e.soname} ${e.via}`)).toEqual(['libb.so ld.so.cache', 'libc.so.6 ld.so.cache', 'liba.so ld.so.cache', 'ld-linux-x86-64.so.2 slash']);
-    expect(execaSync('chroot', [jail, '/app/bin/prog'], { reject: false }).exitCode).toBe(0);
+    expect(execaSync('chroot', [jail, '/app/bin/prog'], { reject: false }).exitCode).toBe(0);    expect(resolveClosure(['/app/bin/prog'], { root: jail, ldSoCache: 'loader' }).edges).toEqual(closure.edges);
+    expect(resolveClosure(['/app/bin/prog'], { root: jail, ldSoCache: 'none' }).missing).toEqual([{ soname: 'libb.so', neededBy: '/app/bin/prog' }]);
   });
 
   it('never follows a symlink out of the root', () => {
