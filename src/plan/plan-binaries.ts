@@ -1,20 +1,21 @@
 // Plans each recipe binary with its whole library closure and interpreter, as glibc's loader finds them;
 // every symlink the loader crosses is kept, and each entry says why it is there.
 import { existsSync } from 'node:fs';
-import { posix } from 'node:path';
 import { readElfFile } from '../elf/read-elf.js';
 import { EXIT, isMkjailError } from '../errors.js';
 import { resolveClosure } from '../resolve/library-closure.js';
-import type { Closure, ClosureObject } from '../resolve/types.js';
+import type { Closure, ClosureObject, NeededEdge } from '../resolve/types.js';
 import type { Sourced } from '../recipe/recipe-error.js';
 import { recipeError } from '../recipe/recipe-error.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { lstatIfExists, planHostFile } from './plan-host-path.js';
+import { type CacheOnlyLibrary, planLdSoCache } from './plan-ld-so-cache.js';
 import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
 
 export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): void {
-  for (const binary of binaries) planBinary(plan, binary);
+  const cacheOnly = binaries.flatMap((binary) => planBinary(plan, binary));
+  planLdSoCache(plan, cacheOnly);
 }
 
 /**
@@ -35,30 +36,21 @@ function originWarning(binary: string, closure: Closure): string | undefined {
 }
 
 /**
- * The jail has no /etc/ld.so.cache: a library the host's cache finds outside the loader's default
- * directories is not found inside. Decided by resolving the program again without the cache step and
- * comparing, for each object reached both ways, where its needs lead.
+ * A jail built without a cache finds libraries only through RPATH/RUNPATH and the default directories:
+ * the edges the host's cache answers that a resolve without the cache step does not answer alike.
  */
-function cacheWarnings(binary: string, closure: Closure): string[] {
-  const cached = closure.edges.filter((e) => e.via === 'ld.so.cache' && e.path !== undefined);
+function cacheOnlyLibraries(binary: string, closure: Closure): CacheOnlyLibrary[] {
+  const cached = closure.edges.filter((e): e is NeededEdge & { path: string } => e.via === 'ld.so.cache' && e.path !== undefined);
   if (cached.length === 0) return [];
   const bare = resolveClosure([binary], { root: '/', ldSoCache: 'none' });
   const reached = new Set(bare.objects.map((o) => o.path));
-  const warned = new Set<string>();
-  const warnings: string[] = [];
-  for (const edge of cached) {
-    if (!reached.has(edge.by) || warned.has(edge.path ?? '')) continue;
-    if (bare.edges.some((e) => e.by === edge.by && e.soname === edge.soname && e.path === edge.path)) continue;
-    warned.add(edge.path ?? '');
-    const dir = posix.dirname(edge.path ?? '/');
-    warnings.push(
-      `${edge.path} (${edge.soname}, needed by ${edge.by}) is found through the host's /etc/ld.so.cache in ${dir}, which is not a directory the loader searches by default; the jail has no ld.so.cache, so it will not load inside the jail: relink ${edge.by} with a RUNPATH naming ${dir}, or install the library in /usr/lib/<triplet>`,
-    );
-  }
-  return warnings;
+  // An object the bare resolve never reached comes through a cache-only library: its need is answered when the bare resolve reached that library anyway.
+  const answered = (edge: NeededEdge) => (reached.has(edge.by) ? bare.edges.some((e) => e.by === edge.by && e.soname === edge.soname && e.path === edge.path) : reached.has(edge.path ?? ''));
+  return cached.filter((edge) => !answered(edge)).map((edge) => ({ edge }));
 }
 
-function planBinary(plan: PlanBuilder, binary: Sourced<string>): void {
+/** Plans one binary; returns the libraries the jail's own ld.so.cache must list for it. */
+function planBinary(plan: PlanBuilder, binary: Sourced<string>): CacheOnlyLibrary[] {
   if (!existsSync(binary.value)) {
     throw recipeError(binary.origin, `host file ${binary.value} does not exist`, 'install the program on the host, or fix the path');
   }
@@ -74,7 +66,7 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>): void {
   for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value));
   const warning = originWarning(binary.value, closure);
   if (warning) plan.warnings.push(warning);
-  plan.warnings.push(...cacheWarnings(binary.value, closure));
+  return cacheOnlyLibraries(binary.value, closure);
 }
 
 function closureOf(binary: Sourced<string>): Closure {
