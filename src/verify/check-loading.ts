@@ -17,6 +17,8 @@ const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 interface ElfFiles {
   /** Executables the kernel starts: each is the main program of a process. */
   programs: string[];
+  /** The programs whose RPATH, RUNPATH or DT_NEEDED use $ORIGIN. */
+  originUsers: Set<string>;
   /** Everything else: libraries, plugins, static programs, the interpreter. */
   others: string[];
   /** Files that are not loadable ELF objects. */
@@ -32,8 +34,8 @@ export function checkLoading(root: string, files: readonly ObservedEntry[]): Dri
     return [...split.broken, ...missingInContext(root, split)];
   } catch (error) {
     if (!isBadElf(error)) throw error;
-    // A broken library spoils the closures that reach it: check each file alone to name the broken ones.
-    return [...split.broken, ...[...split.programs, ...split.others].sort().flatMap((path) => checkOne(root, path))];
+    // A broken library spoils the closures that reach it: check each program alone, then what none reached.
+    return [...split.broken, ...checkEachAlone(root, split)];
   }
 }
 
@@ -43,15 +45,34 @@ export function checkLoading(root: string, files: readonly ObservedEntry[]): Dri
  * loaded with dlopen) are then resolved alone.
  */
 function missingInContext(root: string, split: ElfFiles): Drift[] {
-  const programs = resolveInJail(root, split.programs);
-  const reached = new Set(programs?.objects.map((object) => object.real));
+  let programs = resolveInJail(root, split.programs);
+  const loadedAsLibraries = programs ? [...split.originUsers].filter((path) => isLoadedAsLibrary(programs as Closure, path)) : [];
+  if (loadedAsLibraries.length > 0) {
+    // A library with a PT_INTERP (libc has one) is loaded, not started: its $ORIGIN is its directory.
+    programs = resolveInJail(root, split.programs.filter((path) => !loadedAsLibraries.includes(path)));
+  }
+  const reached = new Set([...(programs?.objects.map((object) => object.real) ?? []), ...loadedAsLibraries]);
   const alone = resolveInJail(root, split.others.filter((path) => !reached.has(path)));
   return [programs, alone].flatMap((closure) => (closure ? driftsOf(closure) : []));
 }
 
-function checkOne(root: string, path: string): Drift[] {
+/** True when some object of `closure` needs the file at real path `path`. */
+function isLoadedAsLibrary(closure: Closure, path: string): boolean {
+  const realOf = new Map(closure.objects.map((object) => [object.path, object.real]));
+  return closure.edges.some((edge) => edge.path !== undefined && realOf.get(edge.path) === path);
+}
+
+function checkEachAlone(root: string, split: ElfFiles): Drift[] {
+  const reached = new Set<string>();
+  const drifts = split.programs.flatMap((path) => checkOne(root, path, reached));
+  return [...drifts, ...split.others.filter((path) => !reached.has(path)).flatMap((path) => checkOne(root, path, reached))];
+}
+
+/** The drifts of `path` resolved alone (the real paths it reaches are added to `reached`). */
+function checkOne(root: string, path: string, reached: Set<string>): Drift[] {
   try {
     const closure = resolveInJail(root, [path]);
+    for (const object of closure?.objects ?? []) reached.add(object.real);
     return closure ? driftsOf(closure) : [];
   } catch (error) {
     if (!isBadElf(error)) throw error;
@@ -84,11 +105,12 @@ function driftsOf(closure: Closure): Drift[] {
 }
 
 function splitElfFiles(root: string, elves: string[]): ElfFiles {
-  const split: ElfFiles = { programs: [], others: [], broken: [] };
+  const split: ElfFiles = { programs: [], originUsers: new Set(), others: [], broken: [] };
   for (const path of elves) {
     try {
       const info = readJailElf(root, path);
       (info.interpreter === undefined ? split.others : split.programs).push(path);
+      if (info.interpreter !== undefined && usesOrigin(info)) split.originUsers.add(path);
     } catch (error) {
       if (!isBadElf(error)) throw error;
       split.broken.push(badElf(path, error));
@@ -106,6 +128,10 @@ function readJailElf(root: string, path: string): ElfInfo {
   } finally {
     closeSync(fd);
   }
+}
+
+function usesOrigin(info: ElfInfo): boolean {
+  return [info.rpath, info.runpath, ...info.needed].some((text) => text !== undefined && /\$(ORIGIN|\{ORIGIN\})/.test(text));
 }
 
 function badElf(path: string, error: unknown): Drift {

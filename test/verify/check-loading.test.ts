@@ -37,6 +37,7 @@ describe.skipIf(!ok)('the static load check of verify, against a real chroot', (
     sharedLibrary(build, 'libb.so', 'libb.c', ['-L.', '-la']);
     sharedLibrary(build, 'libplugin.so', 'libb.c', ['-Wl,-soname,libplugin.so', '-L.', '-la']);
     sharedLibrary(build, 'libb-origin.so', 'libb.c', ['-Wl,-soname,libb.so', '-L.', '-la', '-Wl,--enable-new-dtags,-rpath,$ORIGIN']);
+    sharedLibrary(build, 'libb-interp.so', 'libb.c', ['interp.c', '-Wl,-soname,libb.so', '-L.', '-la', '-Wl,--enable-new-dtags,-rpath,$ORIGIN']);
     gcc(build, ['-o', 'origin-prog', 'main-a.c', '-L.', '-la', '-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib']);
     gcc(build, ['-o', 'rpath-prog', 'main-b.c', '-L.', '-lb', '-Wl,--disable-new-dtags,-rpath,/opt/app/lib', '-Wl,-rpath-link,.']);
     gcc(build, ['-o', 'runpath-prog', 'main-b.c', '-L.', '-lb', '-Wl,--enable-new-dtags,-rpath,/opt/app/lib', '-Wl,-rpath-link,.']);
@@ -169,6 +170,18 @@ describe.skipIf(!ok)('the static load check of verify, against a real chroot', (
     expect(await chroot(jail, '/opt/app/bin/runpath-prog')).toBe(0);
   });
 
+  it('checks a library that has a PT_INTERP, as libc does, as the library its program loads: its own $ORIGIN works', async () => {
+    const jail = jailWith([
+      ...withLibc,
+      ...appDirs,
+      inJail('/opt/app/bin/runpath-prog', 'runpath-prog'),
+      inJail('/opt/app/lib/libb.so', 'libb-interp.so'),
+      inJail('/opt/app/lib/liba.so', 'liba.so'),
+    ]);
+    expect(verifyJail(jail.root, jail.manifest)).toEqual([]);
+    expect(await chroot(jail, '/opt/app/bin/runpath-prog')).toBe(0);
+  });
+
   it('reports a truncated ELF file as one that cannot load, and still checks the others', () => {
     const jail = jailWith([{ type: 'file', path: '/usr/bin/broken', mode: '0555', content: hello.subarray(0, 40) }]);
     const drifts = verifyJail(jail.root, jail.manifest);
@@ -178,6 +191,22 @@ describe.skipIf(!ok)('the static load check of verify, against a real chroot', (
       { kind: 'load', path: '/usr/bin/hello', expected: 'libc.so.6' },
     ]);
     expect(drifts[0]?.found).toMatch(/^Can't read ELF file at \/usr\/bin\/broken/);
+  });
+
+  it('names the program whose library is not an ELF file, and still checks the others in context', () => {
+    const jail = jailWith([
+      ...withLibc,
+      ...appDirs,
+      { type: 'file', path: '/usr/bin/uses-greet', mode: '0555', content: usesGreet },
+      { type: 'file', path: '/usr/lib/x86_64-linux-gnu/libgreet.so.1', mode: '0444', content: 'not a library\n' },
+      inJail('/opt/app/bin/rpath-prog', 'rpath-prog'),
+      inJail('/opt/app/lib/libb.so', 'libb.so'),
+      inJail('/opt/app/lib/liba.so', 'liba.so'),
+    ]);
+    const drifts = verifyJail(jail.root, jail.manifest);
+    expect(drifts).toEqual([
+      { kind: 'load', path: '/usr/bin/uses-greet', expected: 'a loadable ELF file', found: expect.stringMatching(/^Can't read ELF file at \/usr\/lib\/x86_64-linux-gnu\/libgreet\.so\.1: /) },
+    ]);
   });
 
   it('skips the load check when asked to', () => {
