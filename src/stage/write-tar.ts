@@ -2,8 +2,8 @@
 // fixed mtime (SOURCE_DATE_EPOCH or 0), /dev/null as a character device. Needs no privileges: owners
 // and devices live in the headers. Long paths use pax extended headers.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { EXIT, MkjailError } from '../errors.js';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import type { Plan } from '../plan/build-plan.js';
 import type { ManifestEntry } from '../plan/manifest.js';
 import { fileBytes } from './write-tree.js';
@@ -24,13 +24,26 @@ export function archiveMtime(env: NodeJS.ProcessEnv): number {
   return Number(value);
 }
 
-/** Writes the tar of `plan` to `file` (created or truncated). */
+/**
+ * Writes the tar of `plan` to a new file `file`. Whatever is at that name (a leftover of a killed build,
+ * or a symlink someone planted in a directory others can write) is unlinked, never followed, and the
+ * file is created exclusively (O_CREAT|O_EXCL: fails rather than follow a symlink recreated meanwhile).
+ */
 export function writeTar(plan: Plan, file: string, mtime: number): void {
-  const fd = openSync(file, 'w', 0o644);
+  unlinkIfExists(file);
+  const fd = openSync(file, 'wx', 0o644);
   try {
     emitTar(plan, mtime, (data) => writeSync(fd, data));
   } finally {
     closeSync(fd);
+  }
+}
+
+function unlinkIfExists(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
   }
 }
 

@@ -2,11 +2,12 @@
 // and the output live; owners and /dev/null live in the headers, so an ordinary user can build it, and
 // GNU tar run as root extracts exactly the tree the manifest describes.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, lstatSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/plan/manifest.js';
+import { runBuild } from '../../src/stage/run-build.js';
 import { verifyJail } from '../../src/verify/verify-jail.js';
 import { REPO_ROOT, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
@@ -93,6 +94,24 @@ describe.skipIf(!ok)('a jail built as a tar', () => {
       stderr: "mkjail build: Can't use SOURCE_DATE_EPOCH at the environment: '2024-01-01' is not a number of seconds since 1970 (fix: set it to a whole number such as 1700000000, or unset it)",
     });
     expect(execFileSync('ls', ['-A', place], { encoding: 'utf8' })).toBe('id.ts\n');
+  });
+
+  it('never follows a symlink planted at its staging name in a directory others can write', async () => {
+    const shared = join(scratch, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const victim = join(scratch, 'victim');
+    writeFileSync(victim, 'secret\n', { mode: 0o600 });
+    const staging = join(shared, `.mkjail-staging-${process.pid}-id.tar`);
+    symlinkSync(victim, staging);
+    lchownSync(staging, 65534, 65534);
+    const quiet = async <T>(_title: string, work: () => T | Promise<T>) => work();
+    const result = await runBuild({ recipe: `${REPO_ROOT}recipes/id.ts`, out: join(scratch, 'planted-out'), tar: join(shared, 'id.tar') }, quiet);
+    expect(result.changed).toBe(true);
+    expect(readFileSync(victim, 'utf8')).toBe('secret\n');
+    expect(lstatSync(join(shared, 'id.tar')).isFile()).toBe(true);
+    expect(readFileSync(join(shared, 'id.tar')).equals(readFileSync(join(asRoot, 'id.tar')))).toBe(true);
+    expect(execFileSync('ls', ['-A', shared], { encoding: 'utf8' })).toBe('id.tar\n');
   });
 
   it('refuses a tree build by an ordinary user with exit code 3', () => {
