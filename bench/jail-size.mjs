@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Jail size of BIND's named: mkjail's bind recipe in self and wrapper mode against a jailkit jail for the
-// same named (jk_cp of the binary and its ldd libraries, jk_init for localtime, the bind account,
-// /dev/null and the two state directories, jk_cp of the config). Run as root after `npm run build`:
+// Jail size and build time of BIND's named: mkjail's bind recipe in self and wrapper mode against a
+// jailkit jail for the same named (jk_cp of the binary and its ldd libraries, jk_init for localtime, the
+// bind account, /dev/null and the two state directories, jk_cp of the config), and against plain `cp`
+// of the very files of the wrapper jail (the floor: copying bytes, no resolving, no owners, no checks),
+// plus mkjail's rebuild with nothing changed. Run as root after `npm run build`:
 //   sudo node bench/jail-size.mjs [--config /etc/bind/named.conf]
 // Every jail is measured the same way: entries = everything under the jail root, itself included
 // (find), bytes = du -sb. mkjail's own report ("N entries, B bytes") is printed beside it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +27,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'mkjail-bench-size-'));
 try {
   const rows = [];
   for (const mode of ['self', 'wrapper']) rows.push(buildMkjail(mode));
+  rows.push(rebuildMkjail('wrapper'));
   rows.push(buildJailkit());
+  rows.push(copyPlain(join(scratch, 'mkjail-wrapper')));
   print(rows);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
@@ -38,6 +42,24 @@ function buildMkjail(mode) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const reported = /\((\d+) entries, (\d+) bytes\)/.exec(report);
   return { name: `mkjail ${mode}`, ...measure(join(out, 'root')), reported: reported ? `${reported[1]} entries, ${reported[2]} bytes` : report.trim(), seconds };
+}
+
+/** The same build again: nothing changed, so mkjail compares and writes nothing. */
+function rebuildMkjail(mode) {
+  const row = buildMkjail(mode);
+  return { ...row, name: `mkjail ${mode}, again` };
+}
+
+/** `cp --parents` of every host file the wrapper jail holds, with the symlinks they are reached through. */
+function copyPlain(mkjailOut) {
+  const manifest = JSON.parse(readFileSync(join(mkjailOut, 'manifest.json'), 'utf8'));
+  const sources = manifest.entries.filter((e) => e.type === 'file' && e.source).map((e) => e.source);
+  const target = join(scratch, 'plain-cp');
+  mkdirSync(target);
+  const started = process.hrtime.bigint();
+  execFileSync('cp', ['--parents', '-L', '--', ...sources, target]);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { name: 'plain cp', ...measure(target), reported: `${sources.length} files copied`, seconds };
 }
 
 /** jailkit refuses a jail below a group/other-writable directory (/tmp): build it on a private tmpfs. */
@@ -72,10 +94,10 @@ function measure(root) {
 
 function print(rows) {
   const jailkit = rows.find((r) => r.name === 'jailkit');
-  const line = (cells) => cells.map((c, i) => String(c).padEnd([16, 9, 13, 28, 20, 8][i] ?? 10)).join(' ').trimEnd();
-  console.log(line(['jail', 'entries', 'bytes', 'mkjail reports', 'vs jailkit (e / b)', 'build s']));
+  const line2 = (cells) => cells.map((c, i) => String(c).padEnd([22, 9, 13, 28, 20, 8][i] ?? 10)).join(' ').trimEnd();
+  console.log(line2(['jail', 'entries', 'bytes', 'mkjail reports', 'vs jailkit (e / b)', 'build s', 'time vs jailkit']));
   for (const r of rows) {
     const ratio = `${(r.entries / jailkit.entries).toFixed(2)} / ${(r.bytes / jailkit.bytes).toFixed(4)}`;
-    console.log(line([r.name, r.entries, r.bytes, r.reported, ratio, r.seconds.toFixed(2)]));
+    console.log(line2([r.name, r.entries, r.bytes, r.reported, ratio, r.seconds.toFixed(2), `${(r.seconds / jailkit.seconds).toFixed(2)}x`]));
   }
 }
