@@ -1,8 +1,9 @@
 // The output directory DIR: refuses dangerous targets, marks DIR as an mkjail output, and cleans up what
 // a killed build left behind. Layout: DIR/root (the jail), DIR/manifest.json, DIR/perms.sh, DIR/launch.
-import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { type Stats, chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { removeTree } from '../fs/remove-tree.js';
 import { hostMountWarnings } from './mount-options.js';
 
 /** The file that marks DIR as made by mkjail (so a rebuild may replace what is inside). */
@@ -41,20 +42,39 @@ export function checkOutputDir(out: string, cwd: string, jailTree: boolean): { d
   if (symlink) throw refuse(dir, `${symlink} is a symlink`, 'give the real path (a symlink in the path could be swapped to redirect the build)');
   const stats = lstatOrUndefined(dir);
   if (stats && !stats.isDirectory()) throw refuse(dir, 'it exists and is not a directory', 'choose a new or empty directory');
+  if (stats) refuseUnsafeOwnership(dir, stats);
   if (stats && !isMkjailOutput(dir)) throw refuse(dir, 'it is a non-empty directory that mkjail did not make', 'choose a new or empty directory (mkjail replaces what it builds there)');
   return { dir, warnings: jailTree ? [...writableParentWarnings(dir), ...hostMountWarnings(dir)] : [] };
 }
 
-/** Creates DIR (0755) if needed and marks it as an mkjail output. */
+/** Creates DIR (root 0755, whatever the umask) if needed and marks it as an mkjail output. */
 export function claimOutputDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (!lstatOrUndefined(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    chmodSync(dir, 0o755);
+  }
   if (!lstatOrUndefined(join(dir, OUTPUT_MARKER))) writeFileSync(join(dir, OUTPUT_MARKER), 'This directory is managed by mkjail build.\n', { mode: 0o644 });
 }
 
 /** Removes staging trees and temporary files a killed build left in DIR. */
 export function removeLeftovers(dir: string): void {
   for (const name of readdirSync(dir)) {
-    if (name.startsWith(STAGING_PREFIX)) rmSync(join(dir, name), { recursive: true, force: true });
+    if (name.startsWith(STAGING_PREFIX)) removeTree(join(dir, name));
+  }
+}
+
+/**
+ * DIR holds what root runs (launch, perms.sh): only root, or the user building (a --tar build by an
+ * ordinary user), may own it, and nobody else may write to it.
+ */
+function refuseUnsafeOwnership(dir: string, stats: Stats): void {
+  const builder = process.geteuid?.() ?? 0;
+  if (stats.uid !== 0 && stats.uid !== builder) {
+    throw refuse(dir, `it is owned by uid ${stats.uid}, not root: that user can replace DIR/launch, which root runs`, `chown root:root ${dir} && chmod 0755 ${dir}, or choose a new directory`);
+  }
+  if ((stats.mode & 0o022) !== 0) {
+    const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
+    throw refuse(dir, `it is writable by group or others (mode ${mode}): they can replace DIR/launch, which root runs`, `chmod 0755 ${dir}, or choose a new directory`);
   }
 }
 

@@ -1,10 +1,11 @@
 // Dangerous --out targets are refused before anything is written; --check reports and writes nothing;
 // --json prints one object and plain mode prints one progress line per step.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkjail } from '../helpers/cli.js';
+import { MKJAIL_BIN, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 
 const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl'] });
@@ -39,6 +40,34 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
       refusal(dir, 'it is a non-empty directory that mkjail did not make', 'choose a new or empty directory (mkjail replaces what it builds there)'),
     );
     expect(readdirSync(dir)).toEqual(['notes.txt']);
+  });
+
+  it('refuses an existing output directory owned by another user, or writable by group or others, and writes nothing', async () => {
+    const owned = join(scratch, 'owned-by-nobody');
+    mkdirSync(owned);
+    chownSync(owned, 65534, 65534);
+    const shared = join(scratch, 'group-writable');
+    mkdirSync(shared);
+    chmodSync(shared, 0o775);
+    const open = join(scratch, 'world-writable');
+    mkdirSync(open);
+    chownSync(open, 65534, 65534);
+    chmodSync(open, 0o1777);
+    const results = await Promise.all([owned, shared, open].map((dir) => mkjail(['build', recipe, '--out', dir, '--json'])));
+    expect(results).toEqual([
+      refusal(owned, 'it is owned by uid 65534, not root: that user can replace DIR/launch, which root runs', `chown root:root ${owned} && chmod 0755 ${owned}, or choose a new directory`),
+      refusal(shared, 'it is writable by group or others (mode 0775): they can replace DIR/launch, which root runs', `chmod 0755 ${shared}, or choose a new directory`),
+      refusal(open, 'it is owned by uid 65534, not root: that user can replace DIR/launch, which root runs', `chown root:root ${open} && chmod 0755 ${open}, or choose a new directory`),
+    ]);
+    expect([owned, shared, open].map((dir) => readdirSync(dir))).toEqual([[], [], []]);
+  });
+
+  it('creates a missing output directory root-owned 0755 whatever the umask', async () => {
+    const dir = join(scratch, 'created', 'jail');
+    const result = await execa('sh', ['-c', 'umask 077 && exec "$@"', 'sh', process.execPath, MKJAIL_BIN, 'build', recipe, '--out', dir, '--json'], { reject: false });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const stats = statSync(dir);
+    expect({ uid: stats.uid, gid: stats.gid, mode: (stats.mode & 0o7777).toString(8) }).toEqual({ uid: 0, gid: 0, mode: '755' });
   });
 
   it('refuses an output path with a symlink in it', async () => {
