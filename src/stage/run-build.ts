@@ -2,9 +2,10 @@
 // there, then stage and swap the tree (or write the tar) and the artifacts. Nothing is written before
 // every input has been validated, and nothing at all when nothing would change.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
+import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
 import { loadRecipe } from '../recipe/load-recipe.js';
@@ -122,7 +123,7 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
       await step(`Stage the new jail beside ${layout.root}`, () => writeTree(plan, staging, build.previousRoot));
       await step(`Swap it into ${layout.root} and remove the old one`, () => {
         swapTree(staging, layout.root);
-        rmSync(staging, { recursive: true, force: true });
+        removeTree(staging);
       });
     }
     if (build.toWrite.length > 0) {

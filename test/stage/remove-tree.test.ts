@@ -1,0 +1,96 @@
+// Removing an old jail never follows a symlink, not even one a still running service swaps in while the
+// tree is being removed: files outside the tree survive.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTree } from '../../src/fs/remove-tree.js';
+import { prerequisites } from '../helpers/prereq.js';
+
+const ok = prerequisites({ commands: ['rm'] });
+
+const VICTIM_FILES = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, '0')}`);
+const SWAPPED_DIRS = 16;
+
+/** A directory outside the tree whose files must survive every removal. */
+function makeVictim(scratch: string): string {
+  const victim = join(scratch, 'victim');
+  mkdirSync(victim);
+  for (const name of VICTIM_FILES) writeFileSync(join(victim, name), `${name}\n`);
+  return victim;
+}
+
+/** A tree like an old jail's writable directory: directories holding files named like the victim's. */
+function makeTree(root: string): void {
+  mkdirSync(root);
+  for (let i = 0; i < SWAPPED_DIRS; i++) {
+    mkdirSync(join(root, `d${i}`));
+    for (const name of VICTIM_FILES) writeFileSync(join(root, `d${i}`, name), 'service data\n');
+  }
+}
+
+/**
+ * A process that keeps swapping each directory of `root` for a symlink to `victim` and back, as a
+ * service owning the directory could while root removes it.
+ */
+function startSwapper(root: string, victim: string): ChildProcess {
+  const script = `
+    const fs = require('node:fs');
+    const [root, victim, count] = process.argv.slice(1);
+    const quiet = (f) => { try { f(); } catch {} };
+    for (let round = 0; ; round++) {
+      if (round === 1) process.stdout.write('swapping\\n');
+      for (let i = 0; i < Number(count); i++) {
+        const dir = root + '/d' + i;
+        quiet(() => fs.renameSync(dir, dir + '.away'));
+        quiet(() => fs.symlinkSync(victim, dir));
+        quiet(() => fs.unlinkSync(dir));
+        quiet(() => fs.renameSync(dir + '.away', dir));
+      }
+    }`;
+  return spawn(process.execPath, ['-e', script, root, victim, String(SWAPPED_DIRS)], { stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/** Resolves once the swapper has gone through every directory once. */
+function swapping(swapper: ChildProcess): Promise<void> {
+  return new Promise((resolve) => swapper.stdout?.once('data', () => resolve()));
+}
+
+describe.skipIf(!ok)('removeTree', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-remove-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('removes a tree holding a symlink to a directory outside it, and leaves that directory alone', () => {
+    const victim = makeVictim(scratch);
+    const tree = join(scratch, 'static');
+    makeTree(tree);
+    symlinkSync(victim, join(tree, 'd0', 'outside'));
+    symlinkSync(victim, join(tree, 'top-link'));
+    removeTree(tree);
+    expect([readdirSync(scratch).includes('static'), readdirSync(victim)]).toEqual([false, VICTIM_FILES]);
+    rmSync(victim, { recursive: true });
+  });
+
+  it('never deletes a file outside the tree while a racing process swaps its directories for symlinks', async () => {
+    const victim = makeVictim(scratch);
+    const deadline = Date.now() + 8_000;
+    let rounds = 0;
+    while (Date.now() < deadline && readdirSync(victim).length === VICTIM_FILES.length) {
+      const tree = join(scratch, `racing-${rounds++}`);
+      makeTree(tree);
+      const swapper = startSwapper(tree, victim);
+      await swapping(swapper);
+      try {
+        removeTree(tree);
+      } catch {
+        // A removal that lost a race may fail; what matters is that it never reached outside.
+      } finally {
+        swapper.kill('SIGKILL');
+        await new Promise((resolve) => swapper.once('exit', resolve));
+      }
+      rmSync(tree, { recursive: true, force: true });
+    }
+    expect({ rounds: rounds > 10, survivors: readdirSync(victim) }).toEqual({ rounds: true, survivors: VICTIM_FILES });
+  });
+});
