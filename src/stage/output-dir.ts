@@ -4,6 +4,7 @@ import { type Stats, chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, write
 import { dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { removeTree } from '../fs/remove-tree.js';
+import { readManifest } from '../plan/manifest.js';
 import { hostMountWarnings } from './mount-options.js';
 
 /** The file that marks DIR as made by mkjail (so a rebuild may replace what is inside). */
@@ -78,9 +79,19 @@ function refuseUnsafeOwnership(dir: string, stats: Stats): void {
   }
 }
 
+/** Empty, marked by `.mkjail-output`, or holding a manifest.json that is an mkjail manifest. */
 function isMkjailOutput(dir: string): boolean {
   const names = readdirSync(dir);
-  return names.length === 0 || names.includes(OUTPUT_MARKER) || names.includes('manifest.json');
+  return names.length === 0 || names.includes(OUTPUT_MARKER) || (names.includes('manifest.json') && isManifest(join(dir, 'manifest.json')));
+}
+
+function isManifest(file: string): boolean {
+  try {
+    readManifest(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function firstSymlink(path: string): string | undefined {

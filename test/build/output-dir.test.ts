@@ -42,6 +42,17 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
     expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
 
+  it('refuses a directory whose manifest.json is not an mkjail manifest, and leaves its root/ alone', async () => {
+    const dir = join(scratch, 'lookalike');
+    mkdirSync(join(dir, 'root'), { recursive: true });
+    writeFileSync(join(dir, 'manifest.json'), '{"name": "some other tool"}\n');
+    writeFileSync(join(dir, 'root', 'data.txt'), 'mine\n');
+    expect(await mkjail(['build', recipe, '--out', dir, '--json'])).toEqual(
+      refusal(dir, 'it is a non-empty directory that mkjail did not make', 'choose a new or empty directory (mkjail replaces what it builds there)'),
+    );
+    expect({ top: readdirSync(dir).sort(), root: readdirSync(join(dir, 'root')) }).toEqual({ top: ['manifest.json', 'root'], root: ['data.txt'] });
+  });
+
   it('refuses an existing output directory owned by another user, or writable by group or others, and writes nothing', async () => {
     const owned = join(scratch, 'owned-by-nobody');
     mkdirSync(owned);
