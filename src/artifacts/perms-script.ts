@@ -19,7 +19,7 @@ export function renderPermsScript(manifest: Manifest): string {
   return [
     header(manifest),
     PRELUDE,
-    identityChecks(manifest.identity),
+    identityChecks(manifest),
     'jail_entries() {',
     ...entrySteps(manifest.entries, writableDirs, manifest.identity),
     '}',
@@ -49,8 +49,8 @@ function header(manifest: Manifest): string {
 # Run it as root, with the service stopped.
 # Exit codes: 0 done; 1 a path of the manifest is missing or of another type (nothing was changed);
 #   2 bad JAIL_ROOT (empty, /, not a directory, or a symlink); 3 not root, something is mounted inside
-#   the jail, or the host's ids of the service user or group differ from those the jail was built for
-#   (nothing was changed).
+#   the jail, or the host's id of the service user or group, or of an owner or group of a writable
+#   path, differs from the one the jail was built for (nothing was changed).
 #
 # What it does: every path is first made root:root, files ${fileMode} and directories ${dirMode} (nothing
 # for group and others, no setuid, setgid or sticky bit); then each path of the manifest gets its own
@@ -104,12 +104,44 @@ same_id() {
 }
 `;
 
-function identityChecks(identity: Identity | null): string {
-  if (!identity) return '# The jail has no service user: every path is owned by root.\n';
-  return `# The service runs as ${comment(identity.user)}:${comment(identity.group)}; the ids below were baked in at build time.
-same_id passwd ${shellQuote(identity.user)} ${identity.uid}
-same_id group ${shellQuote(identity.group)} ${identity.gid}
-`;
+/** One host account the script relies on: its name and the id baked in at build time. */
+interface BakedId {
+  database: 'passwd' | 'group';
+  name: string;
+  id: number;
+}
+
+function identityChecks(manifest: Manifest): string {
+  const ids = bakedIds(manifest);
+  if (ids.length === 0) return '# The jail has no service user: every path is owned by root.\n';
+  const service = manifest.identity ? `The service runs as ${comment(manifest.identity.user)}:${comment(manifest.identity.group)}. ` : '';
+  const intro = `# ${service}The accounts below (the service's identity and every owner and group
+# of a writable path) own paths of the jail by number: each id was baked in at build time.`;
+  return [intro, ...ids.map((b) => `same_id ${b.database} ${shellQuote(b.name)} ${b.id}`), ''].join('\n');
+}
+
+/** The service identity and every owner and group of a writable path, each name once. */
+function bakedIds(manifest: Manifest): BakedId[] {
+  const ids: BakedId[] = [];
+  const add = (database: BakedId['database'], name: string, id: number) => {
+    if (!ids.some((b) => b.database === database && b.name === name)) ids.push({ database, name, id });
+  };
+  if (manifest.identity) {
+    add('passwd', manifest.identity.user, manifest.identity.uid);
+    add('group', manifest.identity.group, manifest.identity.gid);
+  }
+  for (const writable of manifest.writable) {
+    const entry = manifest.entries.find((e) => e.path === writable.path);
+    if (!entry) {
+      throw new MkjailError(`Can't render perms.sh at ${writable.path}: the writable path is not an entry of the manifest`, {
+        exitCode: EXIT.internal,
+        hint: 'the plan must list every writable path; please report this',
+      });
+    }
+    add('passwd', writable.owner, entry.uid);
+    add('group', writable.group, entry.gid);
+  }
+  return ids;
 }
 
 function tightDefaults(writableDirs: string[]): string[] {

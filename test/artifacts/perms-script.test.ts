@@ -131,6 +131,34 @@ describe.skipIf(!ok)('perms.sh, run with sh (dash) on a real jail tree', () => {
     });
   });
 
+  it('refuses to run when an owner or group of a writable path has another id on the host, or is gone, changing nothing', async () => {
+    const withOwner = (owner: string, uid: number, group: string, gid: number) => ({
+      ...jail.manifest,
+      writable: jail.manifest.writable.map((w) => ({ ...w, owner, group })),
+      entries: jail.manifest.entries.map((e) => (e.path === '/var/cache/svc' ? { ...e, uid, gid } : e)),
+    });
+    chmodSync(at('/etc/passwd'), 0o666);
+    const results = [];
+    for (const manifest of [withOwner('nobody', 4242, 'nogroup', 65534), withOwner('nobody', 65534, 'no-such-group-here', 4343)]) {
+      writeFileSync(join(jail.dir, 'perms.sh'), renderPermsScript(manifest));
+      const result = await runPerms(jail, []);
+      results.push({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr });
+    }
+    expect(results).toEqual([
+      {
+        exitCode: 3,
+        stdout: '',
+        stderr: `perms.sh: Can't set permissions of the jail at ${jail.root}: passwd entry nobody has id 65534 on this host, the jail was built for id 4242 (fix: rebuild the jail with mkjail build)`,
+      },
+      {
+        exitCode: 3,
+        stdout: '',
+        stderr: `perms.sh: Can't set permissions of the jail at ${jail.root}: group entry no-such-group-here does not exist on this host, the jail was built for id 4343 (fix: create it with id 4343, or rebuild the jail with mkjail build)`,
+      },
+    ]);
+    expect(findMetadata(jail.root).get('/etc/passwd')).toBe('0666 0:0');
+  });
+
   it('refuses an empty JAIL_ROOT, /, a file, a symlink and two arguments, changing nothing', async () => {
     const link = join(jail.dir, 'link');
     symlinkSync(jail.root, link);
