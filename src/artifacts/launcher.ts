@@ -2,8 +2,9 @@
 // A generated bash script; it does, in order: check root and that only root can change the jail, resolve
 // the user and group on the host and compare them with the ids baked at build time, chdir into the jail,
 // close every descriptor above 2, then exec `env -i` (allowlist, PWD=/) -> `setpriv --no-new-privs` ->
-// coreutils `chroot`, which does chroot, chdir /, setgroups(exactly the group), setgid, setuid (as root
-// these set real, effective and saved ids). With `run.capabilities` (net_bind_service) setpriv also sets
+// coreutils `chroot`, each by its absolute path (never looked up in the PATH `run.env` may set), which
+// does chroot, chdir /, setgroups(exactly the group), setgid, setuid (as root these set real, effective
+// and saved ids). With `run.capabilities` (net_bind_service) setpriv also sets
 // them as inheritable and ambient, and the securebit no_setuid_fixup (locked) so that chroot's setuid does
 // not clear them: the program, exec'd as the user, has exactly them and nothing else. With
 // `chroot: 'self'` the daemon chroots and drops root itself: no chroot and no drop here.
@@ -14,6 +15,12 @@ import { shellQuote } from './shell-quote.js';
 
 /** The launcher's PATH while it runs as root, and the jailed program's PATH: never the caller's. */
 export const LAUNCHER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The host tools the launcher execs as root, by absolute path (Debian 12): `run.env` may set PATH for the
+ * program, and `env` and `setpriv` would otherwise look the next tool up in it.
+ */
+export const HOST_TOOLS = { env: '/usr/bin/env', setpriv: '/usr/bin/setpriv', chroot: '/usr/sbin/chroot' } as const;
 
 /** The environment every launched program gets (plus `run.env`); nothing of the caller's passes. */
 export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = { PATH: LAUNCHER_PATH, PWD: '/' };
@@ -131,8 +138,8 @@ function main(run: Run, identity: Identity | null): string {
   const argv = run.argv.map(jailWord).join(' ');
   const start =
     run.chroot === 'self'
-      ? `setpriv --no-new-privs --bounding-set=${SELF_BOUNDING_SET} -- ${argv}`
-      : `${dropPrivileges(run.capabilities ?? [])} -- chroot --userspec=+${identity?.uid}:+${identity?.gid} --groups=+${identity?.gid} "$JAIL" ${argv}`;
+      ? `${HOST_TOOLS.setpriv} --no-new-privs --bounding-set=${SELF_BOUNDING_SET} -- ${argv}`
+      : `${dropPrivileges(run.capabilities ?? [])} -- ${HOST_TOOLS.chroot} --userspec=+${identity?.uid}:+${identity?.gid} --groups=+${identity?.gid} "$JAIL" ${argv}`;
   return `main() {
   [ "$(id -u)" = 0 ] || fail "Can't start the jail at $JAIL: not running as root (uid $(id -u)) (fix: run it as root, e.g. sudo $0)"
   [ -d "$JAIL" ] && [ ! -L "$JAIL" ] || fail "Can't start the jail at $JAIL: no such directory (fix: build it with mkjail build)"
@@ -140,7 +147,7 @@ function main(run: Run, identity: Identity | null): string {
   check_identity
   cd -- "$JAIL"
   close_inherited_fds
-  exec env -i ${env.join(' ')} ${start} "$@"
+  exec ${HOST_TOOLS.env} -i ${env.join(' ')} ${start} "$@"
 }
 `;
 }
@@ -148,9 +155,9 @@ function main(run: Run, identity: Identity | null): string {
 /** The setpriv before chroot(8): no_new_privs, the bounding set, and the capabilities the program keeps. */
 function dropPrivileges(kept: readonly ServiceCapability[]): string {
   const bounding = `--bounding-set=-all,${[...kept, ...CHROOT_CAPABILITIES].map((c) => `+${c}`).join(',')}`;
-  if (kept.length === 0) return `setpriv --no-new-privs ${bounding}`;
+  if (kept.length === 0) return `${HOST_TOOLS.setpriv} --no-new-privs ${bounding}`;
   const ambient = `-all,${kept.map((c) => `+${c}`).join(',')}`;
-  return `setpriv --no-new-privs --securebits=${KEEP_CAPABILITIES_SECUREBITS} --inh-caps=${ambient} --ambient-caps=${ambient} ${bounding}`;
+  return `${HOST_TOOLS.setpriv} --no-new-privs --securebits=${KEEP_CAPABILITIES_SECUREBITS} --inh-caps=${ambient} --ambient-caps=${ambient} ${bounding}`;
 }
 
 /** An argv word, with every literal `{root}` replaced by the jail's absolute path at run time. */

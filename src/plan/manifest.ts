@@ -78,11 +78,56 @@ export const writableSchema = z.strictObject({
 export const SERVICE_CAPABILITIES = ['net_bind_service'] as const;
 export type ServiceCapability = (typeof SERVICE_CAPABILITIES)[number];
 
+/** One word of `run.argv` or one value of `run.env`. */
+export const runWord = z.string();
+
+/**
+ * Variables glibc removes from the environment of privileged (setuid) programs: its UNSECURE_ENVVARS
+ * (sysdeps/generic/unsecvars.h) besides the LD_ ones, which are refused by prefix, as MALLOC_ (its
+ * malloc tunables) is. The launcher's setpriv and chroot(8) run as root on the host with `run.env`.
+ */
+export const UNSAFE_ENVIRONMENT_NAMES = [
+  'GCONV_PATH',
+  'GETCONF_DIR',
+  'GLIBC_TUNABLES',
+  'HOSTALIASES',
+  'LOCALDOMAIN',
+  'LOCPATH',
+  'NIS_PATH',
+  'NLSPATH',
+  'RESOLV_HOST_CONF',
+  'RES_OPTIONS',
+  'TMPDIR',
+  'TZDIR',
+] as const;
+const UNSAFE_ENVIRONMENT_PREFIXES = ['LD_', 'MALLOC_'] as const;
+
+/** Why `name` may not be set in `run.env`, and where to say so: at `env` for a bad name (it may hold a newline). */
+function environmentNameIssue(name: string): { message: string; path: string[] } | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    return { message: `${JSON.stringify(name)} is not an environment variable name (letters, digits and "_", not starting with a digit)`, path: [] };
+  }
+  const unsafe = (UNSAFE_ENVIRONMENT_NAMES as readonly string[]).includes(name) || UNSAFE_ENVIRONMENT_PREFIXES.some((p) => name.startsWith(p));
+  if (!unsafe) return undefined;
+  return {
+    message: "not allowed: glibc ignores it in privileged programs, and the launcher's setpriv and chroot run as root on the host with this environment (refused: LD_*, MALLOC_*, GLIBC_TUNABLES and glibc's list of unsafe variables)",
+    path: [name],
+  };
+}
+
+/** `run.env`: names that are safe for a program started as root, their values. */
+export const runEnvironment = z.record(z.string(), runWord).superRefine((env, context) => {
+  for (const name of Object.keys(env)) {
+    const issue = environmentNameIssue(name);
+    if (issue) context.addIssue({ code: 'custom', ...issue });
+  }
+});
+
 export const runSchema = z.strictObject({
   /** argv[0] is a path in the jail ('launcher'), or a host path of a daemon that chroots itself ('self'). */
-  argv: z.array(z.string()).min(1),
+  argv: z.array(runWord).min(1),
   /** Added to the launcher's environment allowlist. */
-  env: z.record(z.string(), z.string()),
+  env: runEnvironment,
   /** Who does chroot and the drop of root: the launcher, or the daemon itself (`named -t`). */
   chroot: z.enum(['launcher', 'self']),
   /** Kept after the launcher's drop (chroot: 'launcher' only); absent when none is kept. */

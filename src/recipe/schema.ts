@@ -1,6 +1,6 @@
 // The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
 import { z } from 'zod';
-import { SERVICE_CAPABILITIES } from '../plan/manifest.js';
+import { runEnvironment, runWord, SERVICE_CAPABILITIES } from '../plan/manifest.js';
 
 /** Devices a recipe may ask for, with their (Linux) numbers; anything beyond `null` needs a `why`. */
 export const DEVICE_NUMBERS = {
@@ -59,8 +59,8 @@ export const deviceSpecSchema = z.union([
 ]);
 
 export const runSpecSchema = z.strictObject({
-  argv: z.array(z.string().min(1)).min(1),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).optional(),
+  argv: z.array(runWord.min(1)).min(1),
+  env: runEnvironment.optional(),
   chroot: z.enum(['launcher', 'self']).optional(),
   capabilities: z
     .array(z.enum(SERVICE_CAPABILITIES, { error: `not a capability a jailed program may keep (only ${SERVICE_CAPABILITIES.join(', ')})` }))

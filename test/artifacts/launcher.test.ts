@@ -1,7 +1,7 @@
 // The generated launcher, run as root on a jail this test assembles (a static probe built with gcc):
 // it checks /proc/<pid> of the launched program, and that the classic escapes fail through it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -266,6 +266,21 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
       expect(readdirSync(`/proc/${pid}/fd`).sort()).toEqual(['0', '1', '2']);
       expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'PWD=/', '']);
     });
+  });
+
+  it('calls env, setpriv and chroot by absolute path, so a PATH in run.env cannot put a host program of its own in their place', async () => {
+    const fakes = join(scratch, 'fake-bin');
+    const hijacked = join(scratch, 'hijacked-by-fake-tool');
+    mkdirSync(fakes, { recursive: true });
+    for (const tool of ['env', 'setpriv', 'chroot']) {
+      writeFileSync(join(fakes, tool), `#!/bin/sh\necho ${tool} >> ${shellQuote(hijacked)}\nexit 97\n`, { mode: 0o755 });
+    }
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: { PATH: fakes }, chroot: 'launcher' }));
+    const result = await finished(spawn(launch, [marker]));
+    expect({ ...result, hijacked: existsSync(hijacked) }).toEqual({ exitCode: 0, stdout: ALL_ESCAPES_BLOCKED, stderr: '', hijacked: false });
+    expect(renderLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }))).toContain(
+      'exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PWD=/ /usr/bin/setpriv --no-new-privs --bounding-set=-all,+sys_chroot,+setuid,+setgid -- /usr/sbin/chroot --userspec=+65534:+65534 --groups=+65534 "$JAIL" /bin/escape "$@"\n',
+    );
   });
 
   it('refuses to run without root, with one line and exit 3', async () => {

@@ -108,6 +108,26 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
     (f) => `Can't use recipe at ${f}: field run.capabilities: capabilities are kept only when the launcher drops root (chroot: 'launcher'); a daemon that chroots itself keeps what it chooses (fix: remove run.capabilities, or use chroot: 'launcher')`,
   ],
   [
+    'a run.env variable glibc drops for privileged programs (it would reach setpriv and chroot as root)',
+    "name: 'x', run: { argv: ['/usr/bin/id'], env: { LD_PRELOAD: '/tmp/evil.so' } }",
+    (f) => `Can't use recipe at ${f}: field run.env.LD_PRELOAD: not allowed: glibc ignores it in privileged programs, and the launcher's setpriv and chroot run as root on the host with this environment (refused: LD_*, MALLOC_*, GLIBC_TUNABLES and glibc's list of unsafe variables) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
+  ],
+  [
+    "a run.env variable from glibc's list of unsafe variables",
+    "name: 'x', run: { argv: ['/usr/bin/id'], env: { LANG: 'C', GCONV_PATH: '/tmp' } }",
+    (f) => `Can't use recipe at ${f}: field run.env.GCONV_PATH: not allowed: glibc ignores it in privileged programs, and the launcher's setpriv and chroot run as root on the host with this environment (refused: LD_*, MALLOC_*, GLIBC_TUNABLES and glibc's list of unsafe variables) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
+  ],
+  [
+    'a run.env name that is not a variable name',
+    "name: 'x', run: { argv: ['/usr/bin/id'], env: { 'A-B': 'x' } }",
+    (f) => `Can't use recipe at ${f}: field run.env: "A-B" is not an environment variable name (letters, digits and "_", not starting with a digit) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
+  ],
+  [
+    'a run.env name with a newline, shown escaped',
+    "name: 'x', run: { argv: ['/usr/bin/id'], env: { 'A\\nB': 'x' } }",
+    (f) => `Can't use recipe at ${f}: field run.env: "A\\nB" is not an environment variable name (letters, digits and "_", not starting with a digit) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
+  ],
+  [
     'a recipe that does not compile',
     "export default defineRecipe({ name: 'x', files: [ });\n",
     (f) => expect.stringMatching(new RegExp(`^Can't load recipe at ${f.replace(/[.]/g, '\\.')}: .+ \\(fix: fix the recipe file so it runs: it must default-export defineRecipe\\(\\{\\.\\.\\.\\}\\)\\)$`)) as unknown as string,
