@@ -78,8 +78,13 @@ export const writableSchema = z.strictObject({
 export const SERVICE_CAPABILITIES = ['net_bind_service'] as const;
 export type ServiceCapability = (typeof SERVICE_CAPABILITIES)[number];
 
+/** A control character would end its line in DIR/launch or the systemd unit, which write argv and env. */
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+
 /** One word of `run.argv` or one value of `run.env`. */
-export const runWord = z.string();
+export const runWord = z
+  .string()
+  .refine((word) => !CONTROL_CHARACTER.test(word), 'must not contain a control character (a newline would start a new line of DIR/launch or of the systemd unit)');
 
 /**
  * Variables glibc removes from the environment of privileged (setuid) programs: its UNSECURE_ENVVARS
@@ -115,7 +120,7 @@ function environmentNameIssue(name: string): { message: string; path: string[] }
   };
 }
 
-/** `run.env`: names that are safe for a program started as root, their values. */
+/** `run.env`: names that are safe for a program started as root, values on one line. */
 export const runEnvironment = z.record(z.string(), runWord).superRefine((env, context) => {
   for (const name of Object.keys(env)) {
     const issue = environmentNameIssue(name);

@@ -283,6 +283,28 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
     );
   });
 
+  it('writes a newline of run.argv into its header comment escaped, so it cannot start a command as root', async () => {
+    const injected = join(scratch, 'injected-by-argv');
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape', `/no-marker\ntouch ${injected} #`], env: {}, chroot: 'launcher' }));
+    const result = await finished(spawn(launch, []));
+    expect({ ...result, injected: existsSync(injected) }).toEqual({ exitCode: 0, stdout: ALL_ESCAPES_BLOCKED, stderr: '', injected: false });
+    expect(readFileSync(launch, 'utf8').split('\n').filter((line) => line.startsWith('# Program:'))).toEqual([
+      `# Program: /bin/escape /no-marker\\ntouch ${injected} # (extra arguments are appended)`,
+    ]);
+  });
+
+  it('says a missing user in its one-line error without letting the shell expand the name', async () => {
+    const expanded = join(scratch, 'expanded-from-user-name');
+    const user = `mkjail-$(touch ${expanded})`;
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }, { ...NOBODY, user }));
+    const result = await execa(launch, ['hold'], { reject: false });
+    expect({ exitCode: result.exitCode, stderr: result.stderr, expanded: existsSync(expanded) }).toEqual({
+      exitCode: 3,
+      stderr: `mkjail launch probe: Can't find user ${user} at host passwd: missing (fix: create it with uid 65534, or rebuild the jail)`,
+      expanded: false,
+    });
+  });
+
   it('refuses to run without root, with one line and exit 3', async () => {
     const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }));
     const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', launch, 'hold'], { reject: false });

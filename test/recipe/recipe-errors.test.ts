@@ -128,6 +128,16 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
     (f) => `Can't use recipe at ${f}: field run.env: "A\\nB" is not an environment variable name (letters, digits and "_", not starting with a digit) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
   ],
   [
+    'a newline in a run.argv word (it would inject a command into the launcher)',
+    "name: 'x', run: { argv: ['/usr/bin/id', '-u\\ntouch /tmp/PWNED #'] }",
+    (f) => `Can't use recipe at ${f}: field run.argv.1: must not contain a control character (a newline would start a new line of DIR/launch or of the systemd unit) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
+  ],
+  [
+    'a control character in a run.env value',
+    "name: 'x', run: { argv: ['/usr/bin/id'], env: { TZ: 'UTC\\rExecStartPre=/bin/sh' } }",
+    (f) => `Can't use recipe at ${f}: field run.env.TZ: must not contain a control character (a newline would start a new line of DIR/launch or of the systemd unit) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
+  ],
+  [
     'a recipe that does not compile',
     "export default defineRecipe({ name: 'x', files: [ });\n",
     (f) => expect.stringMatching(new RegExp(`^Can't load recipe at ${f.replace(/[.]/g, '\\.')}: .+ \\(fix: fix the recipe file so it runs: it must default-export defineRecipe\\(\\{\\.\\.\\.\\}\\)\\)$`)) as unknown as string,
