@@ -9,7 +9,7 @@ import { TOOL_VERSION } from '../version.js';
 import { MANIFEST_FORMAT, type Manifest, manifestSchema, SERVICE_CAPABILITIES, type ServiceCapability } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
-import { planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
+import { letServiceReadPrivateFiles, planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
 import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
 import { planWritable } from './plan-writable.js';
 import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID } from './policy.js';
@@ -34,6 +34,7 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   const followed = planConfigs(plan, recipe);
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
+  if (identity) letServiceReadPrivateFiles(plan, identity);
   if (identity) planIdentityFiles(plan, identity);
   const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot);
   const run = planRun(plan, recipe);

@@ -5,9 +5,9 @@ import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync, type Stat
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
-import type { Reason } from './manifest.js';
+import type { Identity, Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
-import { DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, copiedFileMode } from './policy.js';
+import { DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, copiedFileMode, serviceGroupMode } from './policy.js';
 
 /**
  * Adds host `path` at the same path in the jail: every symlink on the way is kept as the host has it,
@@ -54,7 +54,10 @@ function planResolved(plan: PlanBuilder, real: string, stats: Stats, reasons: Re
   planHostFile(plan, real, real, stats, reasons);
 }
 
-/** Adds the regular host file `from` at jail path `to`, root-owned, 0444 or 0555, with its sha256. */
+/**
+ * Adds the regular host file `from` at jail path `to`, root-owned, with its sha256: 0444 or 0555, or
+ * 0400 or 0500 when others can't read it on the host (see `letServiceReadPrivateFiles`).
+ */
 export function planHostFile(plan: PlanBuilder, from: string, to: string, stats: Stats, reasons: Reason[]): void {
   if (!stats.isFile()) {
     throw new MkjailError(`Can't copy ${from} into the jail: it is ${kindOf(stats)}, not a file, directory or symlink`, {
@@ -65,6 +68,20 @@ export function planHostFile(plan: PlanBuilder, from: string, to: string, stats:
   const sha256 = createHash('sha256').update(data).digest('hex');
   const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, source: from, reasons: [...reasons] };
   plan.add(entry, { kind: 'host', path: from });
+}
+
+/**
+ * Lets the service's group read the copied host files planned for root alone (others can't read them
+ * on the host): 0440 or 0550, root:<service gid>. Without this, the service could not read its own key;
+ * with 0444, every user of the host could, through the jail.
+ */
+export function letServiceReadPrivateFiles(plan: PlanBuilder, identity: Identity): void {
+  for (const entry of plan.sorted()) {
+    if (entry.type !== 'file' || plan.contents.get(entry.path)?.kind !== 'host') continue;
+    if (entry.uid !== ROOT_UID || entry.gid !== ROOT_GID) continue;
+    const mode = serviceGroupMode(entry.mode);
+    if (mode) plan.replace({ ...entry, mode, gid: identity.gid });
+  }
 }
 
 /** Adds host `from` (symlinks followed) at jail path `to`: a file, or a directory copied whole. */

@@ -21,9 +21,28 @@ export const SYMLINK_MODE = '0777';
 /** The shell of every account in the jail's etc/passwd: nobody logs in. */
 export const NOLOGIN_SHELL = '/usr/sbin/nologin';
 
-/** The mode of a copied host file: 0555 when the host has any execute bit, else 0444. */
+/** A copied host file that others can't read on the host (no "other read" bit): root only... */
+export const PRIVATE_FILE_MODE = '0400';
+export const PRIVATE_PROGRAM_MODE = '0500';
+/** ...or root and the service's group (owner root:<service gid>), when the recipe has a service identity. */
+export const SERVICE_FILE_MODE = '0440';
+export const SERVICE_PROGRAM_MODE = '0550';
+
+/**
+ * The mode of a copied host file, root-owned: a program (the host has any execute bit) 0555, else 0444;
+ * a file others can't read on the host stays so: 0500, else 0400 (see `serviceGroupMode`).
+ */
 export function copiedFileMode(hostMode: number): string {
-  return (hostMode & 0o111) !== 0 ? PROGRAM_MODE : FILE_MODE;
+  const program = (hostMode & 0o111) !== 0;
+  if ((hostMode & 0o004) === 0) return program ? PRIVATE_PROGRAM_MODE : PRIVATE_FILE_MODE;
+  return program ? PROGRAM_MODE : FILE_MODE;
+}
+
+/** The mode that lets the service's group read a copied file planned for root alone, if `mode` is one. */
+export function serviceGroupMode(mode: string): string | undefined {
+  if (mode === PRIVATE_FILE_MODE) return SERVICE_FILE_MODE;
+  if (mode === PRIVATE_PROGRAM_MODE) return SERVICE_PROGRAM_MODE;
+  return undefined;
 }
 
 /** The reason recorded for the jail root and for directories that exist only to hold something. */

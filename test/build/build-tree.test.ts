@@ -3,8 +3,10 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
+import { mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 
 const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl'] });
@@ -137,5 +139,61 @@ describe.skipIf(!ok)('a jail tree built as root', () => {
     const result = await jail.rebuild();
     expect([result.changed, result.changes]).toEqual([true, ['change manifest.json (identity, writable, run or recipe)', 'write manifest.json', 'write perms.sh']]);
     expect(listTree(jail.root).map((line) => `${line} ${lstatSync(join(jail.root, line.split(' ')[3] as string)).ino}`)).toEqual(before);
+  });
+});
+
+/** Whether `uid`:`gid` (no supplementary groups) can read `path` on the host, as `cat` run by them. */
+function readableBy(uid: number, gid: number, path: string): boolean {
+  return execaSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'cat', path], { reject: false, cwd: '/' }).exitCode === 0;
+}
+
+const PRIVATE_FILES = {
+  'key.txt': { text: 'secret key\n', mode: 0o640 },
+  'tool.sh': { text: '#!/bin/sh\necho private tool\n', mode: 0o750 },
+  'public.txt': { text: 'for everyone\n', mode: 0o644 },
+};
+
+/** A recipe copying the three files above, with or without a service identity. */
+function privateRecipe(identity: string): string {
+  return `import { defineRecipe } from 'mkjail';
+export default defineRecipe({
+  name: 'private-files',
+  files: [{ from: './key.txt', to: '/etc/key' }, { from: './tool.sh', to: '/usr/bin/tool' }, { from: './public.txt', to: '/etc/public' }],${identity}
+});
+`;
+}
+
+describe.skipIf(!ok)('a host file that others cannot read, in a jail built as root', () => {
+  const jails: BuiltJail[] = [];
+  afterAll(() => {
+    for (const jail of jails) jail.cleanup();
+  });
+
+  it('is readable by root and the service group only (0440, programs 0550) when the recipe has a service identity', async () => {
+    const jail = await buildJail(privateRecipe("\n  user: 'nobody',\n  group: 'nogroup',"), { files: PRIVATE_FILES });
+    jails.push(jail);
+    expect(listTree(jail.root).filter((line) => /\/(key|public|tool)$/.test(line))).toEqual([
+      'f 0440 0:65534 /etc/key',
+      'f 0444 0:0 /etc/public',
+      'f 0550 0:65534 /usr/bin/tool',
+    ]);
+    expect(['/etc/key', '/usr/bin/tool', '/etc/public'].map((path) => [path, readableBy(65534, 65534, join(jail.root, path)), readableBy(1, 1, join(jail.root, path))])).toEqual([
+      ['/etc/key', true, false],
+      ['/usr/bin/tool', true, false],
+      ['/etc/public', true, true],
+    ]);
+    const audit = await mkjail(['audit', '--json', jail.dir]);
+    expect({ exitCode: audit.exitCode, findings: JSON.parse(audit.stdout).findings }).toEqual({ exitCode: 0, findings: [] });
+  });
+
+  it('is readable by root only (0400, programs 0500) when the recipe has no service identity', async () => {
+    const jail = await buildJail(privateRecipe(''), { files: PRIVATE_FILES });
+    jails.push(jail);
+    expect(listTree(jail.root).filter((line) => /\/(key|public|tool)$/.test(line))).toEqual([
+      'f 0400 0:0 /etc/key',
+      'f 0444 0:0 /etc/public',
+      'f 0500 0:0 /usr/bin/tool',
+    ]);
+    expect(readableBy(1, 1, join(jail.root, '/etc/key'))).toBe(false);
   });
 });
