@@ -1,7 +1,7 @@
 // Removing an old jail never follows a symlink, not even one a still running service swaps in while the
 // tree is being removed: files outside the tree survive.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ const ok = prerequisites({ commands: ['rm'] });
 
 const VICTIM_FILES = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, '0')}`);
 const SWAPPED_DIRS = 16;
+const MIN_ROUNDS = 10;
 
 /** A directory outside the tree whose files must survive every removal. */
 function makeVictim(scratch: string): string {
@@ -74,23 +75,31 @@ describe.skipIf(!ok)('removeTree', () => {
 
   it('never deletes a file outside the tree while a racing process swaps its directories for symlinks', async () => {
     const victim = makeVictim(scratch);
-    const deadline = Date.now() + 8_000;
+    const tree = join(scratch, 'racing');
+    const swapper = startSwapper(tree, victim);
+    await swapping(swapper);
+    // At least MIN_ROUNDS removals and 6 s of racing (with the old rmSync, files went within 3 s), at most 30 s.
+    const start = Date.now();
+    const racing = () => (Date.now() - start < 6_000 || rounds < MIN_ROUNDS) && Date.now() - start < 30_000;
     let rounds = 0;
-    while (Date.now() < deadline && readdirSync(victim).length === VICTIM_FILES.length) {
-      const tree = join(scratch, `racing-${rounds++}`);
-      makeTree(tree);
-      const swapper = startSwapper(tree, victim);
-      await swapping(swapper);
-      try {
-        removeTree(tree);
-      } catch {
-        // A removal that lost a race may fail; what matters is that it never reached outside.
-      } finally {
-        swapper.kill('SIGKILL');
-        await new Promise((resolve) => swapper.once('exit', resolve));
+    try {
+      while (racing() && readdirSync(victim).length === VICTIM_FILES.length) {
+        // Built aside and renamed in, so the swapper only ever races the removal.
+        makeTree(`${tree}.new`);
+        renameSync(`${tree}.new`, tree);
+        try {
+          removeTree(tree);
+        } catch {
+          // A removal that lost a race may fail; what matters is that it never reached outside.
+        }
+        // What is left (a directory the swapper had moved aside) goes out of its reach until it is stopped.
+        if (existsSync(tree)) renameSync(tree, join(scratch, `left-${rounds}`));
+        rounds++;
       }
-      rmSync(tree, { recursive: true, force: true });
+    } finally {
+      swapper.kill('SIGKILL');
+      await new Promise((resolve) => swapper.once('exit', resolve));
     }
-    expect({ rounds: rounds > 10, survivors: readdirSync(victim) }).toEqual({ rounds: true, survivors: VICTIM_FILES });
+    expect({ rounds: rounds >= MIN_ROUNDS, survivors: readdirSync(victim) }).toEqual({ rounds: true, survivors: VICTIM_FILES });
   });
 });
