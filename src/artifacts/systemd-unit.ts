@@ -3,7 +3,7 @@
 // the unit only bounds what it may keep. `outDir` is absolute.
 import { posix } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
-import type { Manifest, ServiceCapability } from '../plan/manifest.js';
+import type { Identity, Manifest, ServiceCapability } from '../plan/manifest.js';
 import { TOOL_VERSION } from '../version.js';
 import { BASE_ENVIRONMENT, SELF_CHROOT_CAPABILITIES, oneLine } from './launcher.js';
 
@@ -45,8 +45,7 @@ export function renderSystemdUnit(manifest: Manifest, outDir: string): string | 
       : [
           '# systemd chroots into the jail and drops to the service user before the program starts.',
           `RootDirectory=${systemdQuote(jail)}`,
-          `User=${identity?.user}`,
-          `Group=${identity?.group}`,
+          ...serviceIdentity(identity),
           ...launcherCapabilities(run.capabilities ?? []),
           'ProtectSystem=strict',
         ];
@@ -70,6 +69,19 @@ export function renderSystemdUnit(manifest: Manifest, outDir: string): string | 
     'WantedBy=multi-user.target',
     '',
   ].join('\n');
+}
+
+/**
+ * User= and Group= by the ids the jail's files were built for, not by name: systemd would look a name up
+ * at start, and a host account renamed or renumbered since the build would run the service.
+ */
+function serviceIdentity(identity: Identity | null): string[] {
+  if (!identity) return [];
+  return [
+    `# User ${oneLine(identity.user)} and group ${oneLine(identity.group)} by the ids the jail was built for: a renamed or renumbered host account cannot take their place.`,
+    `User=${identity.uid}`,
+    `Group=${identity.gid}`,
+  ];
 }
 
 /** The capabilities the program keeps after systemd's drop: bounded and ambient, or none at all. */

@@ -80,8 +80,9 @@ Environment=PWD=/
 Environment=TZ=UTC
 # systemd chroots into the jail and drops to the service user before the program starts.
 RootDirectory=/srv/jails/bind/root
-User=bind
-Group=bind
+# User bind and group bind by the ids the jail was built for: a renamed or renumbered host account cannot take their place.
+User=102
+Group=105
 CapabilityBoundingSet=
 AmbientCapabilities=
 ProtectSystem=strict
@@ -105,8 +106,9 @@ Environment=PATH=/usr/sbin:/usr/bin:/sbin:/bin
 Environment=PWD=/
 # systemd chroots into the jail and drops to the service user before the program starts.
 RootDirectory=/srv/jails/bind/root
-User=bind
-Group=bind
+# User bind and group bind by the ids the jail was built for: a renamed or renumbered host account cannot take their place.
+User=102
+Group=105
 # It keeps only CAP_NET_BIND_SERVICE (ambient), e.g. to bind a port below 1024.
 CapabilityBoundingSet=CAP_NET_BIND_SERVICE
 AmbientCapabilities=CAP_NET_BIND_SERVICE
