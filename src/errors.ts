@@ -56,6 +56,7 @@ const ERRNO_WORDS: Record<string, string> = {
   EISDIR: 'is a directory',
   ELOOP: 'too many levels of symbolic links',
   EIO: 'input/output error',
+  ENOSPC: 'no space left on device',
 };
 
 /** What a file-system error means, in words ("no such file or directory"), for a one-line message. */

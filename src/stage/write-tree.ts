@@ -2,19 +2,21 @@
 // the service's data over from the previous jail, then sets each entry's owner and mode from the plan.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, lchownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type Stats, chmodSync, lchownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { hostPath } from '../fs/path-in-root.js';
 import type { ManifestEntry } from '../plan/manifest.js';
 import type { Plan } from '../plan/build-plan.js';
 import type { Content } from '../plan/plan-builder.js';
+import { copyServiceData } from './copy-service-data.js';
 
 /** Creates the whole tree of `plan` at `stagingRoot` (which must not exist yet). */
 export function writeTree(plan: Plan, stagingRoot: string, previousRoot: string | undefined): void {
   mkdirSync(stagingRoot, { mode: 0o700 });
   for (const entry of plan.manifest.entries) createEntry(stagingRoot, entry, plan.contents.get(entry.path));
   if (previousRoot) carryOver(plan, stagingRoot, previousRoot);
-  for (const entry of [...plan.manifest.entries].reverse()) setOwnerAndMode(stagingRoot, entry);
+  const realDirectories = new Map<string, boolean>();
+  for (const entry of [...plan.manifest.entries].reverse()) setOwnerAndMode(stagingRoot, entry, realDirectories);
 }
 
 function createEntry(root: string, entry: ManifestEntry, content: Content | undefined): void {
@@ -64,28 +66,54 @@ function makeCharDevice(path: string, major: number, minor: number): void {
   }
 }
 
-/** Copies what the service wrote in each writable directory of the previous jail (owners, modes, times kept). */
+/**
+ * Copies what the service wrote in each writable directory of the previous jail (owners, modes without
+ * setuid/setgid, times kept; never through a symlink). A writable directory inside another one is
+ * copied with it.
+ */
 function carryOver(plan: Plan, stagingRoot: string, previousRoot: string): void {
-  for (const { path } of plan.manifest.writable) {
-    const entry = plan.manifest.entries.find((e) => e.path === path);
-    if (entry?.type !== 'dir') continue;
-    const old = hostPath(previousRoot, path);
-    if (!isRealDirectory(old)) continue;
-    execFileSync('cp', ['-a', '--no-dereference', '--', `${old}/.`, `${hostPath(stagingRoot, path)}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const directories = plan.manifest.writable
+    .map(({ path }) => path)
+    .filter((path) => plan.manifest.entries.find((e) => e.path === path)?.type === 'dir');
+  const fifoScratch = `${stagingRoot}-fifo`;
+  for (const path of directories) {
+    if (directories.some((other) => path.startsWith(`${other}/`))) continue;
+    copyServiceData(previousRoot, path, hostPath(stagingRoot, path), fifoScratch);
   }
 }
 
-function isRealDirectory(path: string): boolean {
-  try {
-    return lstatSync(path).isDirectory();
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
-    throw error;
-  }
-}
-
-function setOwnerAndMode(root: string, entry: ManifestEntry): void {
+/**
+ * Sets the planned owner and mode of an entry, unless the service's data took its place (another type,
+ * or below a path that is no longer a real directory): nothing is ever changed through a symlink.
+ */
+function setOwnerAndMode(root: string, entry: ManifestEntry, realDirectories: Map<string, boolean>): void {
+  if (!parentsAreRealDirectories(root, entry.path, realDirectories)) return;
   const path = hostPath(root, entry.path);
+  if (entry.path !== '/' && typeOf(path) !== entry.type) return;
   lchownSync(path, entry.uid, entry.gid);
   if (entry.type !== 'symlink') chmodSync(path, Number.parseInt(entry.mode, 8));
+}
+
+function parentsAreRealDirectories(root: string, path: string, known: Map<string, boolean>): boolean {
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    const parent = `/${parts.slice(0, i).join('/')}`;
+    if (!known.has(parent)) known.set(parent, typeOf(hostPath(root, parent)) === 'dir');
+    if (!known.get(parent)) return false;
+  }
+  return true;
+}
+
+function typeOf(path: string): ManifestEntry['type'] | 'other' | undefined {
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  if (stats.isDirectory()) return 'dir';
+  if (stats.isFile()) return 'file';
+  if (stats.isSymbolicLink()) return 'symlink';
+  return stats.isCharacterDevice() ? 'chardev' : 'other';
 }

@@ -1,0 +1,230 @@
+// Copies what a service wrote in a writable directory of the old jail into the private staging tree,
+// never following a symlink of the old tree: each directory is opened with O_NOFOLLOW and read through
+// its descriptor (/proc/self/fd/N/NAME, so only the last component is looked up, in the directory
+// already opened), and a service that swaps its directories mid-copy can't lead it into the host. The
+// staging side is written through descriptors the same way, so no path grows with the tree's depth.
+import { execFileSync } from 'node:child_process';
+import {
+  type Stats, chmodSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync,
+  lutimesSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync,
+} from 'node:fs';
+import { EXIT, MkjailError, errnoCode, errnoWords, isMkjailError } from '../errors.js';
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
+const DIRECTORY_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+/** O_NONBLOCK: a FIFO swapped in after the lstat does not block the open. */
+const FILE_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+const SETUID_SETGID = 0o6000;
+const CHUNK = 1 << 20;
+/** How often an entry may change type under the copy before the build gives up. */
+const ATTEMPTS = 3;
+
+/** Where a copy reads from and writes to; `shown` names the old tree's path in messages. */
+interface Copy {
+  /** A FIFO is made here first (mkfifo takes a string), then renamed to its place. */
+  fifoScratch: string;
+  shown: string;
+}
+
+/**
+ * Copies the contents of directory `path` of the jail at `oldRoot` into `destination` (an existing
+ * directory of the private staging tree). Regular files, directories, symlinks and FIFOs keep their
+ * owner, group, times and mode without setuid/setgid; sockets and devices are skipped. A path that
+ * exists at the destination with another type is replaced: the service's data wins.
+ */
+export function copyServiceData(oldRoot: string, path: string, destination: string, fifoScratch: string): void {
+  const shown = `${oldRoot}${path}`;
+  const fd = openDirectoryBelow(oldRoot, path, shown);
+  if (fd === undefined) return;
+  try {
+    const target = guarded(shown, () => openSync(destination, DIRECTORY_FLAGS));
+    try {
+      guarded(shown, () => copyContents(fd, target, { fifoScratch, shown }));
+      guarded(shown, () => futimesSync(target, fstatSync(fd).atime, fstatSync(fd).mtime));
+    } finally {
+      closeSync(target);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens directory `path` below `root` one component at a time, following none; undefined if it is not a real directory. */
+function openDirectoryBelow(root: string, path: string, shown: string): number | undefined {
+  let fd = guarded(shown, () => openSync(root, DIRECTORY_FLAGS));
+  for (const name of path.split('/').filter(Boolean)) {
+    try {
+      const next = openSync(below(fd, Buffer.from(name)), DIRECTORY_FLAGS);
+      closeSync(fd);
+      fd = next;
+    } catch (error) {
+      closeSync(fd);
+      if (['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errnoCode(error) ?? '')) return undefined;
+      throw copyError(shown, error);
+    }
+  }
+  return fd;
+}
+
+/** Copies every entry of the open directory `dirFd` into the open staging directory `targetFd`. */
+function copyContents(dirFd: number, targetFd: number, copy: Copy): void {
+  for (const name of readdirSync(below(dirFd), { encoding: 'buffer' })) {
+    const shown = `${copy.shown}/${name.toString()}`;
+    guarded(shown, () => copyEntry(dirFd, name, below(targetFd, name), { ...copy, shown }));
+  }
+}
+
+/** Copies one entry of the open directory `dirFd`; looks again when it changed type under the copy. */
+function copyEntry(dirFd: number, name: Buffer, destination: Buffer, copy: Copy): void {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const source = below(dirFd, name);
+    const stats = lstatOrUndefined(source);
+    if (!stats) return; // removed by the service meanwhile
+    const result = copyByType(source, stats, destination, copy);
+    if (result !== 'changed') return;
+  }
+  throw new MkjailError(`Can't copy the service's data at ${copy.shown}: it kept changing type while it was copied`, {
+    exitCode: EXIT.environment,
+    hint: 'stop the service while the jail is rebuilt',
+  });
+}
+
+type Outcome = 'copied' | 'skipped' | 'changed';
+
+function copyByType(source: Buffer, stats: Stats, destination: Buffer, copy: Copy): Outcome {
+  if (stats.isDirectory()) return copyDirectory(source, destination, copy);
+  if (stats.isFile()) return copyFile(source, destination);
+  if (stats.isSymbolicLink()) return copySymlink(source, stats, destination);
+  if (stats.isFIFO()) return copyFifo(stats, destination, copy);
+  return 'skipped'; // sockets belong to a running process; a service can't make devices
+}
+
+function copyDirectory(source: Buffer, destination: Buffer, copy: Copy): Outcome {
+  const fd = openOrChanged(source, DIRECTORY_FLAGS);
+  if (fd === 'changed') return fd;
+  try {
+    const stats = fstatSync(fd);
+    if (!lstatOrUndefined(destination)?.isDirectory()) {
+      makeRoom(destination);
+      mkdirSync(destination, { mode: 0o700 });
+    }
+    const target = openSync(destination, DIRECTORY_FLAGS);
+    try {
+      copyContents(fd, target, copy);
+      fchownSync(target, stats.uid, stats.gid);
+      fchmodSync(target, stats.mode & 0o7777 & ~SETUID_SETGID);
+      futimesSync(target, stats.atime, stats.mtime);
+    } finally {
+      closeSync(target);
+    }
+    return 'copied';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function copyFile(source: Buffer, destination: Buffer): Outcome {
+  const fd = openOrChanged(source, FILE_FLAGS);
+  if (fd === 'changed') return fd;
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return 'changed';
+    makeRoom(destination);
+    const out = openSync(destination, 'wx', 0o600);
+    try {
+      copyBytes(fd, out);
+      fchownSync(out, stats.uid, stats.gid);
+      fchmodSync(out, stats.mode & 0o7777 & ~SETUID_SETGID);
+      futimesSync(out, stats.atime, stats.mtime);
+    } finally {
+      closeSync(out);
+    }
+    return 'copied';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function copySymlink(source: Buffer, stats: Stats, destination: Buffer): Outcome {
+  let target: Buffer;
+  try {
+    target = readlinkSync(source, { encoding: 'buffer' });
+  } catch (error) {
+    if (errnoCode(error) === 'EINVAL' || errnoCode(error) === 'ENOENT') return 'changed';
+    throw error;
+  }
+  makeRoom(destination);
+  symlinkSync(target, destination);
+  lchownSync(destination, stats.uid, stats.gid);
+  lutimesSync(destination, stats.atime, stats.mtime);
+  return 'copied';
+}
+
+function copyFifo(stats: Stats, destination: Buffer, copy: Copy): Outcome {
+  makeRoom(destination);
+  rmSync(copy.fifoScratch, { force: true });
+  execFileSync('mkfifo', ['-m', '0600', '--', copy.fifoScratch], { stdio: ['ignore', 'ignore', 'pipe'] });
+  renameSync(copy.fifoScratch, destination);
+  lchownSync(destination, stats.uid, stats.gid);
+  chmodSync(destination, stats.mode & 0o7777 & ~SETUID_SETGID);
+  lutimesSync(destination, stats.atime, stats.mtime);
+  return 'copied';
+}
+
+function copyBytes(from: number, to: number): void {
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  for (;;) {
+    const read = readSync(from, buffer, 0, CHUNK, null);
+    if (read === 0) return;
+    for (let written = 0; written < read; ) written += writeSync(to, buffer, written, read - written);
+  }
+}
+
+/**
+ * Removes what the plan put at `destination` so the service's data can take its place. The staging
+ * tree is root's alone (0700) until it is swapped in, so nothing can race this removal.
+ */
+function makeRoom(destination: Buffer): void {
+  rmSync(destination, { recursive: true, force: true });
+}
+
+function openOrChanged(source: Buffer, flags: number): number | 'changed' {
+  try {
+    return openSync(source, flags);
+  } catch (error) {
+    if (['ELOOP', 'ENOTDIR', 'ENOENT', 'ENXIO'].includes(errnoCode(error) ?? '')) return 'changed';
+    throw error;
+  }
+}
+
+/** The path of `name` in the open directory `dirFd`, looked up from that directory only. */
+function below(dirFd: number, name?: Buffer): Buffer {
+  const dir = Buffer.from(`/proc/self/fd/${dirFd}`);
+  return name ? Buffer.concat([dir, Buffer.from('/'), name]) : dir;
+}
+
+function lstatOrUndefined(path: Buffer): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function guarded<T>(shown: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw isMkjailError(error) ? error : copyError(shown, error);
+  }
+}
+
+function copyError(shown: string, error: unknown): MkjailError {
+  const words = errnoCode(error) ? errnoWords(error) : String((error as { stderr?: unknown }).stderr ?? error).trim();
+  return new MkjailError(`Can't copy the service's data at ${shown}: ${words}`, {
+    exitCode: EXIT.environment,
+    hint: 'check the old jail and its file system (space, errors), then build again; the old jail is unchanged',
+    cause: error,
+  });
+}
