@@ -1,0 +1,86 @@
+// Copying a service's data never reads through a symlink, not even one the service swaps in for one of
+// its directories while the copy runs: no host file ever lands in the copy.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isMkjailError } from '../../src/errors.js';
+import { copyServiceData } from '../../src/stage/copy-service-data.js';
+import { prerequisites } from '../helpers/prereq.js';
+
+const ok = prerequisites({ root: true, commands: ['mkfifo'] });
+
+const SECRET = 'host secret\n';
+const NAMES = Array.from({ length: 20 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+const SWAPPED_DIRS = 8;
+const MIN_ROUNDS = 30;
+
+/** Every regular file below `dir` whose content is the host's secret. */
+function leakedFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    const stats = lstatSync(path);
+    if (stats.isDirectory()) return leakedFiles(path);
+    return stats.isFile() && readFileSync(path, 'utf8') === SECRET ? [path] : [];
+  });
+}
+
+/** Keeps swapping each directory d<i> of `dir` for a symlink to `target` and back, as the service could. */
+function startSwapper(dir: string, target: string): ChildProcess {
+  const script = `
+    const fs = require('node:fs');
+    const [dir, target, count] = process.argv.slice(1);
+    const quiet = (f) => { try { f(); } catch {} };
+    for (let round = 0; ; round++) {
+      if (round === 1) process.stdout.write('swapping\\n');
+      for (let i = 0; i < Number(count); i++) {
+        const d = dir + '/d' + i;
+        quiet(() => fs.renameSync(d, d + '.away'));
+        quiet(() => fs.symlinkSync(target, d));
+        quiet(() => fs.unlinkSync(d));
+        quiet(() => fs.renameSync(d + '.away', d));
+      }
+    }`;
+  return spawn(process.execPath, ['-e', script, dir, target, String(SWAPPED_DIRS)], { stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+describe.skipIf(!ok)('copyServiceData', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-copy-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('never copies a host file while a racing process swaps the service directories for symlinks to the host', async () => {
+    const host = join(scratch, 'host');
+    mkdirSync(host, { mode: 0o700 });
+    for (const name of NAMES) writeFileSync(join(host, name), SECRET, { mode: 0o600 });
+    const state = join(scratch, 'old/var/lib/svc');
+    mkdirSync(state, { recursive: true });
+    for (let i = 0; i < SWAPPED_DIRS; i++) {
+      mkdirSync(join(state, `d${i}`));
+      for (const name of NAMES) writeFileSync(join(state, `d${i}`, name), 'service data\n');
+    }
+    const swapper = startSwapper(state, host);
+    await new Promise((resolve) => swapper.stdout?.once('data', resolve));
+    const start = Date.now();
+    const leaks: string[] = [];
+    let rounds = 0;
+    try {
+      while ((Date.now() - start < 5_000 || rounds < MIN_ROUNDS) && Date.now() - start < 30_000 && leaks.length === 0) {
+        const destination = join(scratch, `new-${rounds++}`);
+        mkdirSync(destination);
+        try {
+          copyServiceData(join(scratch, 'old'), '/var/lib/svc', destination, join(scratch, 'fifo'));
+        } catch (error) {
+          // An entry that keeps changing type fails the copy with a one-line error; anything else is a bug.
+          if (!isMkjailError(error)) throw error;
+        }
+        leaks.push(...leakedFiles(destination));
+        rmSync(destination, { recursive: true });
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+      await new Promise((resolve) => swapper.once('exit', resolve));
+    }
+    expect({ enoughRounds: rounds >= MIN_ROUNDS, leaks, host: readdirSync(host) }).toEqual({ enoughRounds: true, leaks: [], host: NAMES });
+  });
+});
