@@ -6,7 +6,9 @@ import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readFileSync, r
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isMkjailError } from '../../src/errors.js';
+import { readManifest } from '../../src/plan/manifest.js';
 import { runBuild } from '../../src/stage/run-build.js';
+import { verifyJail } from '../../src/verify/verify-jail.js';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
@@ -76,6 +78,9 @@ describe.skipIf(!ok)('a rebuild carrying the service data over', () => {
       'd 0700 65534:65534 /',
       'd 0555 0:0 /planned',
       `l 0777 65534:65534 /seed.txt ${linkTime} -> ${secret}`,
+    ]);
+    expect(verifyJail(jail.root, readManifest(join(jail.dir, 'manifest.json')), { loadCheck: false })).toEqual([
+      { kind: 'type', path: '/var/lib/carry/seed.txt', expected: 'file', found: 'symlink' },
     ]);
   });
 
