@@ -20,7 +20,8 @@ const absolutePath = z
   .refine((p) => p.startsWith('/'), 'must be an absolute path (start with "/")')
   .refine((p) => !p.split('/').some((c) => c === '..' || c === '.'), 'must not contain "." or ".." components')
   .refine((p) => !p.includes('//') && (p === '/' || !p.endsWith('/')), 'must be a normal path (no "//", no trailing "/")')
-  .refine((p) => !p.includes('\0'), 'must not contain a NUL byte');
+  // eslint-disable-next-line no-control-regex
+  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), 'must not contain control characters (a newline, a tab, a NUL byte)');
 
 /** An absolute path inside the jail other than the jail root itself. */
 const jailPathBelowRoot = absolutePath.refine((p) => p !== '/', 'must name something below the jail root, not "/"');

@@ -43,6 +43,11 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
     (f) => `Can't use recipe at ${f}: field files.0.to: must not contain "." or ".." components (fix: paths are absolute, without "." or ".." components; see docs/recipes.md)`,
   ],
   [
+    'a path with a newline in it',
+    "name: 'x', dirs: ['/var/a\\nb']",
+    (f) => `Can't use recipe at ${f}: field dirs.0: must not contain control characters (a newline, a tab, a NUL byte) (fix: paths are absolute, without "." or ".." components; see docs/recipes.md)`,
+  ],
+  [
     'a missing host file',
     "name: 'x', files: ['/etc/no-such-file-here']",
     (f) => `Can't use recipe at ${f}: field files.0: host file /etc/no-such-file-here does not exist (fix: create it, or fix the path (a relative from is relative to the recipe file))`,
