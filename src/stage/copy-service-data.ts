@@ -24,13 +24,16 @@ interface Copy {
   /** A FIFO is made here first (mkfifo takes a string), then renamed to its place. */
   fifoScratch: string;
   shown: string;
+  /** The file system of the writable directory: what is mounted below it is not the service's data. */
+  dev: number;
 }
 
 /**
  * Copies the contents of directory `path` of the jail at `oldRoot` into `destination` (an existing
  * directory of the private staging tree). Regular files, directories, symlinks and FIFOs keep their
- * owner, group, times and mode without setuid/setgid; sockets and devices are skipped. A path that
- * exists at the destination with another type is replaced: the service's data wins.
+ * owner, group, times and mode without setuid/setgid; sockets, devices and whatever is mounted inside
+ * (another file system) are skipped. A path that exists at the destination with another type is
+ * replaced: the service's data wins.
  */
 export function copyServiceData(oldRoot: string, path: string, destination: string, fifoScratch: string): void {
   const shown = `${oldRoot}${path}`;
@@ -39,7 +42,7 @@ export function copyServiceData(oldRoot: string, path: string, destination: stri
   try {
     const target = guarded(shown, () => openSync(destination, DIRECTORY_FLAGS));
     try {
-      guarded(shown, () => copyContents(fd, target, { fifoScratch, shown }));
+      guarded(shown, () => copyContents(fd, target, { fifoScratch, shown, dev: fstatSync(fd).dev }));
       guarded(shown, () => futimesSync(target, fstatSync(fd).atime, fstatSync(fd).mtime));
     } finally {
       closeSync(target);
@@ -92,6 +95,7 @@ function copyEntry(dirFd: number, name: Buffer, destination: Buffer, copy: Copy)
 type Outcome = 'copied' | 'skipped' | 'changed';
 
 function copyByType(source: Buffer, stats: Stats, destination: Buffer, copy: Copy): Outcome {
+  if (stats.dev !== copy.dev) return 'skipped'; // a mount point: mounted again by whoever mounted it
   if (stats.isDirectory()) return copyDirectory(source, destination, copy);
   if (stats.isFile()) return copyFile(source, destination);
   if (stats.isSymbolicLink()) return copySymlink(source, stats, destination);

@@ -156,3 +156,37 @@ describe.skipIf(!ok)('a rebuild that cannot copy the service data', () => {
     expect([readFileSync(join(out, 'root/etc/version'), 'utf8'), lstatSync(big).size]).toEqual(['one\n', 700_000]);
   });
 });
+
+describe.skipIf(!ok)('a rebuild of a jail with a file system mounted in its writable directory', () => {
+  let jail: BuiltJail;
+  let mounted: string | undefined;
+  beforeEach(async () => {
+    jail = await buildJail(RECIPE, { files: FILES });
+  });
+  afterEach(() => {
+    if (mounted) execFileSync('umount', [mounted]);
+    mounted = undefined;
+    jail?.cleanup();
+  });
+
+  it('copies nothing from the mount, and leaves it and its files alone when removing the old tree (exit 3 until it is unmounted)', async () => {
+    const mountPoint = join(jail.root, 'var/lib/carry/spool');
+    mkdirSync(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', mountPoint]);
+    mounted = mountPoint;
+    writeFileSync(join(mountPoint, 'mounted.txt'), 'on another file system\n');
+    const failure = await jail.rebuild({ set: { version: '2' } }).catch((error: unknown) => error);
+    const oldTree = readdirSync(jail.dir).find((name) => name.startsWith('.mkjail-staging-')) ?? '';
+    mounted = join(jail.dir, oldTree, 'var/lib/carry/spool');
+    expect(isMkjailError(failure) ? [failure.exitCode, failure.message] : failure).toEqual([
+      3,
+      `Can't remove tree at ${join(jail.dir, oldTree)}: rm failed (rm: skipping '${mounted}', since it's on a different device)`,
+    ]);
+    expect([readFileSync(join(jail.root, 'etc/version'), 'utf8'), readdirSync(join(jail.root, 'var/lib/carry')).sort()]).toEqual(['two\n', ['planned', 'seed.txt']]);
+    expect(readFileSync(join(mounted, 'mounted.txt'), 'utf8')).toBe('on another file system\n');
+    execFileSync('umount', [mounted]);
+    mounted = undefined;
+    const next = await jail.rebuild({ set: { version: '2' } });
+    expect([next.changes, readdirSync(jail.dir).filter((name) => name.startsWith('.mkjail-staging-'))]).toEqual([['change /etc/version (sha256, source)', 'write manifest.json', 'write perms.sh'], []]);
+  });
+});
