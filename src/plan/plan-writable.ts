@@ -1,15 +1,13 @@
 // Writable paths: the only entries not owned by root, each with its declared owner, mode and why.
 // A path the recipe also copies stays a file; any other becomes a directory.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Sourced } from '../recipe/recipe-error.js';
 import { recipeError } from '../recipe/recipe-error.js';
 import type { WritableSpec } from '../recipe/schema.js';
-import { hostPath } from '../fs/path-in-root.js';
 import { lookUpHostGroup, lookUpHostUser } from './host-accounts.js';
 import type { Manifest } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
-import { lstatIfExists } from './plan-host-path.js';
+import { readFileBelow } from '../fs/open-below.js';
 
 export type WritableDeclaration = Manifest['writable'][number];
 
@@ -45,9 +43,9 @@ function planOne(plan: PlanBuilder, spec: Sourced<WritableSpec>, previousRoot: s
 /** A writable file the service already changed in the previous jail keeps those bytes. */
 function keepServiceContent(plan: PlanBuilder, path: string, previousRoot: string | undefined): void {
   if (!previousRoot) return;
-  const old = hostPath(previousRoot, path);
-  if (!lstatIfExists(old)?.isFile()) return;
-  const data = readFileSync(old);
+  // The service owns this file and may swap it for a symlink at any time: read it without following one.
+  const data = readFileBelow(previousRoot, path);
+  if (!data) return;
   const entry = plan.get(path);
   if (entry?.type !== 'file') return;
   plan.replace({ ...entry, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });

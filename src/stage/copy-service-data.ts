@@ -5,15 +5,12 @@
 // staging side is written through descriptors the same way, so no path grows with the tree's depth.
 import { execFileSync } from 'node:child_process';
 import {
-  type Stats, chmodSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync,
+  type Stats, chmodSync, closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync,
   lutimesSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync,
 } from 'node:fs';
 import { EXIT, MkjailError, errnoCode, errnoWords, isMkjailError } from '../errors.js';
+import { below, DIRECTORY_FLAGS, FILE_FLAGS, openDirectoryBelow } from '../fs/open-below.js';
 
-const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
-const DIRECTORY_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
-/** O_NONBLOCK: a FIFO swapped in after the lstat does not block the open. */
-const FILE_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
 const SETUID_SETGID = 0o6000;
 const CHUNK = 1 << 20;
 /** How often an entry may change type under the copy before the build gives up. */
@@ -37,7 +34,7 @@ interface Copy {
  */
 export function copyServiceData(oldRoot: string, path: string, destination: string, fifoScratch: string): void {
   const shown = `${oldRoot}${path}`;
-  const fd = openDirectoryBelow(oldRoot, path, shown);
+  const fd = openDirectory(oldRoot, path, shown);
   if (fd === undefined) return;
   try {
     const target = guarded(shown, () => openSync(destination, DIRECTORY_FLAGS));
@@ -52,21 +49,9 @@ export function copyServiceData(oldRoot: string, path: string, destination: stri
   }
 }
 
-/** Opens directory `path` below `root` one component at a time, following none; undefined if it is not a real directory. */
-function openDirectoryBelow(root: string, path: string, shown: string): number | undefined {
-  let fd = guarded(shown, () => openSync(root, DIRECTORY_FLAGS));
-  for (const name of path.split('/').filter(Boolean)) {
-    try {
-      const next = openSync(below(fd, Buffer.from(name)), DIRECTORY_FLAGS);
-      closeSync(fd);
-      fd = next;
-    } catch (error) {
-      closeSync(fd);
-      if (['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errnoCode(error) ?? '')) return undefined;
-      throw copyError(shown, error);
-    }
-  }
-  return fd;
+/** Opens directory `path` below `root` following no symlink; undefined if it is not a real directory. */
+function openDirectory(root: string, path: string, shown: string): number | undefined {
+  return guarded(shown, () => openDirectoryBelow(root, path));
 }
 
 /** Copies every entry of the open directory `dirFd` into the open staging directory `targetFd`. */
@@ -199,12 +184,6 @@ function openOrChanged(source: Buffer, flags: number): number | 'changed' {
     if (['ELOOP', 'ENOTDIR', 'ENOENT', 'ENXIO'].includes(errnoCode(error) ?? '')) return 'changed';
     throw error;
   }
-}
-
-/** The path of `name` in the open directory `dirFd`, looked up from that directory only. */
-function below(dirFd: number, name?: Buffer): Buffer {
-  const dir = Buffer.from(`/proc/self/fd/${dirFd}`);
-  return name ? Buffer.concat([dir, Buffer.from('/'), name]) : dir;
 }
 
 function lstatOrUndefined(path: Buffer): Stats | undefined {

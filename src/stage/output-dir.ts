@@ -1,6 +1,6 @@
 // The output directory DIR: refuses dangerous targets, marks DIR as an mkjail output, and cleans up what
 // a killed build left behind. Layout: DIR/root (the jail), DIR/manifest.json, DIR/perms.sh, DIR/launch.
-import { type Stats, chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { type Stats, chmodSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { removeTree } from '../fs/remove-tree.js';

@@ -1,0 +1,69 @@
+// Opening paths inside a tree that someone else may be changing (a service's writable directories),
+// without ever following a symlink: each directory is opened with O_NOFOLLOW and the next name is
+// looked up through its descriptor (/proc/self/fd/N/NAME), so no path name is resolved twice.
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { posix } from 'node:path';
+import { errnoCode } from '../errors.js';
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
+export const DIRECTORY_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+/** O_NONBLOCK: a FIFO swapped in after an lstat does not block the open. */
+export const FILE_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+
+/** Errors that mean "not there as a real directory or file any more": a missing name or a symlink. */
+const GONE = ['ENOENT', 'ENOTDIR', 'ELOOP'];
+
+/** The path of `name` in the open directory `dirFd`, looked up from that directory only. */
+export function below(dirFd: number, name?: Buffer): Buffer {
+  const dir = Buffer.from(`/proc/self/fd/${dirFd}`);
+  return name ? Buffer.concat([dir, Buffer.from('/'), name]) : dir;
+}
+
+/**
+ * Opens directory `path` (absolute, inside `root`) one component at a time, following none. Returns
+ * undefined when some component is missing or not a real directory; other errors are thrown.
+ */
+export function openDirectoryBelow(root: string, path: string): number | undefined {
+  let fd = openSync(root, DIRECTORY_FLAGS);
+  for (const name of path.split('/').filter(Boolean)) {
+    try {
+      const next = openSync(below(fd, Buffer.from(name)), DIRECTORY_FLAGS);
+      closeSync(fd);
+      fd = next;
+    } catch (error) {
+      closeSync(fd);
+      if (GONE.includes(errnoCode(error) ?? '')) return undefined;
+      throw error;
+    }
+  }
+  return fd;
+}
+
+/** The bytes of regular file `path` inside `root`, read without following any symlink; undefined if it is not one. */
+export function readFileBelow(root: string, path: string): Buffer | undefined {
+  const dirFd = openDirectoryBelow(root, posix.dirname(path));
+  if (dirFd === undefined) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(below(dirFd, Buffer.from(posix.basename(path))), FILE_FLAGS);
+  } catch (error) {
+    if (GONE.includes(errnoCode(error) ?? '') || errnoCode(error) === 'ENXIO') return undefined;
+    throw error;
+  } finally {
+    closeSync(dirFd);
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return undefined;
+    const data = Buffer.alloc(stats.size);
+    let read = 0;
+    while (read < data.length) {
+      const n = readSync(fd, data, read, data.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return data.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
