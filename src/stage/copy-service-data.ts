@@ -100,9 +100,7 @@ function copyDirectory(source: Buffer, destination: Buffer, copy: Copy): Outcome
     const target = openSync(destination, DIRECTORY_FLAGS);
     try {
       copyContents(fd, target, copy);
-      fchownSync(target, stats.uid, stats.gid);
-      fchmodSync(target, stats.mode & 0o7777 & ~SETUID_SETGID);
-      futimesSync(target, stats.atime, stats.mtime);
+      copyMetadata(target, stats);
     } finally {
       closeSync(target);
     }
@@ -122,9 +120,7 @@ function copyFile(source: Buffer, destination: Buffer): Outcome {
     const out = openSync(destination, 'wx', 0o600);
     try {
       copyBytes(fd, out);
-      fchownSync(out, stats.uid, stats.gid);
-      fchmodSync(out, stats.mode & 0o7777 & ~SETUID_SETGID);
-      futimesSync(out, stats.atime, stats.mtime);
+      copyMetadata(out, stats);
     } finally {
       closeSync(out);
     }
@@ -132,6 +128,13 @@ function copyFile(source: Buffer, destination: Buffer): Outcome {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Owner, group, times and mode (without setuid/setgid) of the copy open as `fd`, from the source's `stats`. */
+function copyMetadata(fd: number, stats: Stats): void {
+  fchownSync(fd, stats.uid, stats.gid);
+  fchmodSync(fd, stats.mode & 0o7777 & ~SETUID_SETGID);
+  futimesSync(fd, stats.atime, stats.mtime);
 }
 
 function copySymlink(source: Buffer, stats: Stats, destination: Buffer): Outcome {
