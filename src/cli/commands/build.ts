@@ -30,8 +30,8 @@ Exit codes:
   70  internal error
 
 Example:
-  sudo mkjail build recipes/true.ts --out /srv/jails/true
-  mkjail build recipes/true.ts --out ./out --tar ./true.tar --json
+  sudo mkjail build recipes/bind.ts --out /srv/jails/bind --set mode=wrapper
+  mkjail build recipes/id.ts --out ./out --tar ./id.tar --json
 `;
 
 export const buildCommand: Command = {
