@@ -28,10 +28,11 @@ export function archiveMtime(env: NodeJS.ProcessEnv): number {
  * Writes the tar of `plan` to a new file `file`. Whatever is at that name (a leftover of a killed build,
  * or a symlink someone planted in a directory others can write) is unlinked, never followed, and the
  * file is created exclusively (O_CREAT|O_EXCL: fails rather than follow a symlink recreated meanwhile).
+ * It is created 0600: it holds the jail's private files (host keys) whatever their modes in the headers.
  */
 export function writeTar(plan: Plan, file: string, mtime: number): void {
   unlinkIfExists(file);
-  const fd = openSync(file, 'wx', 0o644);
+  const fd = openSync(file, 'wx', 0o600);
   try {
     emitTar(plan, mtime, (data) => writeSync(fd, data));
   } finally {

@@ -1,7 +1,7 @@
 // The hand-written tar writer, read back by GNU tar: long paths (ustar prefix, then pax), long symlink
 // targets (pax linkpath), file contents and modes survive exactly. Needs no root.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,5 +55,10 @@ export default defineRecipe({ name: 'long', devices: [], files: [
       '-r--r--r-- 0/0 8',
       '-r--r--r-- 0/0 8',
     ]);
+  });
+
+  it('creates the tar readable and writable by its owner alone (0600): it holds private files such as host keys', () => {
+    const tar = join(scratch, 'long.tar');
+    expect((statSync(tar).mode & 0o7777).toString(8)).toBe('600');
   });
 });
