@@ -37,3 +37,9 @@ function getent(database: 'passwd' | 'group', key: string): string[] | undefined
     throw error;
   }
 }
+
+/** Every group id `user` has on the host: its primary group and its supplementary groups (`id -G`). */
+export function hostGroupIdsOf(user: string): number[] {
+  const line = execFileSync('id', ['-G', '--', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return line.trim().split(/\s+/).filter(Boolean).map(Number);
+}

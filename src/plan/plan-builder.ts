@@ -5,8 +5,8 @@ import { MkjailError } from '../errors.js';
 import { type ManifestEntry, type Reason, comparePaths } from './manifest.js';
 import { DIR_MODE, PARENT_DIR_REASON, ROOT_GID, ROOT_UID } from './policy.js';
 
-/** Where a file's bytes come from when the jail is staged. */
-export type Content = { kind: 'host'; path: string } | { kind: 'bytes'; data: Buffer };
+/** Where a file's bytes come from when the jail is staged (a host file with its owner there). */
+export type Content = { kind: 'host'; path: string; uid: number; gid: number } | { kind: 'bytes'; data: Buffer };
 
 export class PlanBuilder {
   private readonly entries = new Map<string, ManifestEntry>();

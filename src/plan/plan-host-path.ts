@@ -5,6 +5,7 @@ import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync, type Stat
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
+import { hostGroupIdsOf } from './host-accounts.js';
 import type { Identity, Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, copiedFileMode, serviceGroupMode } from './policy.js';
@@ -67,20 +68,42 @@ export function planHostFile(plan: PlanBuilder, from: string, to: string, stats:
   const data = readHostFile(from);
   const sha256 = createHash('sha256').update(data).digest('hex');
   const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, source: from, reasons: [...reasons] };
-  plan.add(entry, { kind: 'host', path: from });
+  plan.add(entry, { kind: 'host', path: from, uid: stats.uid, gid: stats.gid });
 }
 
 /**
  * Lets the service's group read the copied host files planned for root alone (others can't read them
- * on the host): 0440 or 0550, root:<service gid>. Without this, the service could not read its own key;
- * with 0444, every user of the host could, through the jail.
+ * on the host): 0440 or 0550, root:<service gid>, but only a file the service can read on the host
+ * already (its uid is the service's, or its group one of the service's groups). Any other stays for
+ * root alone, with a warning: a config may name any host file (/etc/shadow as a zone file).
  */
 export function letServiceReadPrivateFiles(plan: PlanBuilder, identity: Identity): void {
+  const groups = new Set([identity.gid, ...hostGroupIdsOf(identity.user)]);
   for (const entry of plan.sorted()) {
-    if (entry.type !== 'file' || plan.contents.get(entry.path)?.kind !== 'host') continue;
+    const content = plan.contents.get(entry.path);
+    if (entry.type !== 'file' || content?.kind !== 'host') continue;
     if (entry.uid !== ROOT_UID || entry.gid !== ROOT_GID) continue;
     const mode = serviceGroupMode(entry.mode);
-    if (mode) plan.replace({ ...entry, mode, gid: identity.gid });
+    if (!mode) continue;
+    if (content.uid === identity.uid || groups.has(content.gid)) plan.replace({ ...entry, mode, gid: identity.gid });
+    else plan.warnings.push(privateFileWarning(content.path, entry.reasons, identity));
+  }
+}
+
+function privateFileWarning(path: string, reasons: Reason[], identity: Identity): string {
+  return `host file ${path} (${reasons.map(describeReason).join('; ')}) is private on the host and the service user ${identity.user} can't read it there: the jail keeps it for root alone (0400 or 0500 root:root); if the service needs it, give it to the service on the host (chgrp ${identity.group})`;
+}
+
+function describeReason(reason: Reason): string {
+  switch (reason.kind) {
+    case 'recipe':
+      return `recipe field ${reason.field}`;
+    case 'config':
+      return `${reason.what} in ${reason.by}`;
+    case 'symlink-target':
+      return `target of the symlink ${reason.of}`;
+    default:
+      return reason.kind;
   }
 }
 

@@ -1,13 +1,14 @@
 // A jail tree built as root: owners and modes follow the jail rules, /dev holds only null, the identity
 // files are minimal, and a second build with the same inputs touches nothing.
 import { createHash } from 'node:crypto';
-import { appendFileSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, chownSync, lstatSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { makeScratch, removeScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl'] });
 
@@ -153,24 +154,38 @@ const PRIVATE_FILES = {
   'public.txt': { text: 'for everyone\n', mode: 0o644 },
 };
 
-/** A recipe copying the three files above, with or without a service identity. */
-function privateRecipe(identity: string): string {
+/** A recipe copying the three files above from `dir`, with or without a service identity. */
+function privateRecipe(identity: string, dir = '.'): string {
   return `import { defineRecipe } from 'mkjail';
 export default defineRecipe({
   name: 'private-files',
-  files: [{ from: './key.txt', to: '/etc/key' }, { from: './tool.sh', to: '/usr/bin/tool' }, { from: './public.txt', to: '/etc/public' }],${identity}
+  files: [{ from: '${dir}/key.txt', to: '/etc/key' }, { from: '${dir}/tool.sh', to: '/usr/bin/tool' }, { from: '${dir}/public.txt', to: '/etc/public' }],${identity}
 });
 `;
 }
 
+/** The three files above in a scratch directory of their own, owned by `uid`:`gid` on the host. */
+function privateHostFiles(uid: number, gid: number): string {
+  const dir = makeScratch('private-');
+  for (const [name, file] of Object.entries(PRIVATE_FILES)) {
+    writeFileSync(join(dir, name), file.text, { mode: file.mode });
+    chownSync(join(dir, name), uid, gid);
+  }
+  return dir;
+}
+
 describe.skipIf(!ok)('a host file that others cannot read, in a jail built as root', () => {
   const jails: BuiltJail[] = [];
+  const scratches: string[] = [];
   afterAll(() => {
     for (const jail of jails) jail.cleanup();
+    for (const dir of scratches) removeScratch(dir);
   });
 
-  it('is readable by root and the service group only (0440, programs 0550) when the recipe has a service identity', async () => {
-    const jail = await buildJail(privateRecipe("\n  user: 'nobody',\n  group: 'nogroup',"), { files: PRIVATE_FILES });
+  it('is readable by root and the service group only (0440, programs 0550) when the service can read it on the host', async () => {
+    const dir = privateHostFiles(0, 65534);
+    scratches.push(dir);
+    const jail = await buildJail(privateRecipe("\n  user: 'nobody',\n  group: 'nogroup',", dir));
     jails.push(jail);
     expect(listTree(jail.root).filter((line) => /\/(key|public|tool)$/.test(line))).toEqual([
       'f 0440 0:65534 /etc/key',
@@ -182,8 +197,23 @@ describe.skipIf(!ok)('a host file that others cannot read, in a jail built as ro
       ['/usr/bin/tool', true, false],
       ['/etc/public', true, true],
     ]);
+    expect(jail.result.warnings).toEqual([]);
     const audit = await mkjail(['audit', '--json', jail.dir]);
     expect({ exitCode: audit.exitCode, findings: JSON.parse(audit.stdout).findings }).toEqual({ exitCode: 0, findings: [] });
+  });
+
+  it('stays readable by root only (0400, programs 0500), with a warning, when the service cannot read it on the host', async () => {
+    const jail = await buildJail(privateRecipe("\n  user: 'nobody',\n  group: 'nogroup',"), { files: PRIVATE_FILES });
+    jails.push(jail);
+    expect(listTree(jail.root).filter((line) => /\/(key|public|tool)$/.test(line))).toEqual([
+      'f 0400 0:0 /etc/key',
+      'f 0444 0:0 /etc/public',
+      'f 0500 0:0 /usr/bin/tool',
+    ]);
+    expect(readableBy(65534, 65534, join(jail.root, '/etc/key'))).toBe(false);
+    const why = (path: string, field: string) =>
+      `host file ${join(jail.scratch, path)} (recipe field ${field}) is private on the host and the service user nobody can't read it there: the jail keeps it for root alone (0400 or 0500 root:root); if the service needs it, give it to the service on the host (chgrp nogroup)`;
+    expect(jail.result.warnings).toEqual([why('key.txt', 'files.0'), why('tool.sh', 'files.1')]);
   });
 
   it('is readable by root only (0400, programs 0500) when the recipe has no service identity', async () => {
