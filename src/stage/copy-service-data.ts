@@ -5,7 +5,7 @@
 // staging side is written through descriptors the same way, so no path grows with the tree's depth.
 import { execFileSync } from 'node:child_process';
 import {
-  type Stats, chmodSync, closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync,
+  type Stats, chmodSync, closeSync, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lstatSync,
   lutimesSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync,
 } from 'node:fs';
 import { EXIT, MkjailError, errnoCode, errnoWords, isMkjailError } from '../errors.js';
@@ -13,6 +13,9 @@ import { below, DIRECTORY_FLAGS, FILE_FLAGS, openDirectoryBelow } from '../fs/op
 
 const SETUID_SETGID = 0o6000;
 const CHUNK = 1 << 20;
+/** The granularity of holes kept in a copy: a file system block. */
+const HOLE_BLOCK = 4096;
+const ZERO_BLOCK = Buffer.alloc(HOLE_BLOCK);
 /** How often an entry may change type under the copy before the build gives up. */
 const ATTEMPTS = 3;
 
@@ -163,13 +166,38 @@ function copyFifo(stats: Stats, destination: Buffer, copy: Copy): Outcome {
   return 'copied';
 }
 
+/**
+ * Copies the bytes of `from` to `to` keeping holes: an all-zero block is skipped by position, not
+ * written, and the size is set at the end. A service can't make root write gigabytes it never wrote.
+ */
 function copyBytes(from: number, to: number): void {
   const buffer = Buffer.allocUnsafe(CHUNK);
+  let position = 0;
   for (;;) {
-    const read = readSync(from, buffer, 0, CHUNK, null);
-    if (read === 0) return;
-    for (let written = 0; written < read; ) written += writeSync(to, buffer, written, read - written);
+    const read = readSync(from, buffer, 0, CHUNK, position);
+    if (read === 0) break;
+    writeDataBlocks(to, buffer.subarray(0, read), position);
+    position += read;
   }
+  ftruncateSync(to, position);
+}
+
+/** Writes the runs of blocks of `data` that are not all zero, at `position` onward in `fd`. */
+function writeDataBlocks(fd: number, data: Buffer, position: number): void {
+  let start = 0;
+  while (start < data.length) {
+    while (start < data.length && isZeroBlock(data, start)) start += HOLE_BLOCK;
+    let end = start;
+    while (end < data.length && !isZeroBlock(data, end)) end += HOLE_BLOCK;
+    end = Math.min(end, data.length);
+    for (let written = start; written < end; ) written += writeSync(fd, data, written, end - written, position + written);
+    start = end;
+  }
+}
+
+function isZeroBlock(data: Buffer, offset: number): boolean {
+  const block = data.subarray(offset, offset + HOLE_BLOCK);
+  return block.equals(ZERO_BLOCK.subarray(0, block.length));
 }
 
 /**

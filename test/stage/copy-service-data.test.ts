@@ -1,7 +1,7 @@
 // Copying a service's data never reads through a symlink, not even one the service swaps in for one of
 // its directories while the copy runs: no host file ever lands in the copy.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,18 @@ const SECRET = 'host secret\n';
 const NAMES = Array.from({ length: 20 }, (_, i) => `s${String(i).padStart(2, '0')}`);
 const SWAPPED_DIRS = 8;
 const MIN_ROUNDS = 30;
+const MIB = 1 << 20;
+
+/** `length` bytes of `file` from `offset`, as text. */
+function bytesAt(file: string, offset: number, length: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, offset)).toString();
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Every regular file below `dir` whose content is the host's secret. */
 function leakedFiles(dir: string): string[] {
@@ -82,5 +94,29 @@ describe.skipIf(!ok)('copyServiceData', () => {
       await new Promise((resolve) => swapper.once('exit', resolve));
     }
     expect({ enoughRounds: rounds >= MIN_ROUNDS, leaks, host: readdirSync(host) }).toEqual({ enoughRounds: true, leaks: [], host: NAMES });
+  });
+
+  it('keeps a sparse file sparse: a service can\'t make the copy write gigabytes of holes', () => {
+    const state = join(scratch, 'sparse-old/var/lib/svc');
+    mkdirSync(state, { recursive: true });
+    writeFileSync(join(state, 'holes'), '');
+    truncateSync(join(state, 'holes'), 512 * MIB);
+    const fd = openSync(join(state, 'holes-and-data'), 'w');
+    writeSync(fd, 'head\n', 0);
+    writeSync(fd, 'tail\n', 300 * MIB);
+    closeSync(fd);
+    const destination = join(scratch, 'sparse-new');
+    mkdirSync(destination);
+    copyServiceData(join(scratch, 'sparse-old'), '/var/lib/svc', destination, join(scratch, 'fifo'));
+    const copied = (name: string) => {
+      const stats = lstatSync(join(destination, name));
+      return { size: stats.size, allocatedUnderOneMiB: stats.blocks * 512 < MIB };
+    };
+    expect([copied('holes'), copied('holes-and-data'), bytesAt(join(destination, 'holes-and-data'), 0, 5), bytesAt(join(destination, 'holes-and-data'), 300 * MIB, 5)]).toEqual([
+      { size: 512 * MIB, allocatedUnderOneMiB: true },
+      { size: 300 * MIB + 5, allocatedUnderOneMiB: true },
+      'head\n',
+      'tail\n',
+    ]);
   });
 });
