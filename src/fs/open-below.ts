@@ -3,12 +3,15 @@
 // looked up through its descriptor (/proc/self/fd/N/NAME), so no path name is resolved twice.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { EXIT, MkjailError, errnoCode } from '../errors.js';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
 export const DIRECTORY_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
 /** O_NONBLOCK: a FIFO swapped in after an lstat does not block the open. */
 export const FILE_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+
+/** The largest file `readFileBelow` holds in memory; a bigger one (a sparse file, say) is refused. */
+export const MAX_FILE_BYTES = 256 * 2 ** 20;
 
 /** Errors that mean "not there as a real directory or file any more": a missing name or a symlink. */
 const GONE = ['ENOENT', 'ENOTDIR', 'ELOOP'];
@@ -55,6 +58,7 @@ export function readFileBelow(root: string, path: string): Buffer | undefined {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return undefined;
+    if (stats.size > MAX_FILE_BYTES) throw tooLarge(root, path, stats.size);
     const data = Buffer.alloc(stats.size);
     let read = 0;
     while (read < data.length) {
@@ -66,4 +70,11 @@ export function readFileBelow(root: string, path: string): Buffer | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+function tooLarge(root: string, path: string, size: number): MkjailError {
+  return new MkjailError(`Can't read writable file at ${root}${path}: it holds ${size} bytes, more than the ${MAX_FILE_BYTES} a writable file may hold`, {
+    exitCode: EXIT.environment,
+    hint: "shrink or remove it in the old jail, or declare its directory writable instead: a directory's contents are copied, not held in memory",
+  });
 }
