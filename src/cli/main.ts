@@ -40,7 +40,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
 }
 
 async function runCommand(command: Command, args: string[], io: CommandIO): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+  if (wantsHelp(args)) {
     io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
     return EXIT.ok;
   }
@@ -53,4 +53,11 @@ async function runCommand(command: Command, args: string[], io: CommandIO): Prom
     }
     throw error;
   }
+}
+
+/** --help or -h among the command's own arguments: after `--` they belong to the program it starts. */
+function wantsHelp(args: string[]): boolean {
+  const split = args.indexOf('--');
+  const own = split < 0 ? args : args.slice(0, split);
+  return own.includes('--help') || own.includes('-h');
 }

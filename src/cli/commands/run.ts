@@ -20,13 +20,20 @@ Starts the service of the jail built in DIR (by 'mkjail build --out DIR') throug
 runs outside the jail as root: it checks the service user's ids against the ones baked at build time,
 chdirs into DIR/root, closes every inherited descriptor above 2, clears the environment (PWD=/), sets
 no_new_privs, and either chroots and drops to the service user itself or lets a self-chrooting daemon
-(named -t) do it. ARGS are appended to the recipe's command. Runs in the foreground; SIGTERM, SIGINT
-and SIGHUP are passed on to the service.
+(named -t) do it. ARGS are appended to the recipe's command (after --, -h and --help are ARGS too).
+
+Runs in the foreground and starts DIR/launch in a process group of its own:
+${signalList()} are passed on to the service,
+once each (a Ctrl-C reaches mkjail, which forwards it).
+
+Refuses (exit 3) unless DIR and DIR/launch are owned by root and not writable by group or others: root
+would otherwise run a script someone else can change.
 
 Exit codes:
   the service's own exit code once it was started (128+N when killed by signal N)
   2   DIR holds no valid manifest.json, or the recipe has no run, or DIR/launch is missing
-  3   not root, or the service user or group is missing or changed on the host
+  3   not root, DIR or DIR/launch not root-owned or writable by group or others, or the service user or
+      group is missing or changed on the host
 
 Example:
   sudo mkjail run /srv/jail/bind -- -d 1
@@ -70,7 +77,8 @@ function checkedLauncher(dir: string): string {
 
 function runLauncher(launch: string, extra: string[]): Promise<number> {
   return new Promise((done, fail) => {
-    const child = spawn(launch, extra, { stdio: 'inherit' });
+    // A process group of its own: a signal the terminal sends to mkjail's group arrives once, forwarded.
+    const child = spawn(launch, extra, { stdio: 'inherit', detached: true });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
     const stopForwarding = () => {
@@ -85,6 +93,11 @@ function runLauncher(launch: string, extra: string[]): Promise<number> {
       done(code ?? 128 + signalNumber(signal));
     });
   });
+}
+
+/** "SIGTERM, SIGINT ... and SIGUSR2", for the help text. */
+function signalList(): string {
+  return `${FORWARDED_SIGNALS.slice(0, -1).join(', ')} and ${FORWARDED_SIGNALS.at(-1)}`;
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

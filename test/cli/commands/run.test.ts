@@ -1,0 +1,64 @@
+// `mkjail run` on a DIR this test writes: a valid manifest and a DIR/launch script standing in for the
+// service, so what reaches the service (arguments, signals) and which DIRs are refused can be seen.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MANIFEST_FORMAT, type Manifest } from '../../../src/plan/manifest.js';
+import { MKJAIL_BIN, mkjail } from '../../helpers/cli.js';
+import { prerequisites } from '../../helpers/prereq.js';
+
+const MANIFEST: Manifest = {
+  format: MANIFEST_FORMAT,
+  tool: { name: 'mkjail', version: '0.1.0' },
+  recipe: { name: 'probe', sha256: '0'.repeat(64) },
+  identity: null,
+  writable: [],
+  run: { argv: ['{root}/bin/probe'], env: {}, chroot: 'self' },
+  entries: [],
+};
+
+/** Prints "ready", counts SIGINTs until one came and a second passed, then prints the count. */
+const COUNT_SIGINT = `#!/bin/bash
+exec /usr/bin/perl -e '$| = 1; my $n = 0; $SIG{INT} = sub { $n++ }; print "ready\\n"; sleep 1 until $n; select(undef, undef, undef, 1); print "SIGINT $n\\n"'
+`;
+
+const ok = prerequisites({ root: true, commands: ['perl'], packages: 'perl' });
+
+describe.skipIf(!ok)('mkjail run', () => {
+  let dir: string;
+
+  function writeLaunch(script: string): string {
+    const launch = join(dir, 'launch');
+    writeFileSync(launch, script, { mode: 0o755 });
+    return launch;
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mkjail-run-'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(MANIFEST));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('passes -h after -- to the service instead of printing its own help', async () => {
+    writeLaunch(`#!/bin/bash\nprintf '%s\\n' "$@"\n`);
+    expect(await mkjail(['run', dir, '--', '-h', '--help'])).toEqual({ exitCode: 0, stdout: '-h\n--help', stderr: '' });
+  });
+
+  it('delivers one SIGINT to the service when the terminal sends it to the whole foreground group', async () => {
+    writeLaunch(COUNT_SIGINT);
+    const child = execa(process.execPath, [MKJAIL_BIN, 'run', dir], { detached: true, reject: false });
+    await new Promise<void>((ready) => child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready()));
+    process.kill(-(child.pid as number), 'SIGINT');
+    const result = await child;
+    expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({ exitCode: 0, stdout: 'ready\nSIGINT 1', stderr: '' });
+  });
+
+  it('lists the signals it forwards in its help', async () => {
+    const result = await mkjail(['run', '--help']);
+    expect(result.stdout).toContain('SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are passed on to the service');
+  });
+});
