@@ -1,7 +1,7 @@
 // `mkjail run DIR [-- args]`: validates the jail's manifest, then runs DIR/launch (outside the jail) with
 // the extra arguments, stdio passed through and signals forwarded; its exit code is ours.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, lstatSync, type Stats, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,7 +72,23 @@ function checkedLauncher(dir: string): string {
       hint: 'rebuild the jail with mkjail build',
     });
   }
+  requireRootOnly(dir, dir, statSync(dir));
+  requireRootOnly(dir, launch, lstatSync(launch));
   return launch;
+}
+
+/** Root runs DIR/launch: neither it nor the directory holding it may be changeable by anyone but root. */
+function requireRootOnly(dir: string, path: string, stats: Stats): void {
+  const problem =
+    stats.isSymbolicLink() ? 'is a symbolic link'
+    : stats.uid !== 0 ? `is owned by uid ${stats.uid}, not root`
+    : (stats.mode & 0o022) !== 0 ? `has mode ${(stats.mode & 0o7777).toString(8).padStart(4, '0')}, which lets group or others write`
+    : undefined;
+  if (problem === undefined) return;
+  throw new MkjailError(`Can't run the jail at ${dir}: ${path} ${problem}`, {
+    exitCode: EXIT.environment,
+    hint: 'rebuild the jail as root with mkjail build, or chown root and chmod go-w it',
+  });
 }
 
 function runLauncher(launch: string, extra: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 // `mkjail run` on a DIR this test writes: a valid manifest and a DIR/launch script standing in for the
 // service, so what reaches the service (arguments, signals) and which DIRs are refused can be seen.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -55,6 +55,26 @@ describe.skipIf(!ok)('mkjail run', () => {
     process.kill(-(child.pid as number), 'SIGINT');
     const result = await child;
     expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({ exitCode: 0, stdout: 'ready\nSIGINT 1', stderr: '' });
+  });
+
+  it('refuses a DIR/launch that a user other than root owns, with one line and exit 3', async () => {
+    const launch = writeLaunch(`#!/bin/bash\necho started\n`);
+    chownSync(launch, 65534, 65534);
+    expect(await mkjail(['run', dir])).toEqual({
+      exitCode: 3,
+      stdout: '',
+      stderr: `mkjail run: Can't run the jail at ${dir}: ${launch} is owned by uid 65534, not root (fix: rebuild the jail as root with mkjail build, or chown root and chmod go-w it)`,
+    });
+  });
+
+  it('refuses a DIR that group or others may write, with one line and exit 3', async () => {
+    writeLaunch(`#!/bin/bash\necho started\n`);
+    chmodSync(dir, 0o775);
+    expect(await mkjail(['run', dir])).toEqual({
+      exitCode: 3,
+      stdout: '',
+      stderr: `mkjail run: Can't run the jail at ${dir}: ${dir} has mode 0775, which lets group or others write (fix: rebuild the jail as root with mkjail build, or chown root and chmod go-w it)`,
+    });
   });
 
   it('lists the signals it forwards in its help', async () => {
