@@ -1,11 +1,12 @@
 // Loads a recipe file from anywhere on disk (TypeScript, through jiti), applies its variables, merges its
 // includes and validates everything against the strict schema. Reads files; writes nothing.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { type Stats, existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
-import { MkjailError, errnoWords } from '../errors.js';
+import { MkjailError, errnoCode, errnoWords } from '../errors.js';
+import { changeableAncestor, modeOf } from '../plan/host-trust.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
@@ -41,6 +42,7 @@ async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], 
     });
   }
   if (out.some((f) => f.path === path)) return;
+  if (process.getuid?.() === 0) assertOnlyRootCanChange(path);
   const text = readRecipeText(path, chain.at(-1));
   const exported = await importRecipe(path);
   const parsed = parseRecipeValue(path, text, exported, set);
@@ -53,6 +55,46 @@ async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], 
       });
     }
     await loadRecipeFile(includePath, set, out, [...chain, path]);
+  }
+}
+
+const RUNS_AS_ROOT = 'a recipe is code, and mkjail runs it as root';
+
+/**
+ * Refuses (run as root) a recipe file another user could have written or could replace: not owned by
+ * root, writable by group or others, or below a directory a non-root user can change.
+ */
+function assertOnlyRootCanChange(path: string): void {
+  const stats = lstatIfThere(path);
+  if (!stats) return;
+  const real = stats.isSymbolicLink() ? realpathSync(path) : path;
+  const file = real === path ? stats : lstatSync(real);
+  if (file.uid !== 0) {
+    throw new MkjailError(`Can't load recipe at ${path}: it is owned by uid ${file.uid}, not root, and ${RUNS_AS_ROOT}`, {
+      hint: `review it, then chown root:root ${real}; or run mkjail as the user who owns it`,
+    });
+  }
+  if ((file.mode & 0o022) !== 0) {
+    throw new MkjailError(`Can't load recipe at ${path}: it is writable by group or others (mode ${modeOf(file)}), and ${RUNS_AS_ROOT}`, {
+      hint: `review it, then chmod go-w ${real}`,
+    });
+  }
+  for (const candidate of new Set([path, real])) {
+    const changeable = changeableAncestor(candidate);
+    if (!changeable) continue;
+    const { dir, why } = changeable;
+    throw new MkjailError(`Can't load recipe at ${path}: its directory ${dir} ${why}, so another user can replace it, and ${RUNS_AS_ROOT}`, {
+      hint: `keep recipes below directories only root can write: chown root ${dir} && chmod go-w ${dir}`,
+    });
+  }
+}
+
+function lstatIfThere(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw error;
   }
 }
 

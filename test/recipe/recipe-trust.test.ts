@@ -1,0 +1,118 @@
+// A recipe is code that runs as the user who runs mkjail: as root, only a recipe that no other user can
+// have written is loaded (owned by root, not writable by group or others, below directories only root
+// can change).
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MkjailError } from '../../src/errors.js';
+import { loadRecipe } from '../../src/recipe/load-recipe.js';
+import { mkjail } from '../helpers/cli.js';
+import { prerequisites } from '../helpers/prereq.js';
+
+const ok = prerequisites({ root: true });
+const NOBODY = 65534;
+const RECIPE = `import { defineRecipe } from 'mkjail';
+export default defineRecipe({ name: 'trust', files: ['/etc/hostname'] });
+`;
+const CODE = 'a recipe is code, and mkjail runs it as root';
+
+/** What loading `file` throws, as the CLI would print it, with its exit code; or 'loaded'. */
+async function loadOutcome(file: string): Promise<string> {
+  try {
+    await loadRecipe(file);
+    return 'loaded';
+  } catch (error) {
+    if (error instanceof MkjailError) return `${error.exitCode} ${error.toLine()}`;
+    throw error;
+  }
+}
+
+describe.skipIf(!ok)('a recipe loaded as root', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-trust-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** A fresh root-owned 0755 directory below the scratch directory, holding recipe.ts (root 0644). */
+  function recipeDir(name: string): { dir: string; file: string } {
+    const dir = join(scratch, name);
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    const file = join(dir, 'recipe.ts');
+    writeFileSync(file, RECIPE, { mode: 0o644 });
+    return { dir, file };
+  }
+
+  it('is loaded when root owns it and every directory above it, or the directory is sticky like /tmp', async () => {
+    const { file } = recipeDir('fine');
+    const sticky = recipeDir('sticky');
+    chmodSync(sticky.dir, 0o1777);
+    expect([await loadOutcome(file), await loadOutcome(sticky.file)]).toEqual(['loaded', 'loaded']);
+  });
+
+  it('is refused when another user owns it', async () => {
+    const { file } = recipeDir('owner');
+    chownSync(file, NOBODY, NOBODY);
+    expect(await loadOutcome(file)).toBe(
+      `2 Can't load recipe at ${file}: it is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${file}; or run mkjail as the user who owns it)`,
+    );
+  });
+
+  it('is refused when group or others can write it', async () => {
+    const { file } = recipeDir('mode');
+    chmodSync(file, 0o666);
+    expect(await loadOutcome(file)).toBe(
+      `2 Can't load recipe at ${file}: it is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${file})`,
+    );
+  });
+
+  it('is refused when a non-root user can write its directory, by mode without the sticky bit or by owning it', async () => {
+    const open = recipeDir('open-dir');
+    chmodSync(open.dir, 0o777);
+    const owned = recipeDir('owned-dir');
+    chownSync(owned.dir, NOBODY, NOBODY);
+    const why = (dir: string, file: string, what: string) =>
+      `2 Can't load recipe at ${file}: its directory ${dir} ${what}, so another user can replace it, and ${CODE} (fix: keep recipes below directories only root can write: chown root ${dir} && chmod go-w ${dir})`;
+    expect([await loadOutcome(open.file), await loadOutcome(owned.file)]).toEqual([
+      why(open.dir, open.file, 'is writable by group or others without the sticky bit (mode 0777)'),
+      why(owned.dir, owned.file, `is owned by uid ${NOBODY}`),
+    ]);
+  });
+
+  it('is refused when a directory further up is writable by others', async () => {
+    const parent = join(scratch, 'open-parent');
+    mkdirSync(parent, { mode: 0o777 });
+    chmodSync(parent, 0o777);
+    const dir = join(parent, 'inner');
+    mkdirSync(dir, { mode: 0o755 });
+    const file = join(dir, 'recipe.ts');
+    writeFileSync(file, RECIPE, { mode: 0o644 });
+    expect(await loadOutcome(file)).toBe(
+      `2 Can't load recipe at ${file}: its directory ${parent} is writable by group or others without the sticky bit (mode 0777), so another user can replace it, and ${CODE} (fix: keep recipes below directories only root can write: chown root ${parent} && chmod go-w ${parent})`,
+    );
+  });
+
+  it('is refused when a recipe it includes is writable by others, before any of its code runs', async () => {
+    const { dir, file } = recipeDir('include');
+    const included = join(dir, 'base.ts');
+    const marker = join(dir, 'ran');
+    writeFileSync(included, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\n${RECIPE}`, { mode: 0o666 });
+    chmodSync(included, 0o666);
+    writeFileSync(file, RECIPE.replace("name: 'trust',", "name: 'trust', include: ['./base.ts'],"));
+    const outcome = await loadOutcome(file);
+    expect([outcome, existsSync(marker)]).toEqual([
+      `2 Can't load recipe at ${included}: it is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${included})`,
+      false,
+    ]);
+  });
+
+  it('is refused by mkjail build --check with exit 2 and one error line after the step it stopped at', async () => {
+    const { file } = recipeDir('cli');
+    chmodSync(file, 0o666);
+    const result = await mkjail(['build', '--check', file, '--out', join(scratch, 'cli-out')]);
+    expect(result).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: `mkjail build: Load the recipe\nmkjail build: Can't load recipe at ${file}: it is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${file})`,
+    });
+  });
+});
