@@ -210,8 +210,18 @@ function oneLine(path: string): string {
   return path.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
+/** How much of a path too long to name an error shows. */
+const SHOWN_PATH_CHARS = 200;
+
 function unreadable(host: string | Buffer, error: unknown): unknown {
   const code = errnoCode(error);
+  if (code === 'ENAMETOOLONG') {
+    const shown = oneLine(String(host));
+    return new MkjailError(`Can't read tree entry at ${shown.length > SHOWN_PATH_CHARS ? `${shown.slice(0, SHOWN_PATH_CHARS)}…` : shown}: a directory nest deeper than a path can name (ENAMETOOLONG)`, {
+      exitCode: EXIT.environment,
+      hint: 'remove the nest (GNU rm -rf --one-file-system removes any depth) or move it out of the jail, then run again',
+    });
+  }
   if (code === 'EACCES' || code === 'EPERM') {
     return new MkjailError(`Can't read tree entry at ${oneLine(String(host))}: permission denied`, {
       exitCode: EXIT.environment,

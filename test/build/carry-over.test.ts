@@ -12,6 +12,7 @@ import { verifyJail } from '../../src/verify/verify-jail.js';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
+import { mkjail } from '../helpers/cli.js';
 
 const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl', 'mkfifo', 'python3', 'mount', 'umount'] });
 
@@ -188,5 +189,36 @@ describe.skipIf(!ok)('a rebuild of a jail with a file system mounted in its writ
     mounted = undefined;
     const next = await jail.rebuild({ set: { version: '2' } });
     expect([next.changes, readdirSync(jail.dir).filter((name) => name.startsWith('.mkjail-staging-'))]).toEqual([['change /etc/version (sha256, source)', 'write manifest.json', 'write perms.sh'], []]);
+  });
+});
+
+describe.skipIf(!ok)('a jail whose service nested directories deeper than a path can name', () => {
+  let jail: BuiltJail;
+  const LEVELS = 5678;
+  beforeEach(async () => {
+    jail = await buildJail(RECIPE, { files: FILES });
+    // Made as the service could: one level at a time, each relative to the last.
+    execFileSync('python3', ['-c', `import os\nos.chdir(${JSON.stringify(join(jail.root, 'var/lib/carry'))})\nfor _ in range(${LEVELS}):\n  os.mkdir('d')\n  os.chdir('d')`]);
+  });
+  afterEach(() => {
+    execFileSync('rm', ['-rf', '--one-file-system', '--', join(jail.root, 'var/lib/carry/d')]);
+    jail?.cleanup();
+  });
+
+  it('stops build, verify and audit with exit 3 and one line naming the nest, never a stack trace', async () => {
+    const nest = `${jail.root}/var/lib/carry${'/d'.repeat(LEVELS)}`.slice(0, 200);
+    const line = (command: string) =>
+      `mkjail ${command}: Can't read tree entry at ${nest}…: a directory nest deeper than a path can name (ENAMETOOLONG) (fix: remove the nest (GNU rm -rf --one-file-system removes any depth) or move it out of the jail, then run again)`;
+    const results = [
+      await mkjail(['build', jail.recipe, '--out', jail.dir, '--set', 'version=2']),
+      await mkjail(['verify', jail.dir]),
+      await mkjail(['audit', jail.dir]),
+    ];
+    expect(results.map((r) => [r.exitCode, r.stderr.trim().split('\n').at(-1)])).toEqual([
+      [3, line('build')],
+      [3, line('verify')],
+      [3, line('audit')],
+    ]);
+    expect(readFileSync(join(jail.root, 'etc/version'), 'utf8')).toBe('one\n');
   });
 });
