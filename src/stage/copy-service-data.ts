@@ -57,22 +57,72 @@ function openDirectory(root: string, path: string, shown: string): number | unde
   return guarded(shown, () => openDirectoryBelow(root, path));
 }
 
-/** Copies every entry of the open directory `dirFd` into the open staging directory `targetFd`. */
+/** A directory being copied: its open source and copy, the names left to copy, and its metadata to set last. */
+interface Frame {
+  dirFd: number;
+  targetFd: number;
+  names: Buffer[];
+  next: number;
+  shown: string;
+  /** The source's metadata, applied to the copy once its contents are in; none for the top directory. */
+  stats?: Stats;
+}
+
+/**
+ * Copies every entry of the open directory `dirFd` into the open staging directory `targetFd`, depth
+ * first with an explicit stack: a nest thousands of levels deep can't overflow the call stack.
+ */
 function copyContents(dirFd: number, targetFd: number, copy: Copy): void {
-  for (const name of readdirSync(below(dirFd), { encoding: 'buffer' })) {
-    const shown = `${copy.shown}/${name.toString()}`;
-    guarded(shown, () => copyEntry(dirFd, name, below(targetFd, name), { ...copy, shown }));
+  const stack: Frame[] = [{ dirFd, targetFd, names: listNames(dirFd), next: 0, shown: copy.shown }];
+  try {
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as Frame;
+      const name = frame.names[frame.next++];
+      if (name === undefined) {
+        stack.pop();
+        finishDirectory(frame);
+        continue;
+      }
+      const shown = `${frame.shown}/${name.toString()}`;
+      const child = guarded(shown, () => copyEntry(frame.dirFd, name, below(frame.targetFd, name), { ...copy, shown }));
+      if (child) stack.push(child);
+    }
+  } finally {
+    for (const frame of stack) if (frame.stats) closeDirectory(frame);
   }
 }
 
-/** Copies one entry of the open directory `dirFd`; looks again when it changed type under the copy. */
-function copyEntry(dirFd: number, name: Buffer, destination: Buffer, copy: Copy): void {
+function listNames(dirFd: number): Buffer[] {
+  return readdirSync(below(dirFd), { encoding: 'buffer' });
+}
+
+/** Sets the copy's owner, mode and times now that its contents are in (not for the top directory), and closes both. */
+function finishDirectory(frame: Frame): void {
+  const stats = frame.stats;
+  if (!stats) return;
+  try {
+    guarded(frame.shown, () => copyMetadata(frame.targetFd, stats));
+  } finally {
+    closeDirectory(frame);
+  }
+}
+
+function closeDirectory(frame: Frame): void {
+  closeSync(frame.targetFd);
+  closeSync(frame.dirFd);
+}
+
+/**
+ * Copies one entry of the open directory `dirFd`; looks again when it changed type under the copy. A
+ * directory is made and opened, and returned for its contents to be copied.
+ */
+function copyEntry(dirFd: number, name: Buffer, destination: Buffer, copy: Copy): Frame | undefined {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const source = below(dirFd, name);
     const stats = lstatOrUndefined(source);
-    if (!stats) return; // removed by the service meanwhile
+    if (!stats) return undefined; // removed by the service meanwhile
     const result = copyByType(source, stats, destination, copy);
-    if (result !== 'changed') return;
+    if (result !== 'changed') return typeof result === 'string' ? undefined : result;
   }
   throw new MkjailError(`Can't copy the service's data at ${copy.shown}: it kept changing type while it was copied`, {
     exitCode: EXIT.environment,
@@ -82,34 +132,32 @@ function copyEntry(dirFd: number, name: Buffer, destination: Buffer, copy: Copy)
 
 type Outcome = 'copied' | 'skipped' | 'changed';
 
-function copyByType(source: Buffer, stats: Stats, destination: Buffer, copy: Copy): Outcome {
+function copyByType(source: Buffer, stats: Stats, destination: Buffer, copy: Copy): Outcome | Frame {
   if (stats.dev !== copy.dev) return 'skipped'; // a mount point: mounted again by whoever mounted it
-  if (stats.isDirectory()) return copyDirectory(source, destination, copy);
+  if (stats.isDirectory()) return openDirectoryCopy(source, destination, copy);
   if (stats.isFile()) return copyFile(source, destination);
   if (stats.isSymbolicLink()) return copySymlink(source, stats, destination);
   if (stats.isFIFO()) return copyFifo(stats, destination, copy);
   return 'skipped'; // sockets belong to a running process; a service can't make devices
 }
 
-function copyDirectory(source: Buffer, destination: Buffer, copy: Copy): Outcome {
+/** Opens source directory `source` and its copy at `destination` (made if need be), to copy into. */
+function openDirectoryCopy(source: Buffer, destination: Buffer, copy: Copy): 'changed' | Frame {
   const fd = openOrChanged(source, DIRECTORY_FLAGS);
   if (fd === 'changed') return fd;
+  let target: number | undefined;
   try {
     const stats = fstatSync(fd);
     if (!lstatOrUndefined(destination)?.isDirectory()) {
       makeRoom(destination);
       mkdirSync(destination, { mode: 0o700 });
     }
-    const target = openSync(destination, DIRECTORY_FLAGS);
-    try {
-      copyContents(fd, target, copy);
-      copyMetadata(target, stats);
-    } finally {
-      closeSync(target);
-    }
-    return 'copied';
-  } finally {
+    target = openSync(destination, DIRECTORY_FLAGS);
+    return { dirFd: fd, targetFd: target, names: listNames(fd), next: 0, shown: copy.shown, stats };
+  } catch (error) {
+    if (target !== undefined) closeSync(target);
     closeSync(fd);
+    throw error;
   }
 }
 

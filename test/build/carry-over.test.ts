@@ -192,6 +192,25 @@ describe.skipIf(!ok)('a rebuild of a jail with a file system mounted in its writ
   });
 });
 
+describe.skipIf(!ok)('a jail whose service nested directories almost as deep as a path can name', () => {
+  let jail: BuiltJail;
+  const LEVELS = 1900;
+  beforeEach(async () => {
+    jail = await buildJail(RECIPE, { files: FILES });
+    execFileSync('python3', ['-c', `import os\nos.chdir(${JSON.stringify(join(jail.root, 'var/lib/carry'))})\nfor _ in range(${LEVELS}):\n  os.mkdir('d')\n  os.chdir('d')\nopen('leaf', 'w').write('deep\\n')`]);
+  });
+  afterEach(() => {
+    execFileSync('rm', ['-rf', '--one-file-system', '--', join(jail.root, 'var/lib/carry/d')]);
+    jail?.cleanup();
+  });
+
+  it('carries the whole nest over on a rebuild', async () => {
+    const result = await mkjail(['build', jail.recipe, '--out', jail.dir, '--set', 'version=2']);
+    expect([result.exitCode, result.stderr.split('\n').filter((l) => l.includes("Can't") || l.includes('Error'))]).toEqual([0, []]);
+    expect(readFileSync(join(jail.root, `var/lib/carry${'/d'.repeat(LEVELS)}/leaf`), 'utf8')).toBe('deep\n');
+  });
+});
+
 describe.skipIf(!ok)('a jail whose service nested directories deeper than a path can name', () => {
   let jail: BuiltJail;
   const LEVELS = 5678;
