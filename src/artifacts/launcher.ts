@@ -78,7 +78,8 @@ function header(manifest: Manifest, run: Run): string {
 # Chroot and drop of root: done by ${oneLine(who)}.${kept(run)}
 set -euo pipefail
 PATH=${LAUNCHER_PATH}
-here=$(dirname -- "$(readlink -f -- "\${BASH_SOURCE[0]}")")
+self=$(readlink -f -- "\${BASH_SOURCE[0]}")
+here=$(dirname -- "$self")
 JAIL="$here/root"
 `;
 }
@@ -102,11 +103,11 @@ close_inherited_fds() { # nothing opened outside the jail may follow the program
   done
 }
 
-check_jail_root() { # root starts things in it: only root may change it
+check_root_only() { # check_root_only PATH FIX: root starts things from PATH, so only root may change it
   local owner mode
-  read -r owner mode < <(stat -c '%u %a' -- "$JAIL")
-  [ "$owner" = 0 ] || fail "Can't start the jail at $JAIL: owned by uid $owner, not root (fix: rebuild it with mkjail build, or run $here/perms.sh)"
-  (( (8#$mode & 8#022) == 0 )) || fail "Can't start the jail at $JAIL: mode $mode lets group or others write (fix: rebuild it with mkjail build, or run $here/perms.sh)"
+  read -r owner mode < <(stat -c '%u %a' -- "$1")
+  [ "$owner" = 0 ] || fail "Can't start the jail at $1: owned by uid $owner, not root (fix: $2)"
+  (( (8#$mode & 8#022) == 0 )) || fail "Can't start the jail at $1: mode $mode lets group or others write (fix: $2)"
 }
 
 host_id() { # host_id passwd|group NAME: the numeric id the host gives NAME, empty when missing
@@ -142,7 +143,9 @@ function main(run: Run, identity: Identity | null): string {
   return `main() {
   [ "$(id -u)" = 0 ] || fail "Can't start the jail at $JAIL: not running as root (uid $(id -u)) (fix: run it as root, e.g. sudo $0)"
   [ -d "$JAIL" ] && [ ! -L "$JAIL" ] || fail "Can't start the jail at $JAIL: no such directory (fix: build it with mkjail build)"
-  check_jail_root
+  check_root_only "$here" 'rebuild the jail as root with mkjail build, or chown root and chmod go-w it'
+  check_root_only "$self" 'rebuild the jail as root with mkjail build, or chown root and chmod go-w it'
+  check_root_only "$JAIL" "rebuild it with mkjail build, or run $here/perms.sh"
   check_identity
   cd -- "$JAIL"
   close_inherited_fds

@@ -1,7 +1,7 @@
 // The generated launcher, run as root on a jail this test assembles (a static probe built with gcc):
 // it checks /proc/<pid> of the launched program, and that the classic escapes fail through it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -329,6 +329,31 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
     symlinkSync(launch, join(scratch, 'launch-link'));
     const linked = await execa(join(scratch, 'launch-link'), [marker], { reject: false });
     expect(linked.stdout.split('\n')[0]).toBe('chroot-dotdot: blocked (chroot: Operation not permitted)');
+  });
+
+  it('refuses to run from a directory or as a script that someone other than root could change', async () => {
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }));
+    const fix = '(fix: rebuild the jail as root with mkjail build, or chown root and chmod go-w it)';
+    chmodSync(dir, 0o775);
+    try {
+      const result = await execa(launch, ['hold'], { reject: false });
+      expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+        exitCode: 3,
+        stderr: `mkjail launch probe: Can't start the jail at ${dir}: mode 775 lets group or others write ${fix}`,
+      });
+    } finally {
+      chmodSync(dir, 0o755);
+    }
+    chownSync(launch, 65534, 65534);
+    try {
+      const result = await execa(launch, ['hold'], { reject: false });
+      expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+        exitCode: 3,
+        stderr: `mkjail launch probe: Can't start the jail at ${launch}: owned by uid 65534, not root ${fix}`,
+      });
+    } finally {
+      chownSync(launch, 0, 0);
+    }
   });
 
   it('refuses to run when the host ids changed since the build, or the user is gone', async () => {
