@@ -61,6 +61,14 @@ export function commitArtifacts(staged: Array<{ staged: string; final: string }>
 /** Removes artifacts of an earlier build that this one no longer has (a launcher after `run` was dropped). */
 export function removeStaleArtifacts(layout: OutputLayout, artifacts: Artifact[], previous: Manifest | undefined): void {
   const keep = new Set(artifacts.map((a) => a.path));
-  const candidates = [layout.launcher, ...(previous ? [layout.unit(previous.recipe.name)] : [])];
+  const candidates = [layout.launcher, ...(previous && isRecipeName(previous.recipe.name) ? [layout.unit(previous.recipe.name)] : [])];
   for (const path of candidates) if (!keep.has(path)) rmSync(path, { force: true });
+}
+
+/**
+ * The recipe name rule (lowercase letters, digits and "-"): a previous manifest is only read back, so a
+ * name like `../x` in it must not become a path to delete.
+ */
+function isRecipeName(name: string): boolean {
+  return /^[a-z0-9-]+$/.test(name);
 }
