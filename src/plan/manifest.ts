@@ -107,10 +107,22 @@ export const UNSAFE_ENVIRONMENT_NAMES = [
 ] as const;
 const UNSAFE_ENVIRONMENT_PREFIXES = ['LD_', 'MALLOC_'] as const;
 
+/**
+ * OpenSSL's configuration, engine and provider paths: in `chroot: 'self'` mode the daemon (named) loads
+ * them as root on the host before its own chroot, so they would pick host code to run as root.
+ */
+export const OPENSSL_ENVIRONMENT_NAMES = ['OPENSSL_CONF', 'OPENSSL_ENGINES', 'OPENSSL_MODULES'] as const;
+
 /** Why `name` may not be set in `run.env`, and where to say so: at `env` for a bad name (it may hold a newline). */
 function environmentNameIssue(name: string): { message: string; path: string[] } | undefined {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     return { message: `${JSON.stringify(name)} is not an environment variable name (letters, digits and "_", not starting with a digit)`, path: [] };
+  }
+  if ((OPENSSL_ENVIRONMENT_NAMES as readonly string[]).includes(name)) {
+    return {
+      message: `not allowed: a self-chrooting daemon loads OpenSSL's configuration, engines and providers as root on the host before its chroot (refused: ${OPENSSL_ENVIRONMENT_NAMES.join(', ')})`,
+      path: [name],
+    };
   }
   const unsafe = (UNSAFE_ENVIRONMENT_NAMES as readonly string[]).includes(name) || UNSAFE_ENVIRONMENT_PREFIXES.some((p) => name.startsWith(p));
   if (!unsafe) return undefined;
