@@ -1,7 +1,7 @@
 // Opening paths inside a tree that someone else may be changing (a service's writable directories),
 // without ever following a symlink: each directory is opened with O_NOFOLLOW and the next name is
 // looked up through its descriptor (/proc/self/fd/N/NAME), so no path name is resolved twice.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 
@@ -42,8 +42,11 @@ export function openDirectoryBelow(root: string, path: string): number | undefin
   return fd;
 }
 
-/** The bytes of regular file `path` inside `root`, read without following any symlink; undefined if it is not one. */
-export function readFileBelow(root: string, path: string): Buffer | undefined {
+/**
+ * The bytes of regular file `path` inside `root`, read without following any symlink; undefined if it is
+ * not one. `check`, given the open file's fstat, may throw to refuse it before a byte is read.
+ */
+export function readFileBelow(root: string, path: string, check?: (stats: Stats) => void): Buffer | undefined {
   const dirFd = openDirectoryBelow(root, posix.dirname(path));
   if (dirFd === undefined) return undefined;
   let fd: number;
@@ -58,6 +61,7 @@ export function readFileBelow(root: string, path: string): Buffer | undefined {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return undefined;
+    check?.(stats);
     if (stats.size > MAX_FILE_BYTES) throw tooLarge(root, path, stats.size);
     const data = Buffer.alloc(stats.size);
     let read = 0;

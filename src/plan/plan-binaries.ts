@@ -9,7 +9,7 @@ import type { Sourced } from '../recipe/recipe-error.js';
 import { recipeError } from '../recipe/recipe-error.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
-import { lstatIfExists, planHostFile } from './plan-host-path.js';
+import { lstatIfExists, planHostFile, refuseSymlinkOthersCanChange } from './plan-host-path.js';
 import { type CacheOnlyLibrary, planLdSoCache } from './plan-ld-so-cache.js';
 import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
 
@@ -100,6 +100,7 @@ function reasonsFor(object: ClosureObject, closure: Closure, binary: string): Re
 
 function planObject(plan: PlanBuilder, object: ClosureObject, reasons: Reason[]): void {
   for (const link of object.links) {
+    refuseSymlinkOthersCanChange(link.path);
     plan.add({ type: 'symlink', path: link.path, target: link.target, mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
   }
   const stats = lstatIfExists(object.real);

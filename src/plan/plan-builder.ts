@@ -5,8 +5,19 @@ import { MkjailError } from '../errors.js';
 import { type ManifestEntry, type Reason, comparePaths } from './manifest.js';
 import { DIR_MODE, PARENT_DIR_REASON, ROOT_GID, ROOT_UID } from './policy.js';
 
-/** Where a file's bytes come from when the jail is staged (a host file with its owner there). */
-export type Content = { kind: 'host'; path: string; uid: number; gid: number } | { kind: 'bytes'; data: Buffer };
+/**
+ * Where a file's bytes come from when the jail is staged: bytes, or a host file (a path without
+ * symlinks) with the device, inode and owner the plan saw there.
+ */
+export type Content = HostContent | { kind: 'bytes'; data: Buffer };
+export interface HostContent {
+  kind: 'host';
+  path: string;
+  dev: number;
+  ino: number;
+  uid: number;
+  gid: number;
+}
 
 export class PlanBuilder {
   private readonly entries = new Map<string, ManifestEntry>();

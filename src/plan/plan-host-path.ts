@@ -1,13 +1,15 @@
 // Brings host paths into the plan at the same path (or a chosen one): files with their sha256, whole
 // directories, and symlinks kept as symlinks with their targets brought in too.
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { readFileBelow } from '../fs/open-below.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
+import { whyOthersCanChangeDirectory } from './host-trust.js';
 import { hostGroupIdsOf } from './host-accounts.js';
 import type { Identity, Reason } from './manifest.js';
-import type { PlanBuilder } from './plan-builder.js';
+import type { HostContent, PlanBuilder } from './plan-builder.js';
 import { DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, copiedFileMode, serviceGroupMode } from './policy.js';
 
 /**
@@ -19,6 +21,7 @@ export function planHostPath(plan: PlanBuilder, path: string, reasons: Reason[],
   const resolved = resolveInRoot('/', path, { followFinal: false });
   if (!resolved) return false;
   for (const link of resolved.links) {
+    refuseSymlinkOthersCanChange(link.path);
     plan.add(symlinkEntry(link.path, link.target, reasons));
     seen.add(link.path);
   }
@@ -30,6 +33,7 @@ function planResolved(plan: PlanBuilder, real: string, stats: Stats, reasons: Re
   if (seen.has(real)) return;
   seen.add(real);
   if (stats.isSymbolicLink()) {
+    refuseSymlinkOthersCanChange(real);
     const target = readlinkSync(real);
     plan.add(symlinkEntry(real, target, reasons));
     const targetPath = posix.resolve(posix.dirname(real), target);
@@ -65,10 +69,11 @@ export function planHostFile(plan: PlanBuilder, from: string, to: string, stats:
       hint: 'jails hold only files, directories and symlinks (devices come from the recipe\'s devices)',
     });
   }
-  const data = readHostFile(from);
+  const content: HostContent = { kind: 'host', path: from, dev: stats.dev, ino: stats.ino, uid: stats.uid, gid: stats.gid };
+  const data = readHostContent(content);
   const sha256 = createHash('sha256').update(data).digest('hex');
   const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, source: from, reasons: [...reasons] };
-  plan.add(entry, { kind: 'host', path: from, uid: stats.uid, gid: stats.gid });
+  plan.add(entry, content);
 }
 
 /**
@@ -109,29 +114,59 @@ function describeReason(reason: Reason): string {
 
 /** Adds host `from` (symlinks followed) at jail path `to`: a file, or a directory copied whole. */
 export function planCopyFollowingLinks(plan: PlanBuilder, from: string, to: string, reasons: Reason[]): void {
-  const stats = statSync(from);
-  if (!stats.isDirectory()) {
-    planHostFile(plan, from, to, stats, reasons);
+  const resolved = resolveInRoot('/', from);
+  if (!resolved) throw new MkjailError(`Can't copy ${from} into the jail: it does not exist on the host`, { hint: 'create it, or fix the path' });
+  for (const link of resolved.links) refuseSymlinkOthersCanChange(link.path);
+  if (!resolved.stats.isDirectory()) {
+    planHostFile(plan, resolved.real, to, resolved.stats, reasons);
     return;
   }
   plan.add({ type: 'dir', path: to, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
-  for (const name of readdirSync(from).sort()) planCopyFollowingLinks(plan, posix.join(from, name), posix.join(to, name), reasons);
+  for (const name of readdirSync(resolved.real).sort()) planCopyFollowingLinks(plan, posix.join(resolved.real, name), posix.join(to, name), reasons);
 }
 
-function symlinkEntry(path: string, target: string, reasons: Reason[]) {
-  return { type: 'symlink' as const, path, target, mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] };
+/**
+ * Refuses the host symlink at `path` when a user other than root can change its directory: they could
+ * point it at any host file (/etc/gshadow) for the next build, run by root, to copy into the jail.
+ */
+export function refuseSymlinkOthersCanChange(path: string): void {
+  const dir = posix.dirname(path);
+  const why = whyOthersCanChangeDirectory(statSync(dir));
+  if (!why) return;
+  throw new MkjailError(`Can't copy symlink at ${path}: its directory ${dir} ${why}, so a user other than root can point it at any host file`, {
+    hint: `name the real file, or let only root write ${dir}`,
+  });
 }
 
-function readHostFile(path: string): Buffer {
+/**
+ * The bytes of a planned host file, the one place host files are read: every component opened without
+ * following a symlink, and the file must be the very one the plan saw (same device and inode).
+ */
+export function readHostContent(content: HostContent): Buffer {
+  const changed = () =>
+    new MkjailError(`Can't copy host file at ${content.path}: it changed while the jail was being built`, {
+      exitCode: EXIT.environment,
+      hint: 'build again once the host is quiet (a package upgrade may be running)',
+    });
+  let data: Buffer | undefined;
   try {
-    return readFileSync(path);
+    data = readFileBelow('/', content.path, (stats) => {
+      if (stats.dev !== content.dev || stats.ino !== content.ino) throw changed();
+    });
   } catch (error) {
+    if (error instanceof MkjailError) throw error;
     const code = errnoCode(error);
-    throw new MkjailError(`Can't read host file at ${path}: ${code ?? String(error)}`, {
+    throw new MkjailError(`Can't read host file at ${content.path}: ${code ?? String(error)}`, {
       exitCode: code === 'EACCES' || code === 'EPERM' ? EXIT.environment : EXIT.badInput,
       hint: 'run as a user that can read it (root), or leave it out of the recipe',
     });
   }
+  if (!data) throw changed();
+  return data;
+}
+
+function symlinkEntry(path: string, target: string, reasons: Reason[]) {
+  return { type: 'symlink' as const, path, target, mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] };
 }
 
 function kindOf(stats: Stats): string {

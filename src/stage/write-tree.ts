@@ -2,12 +2,13 @@
 // the service's data over from the previous jail, then sets each entry's owner and mode from the plan.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { type Stats, chmodSync, lchownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type Stats, chmodSync, lchownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { hostPath } from '../fs/path-in-root.js';
 import type { ManifestEntry } from '../plan/manifest.js';
 import type { Plan } from '../plan/build-plan.js';
 import type { Content } from '../plan/plan-builder.js';
+import { readHostContent } from '../plan/plan-host-path.js';
 import { copyServiceData } from './copy-service-data.js';
 
 /** Creates the whole tree of `plan` at `stagingRoot` (which must not exist yet). */
@@ -44,7 +45,7 @@ function createEntry(root: string, entry: ManifestEntry, content: Content | unde
 /** The bytes of a file entry, checked against the sha256 the plan recorded. */
 export function fileBytes(path: string, sha256: string, content: Content | undefined): Buffer {
   if (!content) throw new Error(`no content planned for ${path}`);
-  const data = content.kind === 'bytes' ? content.data : readFileSync(content.path);
+  const data = content.kind === 'bytes' ? content.data : readHostContent(content);
   if (createHash('sha256').update(data).digest('hex') !== sha256) {
     const from = content.kind === 'host' ? content.path : path;
     throw new MkjailError(`Can't copy host file at ${from}: it changed while the jail was being built`, {
