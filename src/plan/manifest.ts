@@ -16,6 +16,9 @@ export const jailPath = z
   .regex(/^\/$|^(\/[^/\0]+)+$/, 'an absolute path inside the jail')
   .refine((p) => !p.split('/').some((c) => c === '.' || c === '..'), 'a path without "." or ".." components');
 
+/** A recipe's name: a short id that also names files beside the jail (DIR/<name>.service), so never a path. */
+export const recipeName = z.string().regex(/^[a-z0-9-]+$/, 'a short id of lowercase letters, digits and "-"');
+
 export const reasonSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('binary') }),
   z.strictObject({ kind: z.literal('interpreter'), of: z.string() }),
@@ -154,7 +157,7 @@ export const runSchema = z.strictObject({
 export const manifestSchema = z.strictObject({
   format: z.literal(MANIFEST_FORMAT),
   tool: z.strictObject({ name: z.literal('mkjail'), version: z.string() }),
-  recipe: z.strictObject({ name: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  recipe: z.strictObject({ name: recipeName, sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   identity: identitySchema.nullable(),
   writable: z.array(writableSchema),
   run: runSchema.nullable(),

@@ -1,6 +1,6 @@
 // The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
 import { z } from 'zod';
-import { runEnvironment, runWord, SERVICE_CAPABILITIES } from '../plan/manifest.js';
+import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from '../plan/manifest.js';
 
 /** Devices a recipe may ask for, with their (Linux) numbers; anything beyond `null` needs a `why`. */
 export const DEVICE_NUMBERS = {
@@ -38,7 +38,7 @@ const writableMode = z
   .transform((m) => (typeof m === 'number' ? m : Number.parseInt(m, 8)))
   .refine((m) => (m & 0o022) === 0, 'must not let group or others write (no 0o020 or 0o002 bit): only the owner writes');
 
-const name = z.string().regex(/^[a-z0-9-]+$/, 'a short id of lowercase letters, digits and "-"');
+const name = recipeName;
 const hostName = z.string().min(1).regex(/^[^:\s/]+$/, 'a user or group name (or number) of the host');
 
 export const fileSpecSchema = z.union([

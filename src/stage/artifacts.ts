@@ -6,7 +6,7 @@ import { renderLauncher } from '../artifacts/launcher.js';
 import { renderPermsScript } from '../artifacts/perms-script.js';
 import { renderSystemdUnit } from '../artifacts/systemd-unit.js';
 import { errnoCode } from '../errors.js';
-import { type Manifest, serializeManifest } from '../plan/manifest.js';
+import { type Manifest, recipeName, serializeManifest } from '../plan/manifest.js';
 import { type OutputLayout, STAGING_PREFIX } from './output-dir.js';
 
 export interface Artifact {
@@ -61,14 +61,10 @@ export function commitArtifacts(staged: Array<{ staged: string; final: string }>
 /** Removes artifacts of an earlier build that this one no longer has (a launcher after `run` was dropped). */
 export function removeStaleArtifacts(layout: OutputLayout, artifacts: Artifact[], previous: Manifest | undefined): void {
   const keep = new Set(artifacts.map((a) => a.path));
-  const candidates = [layout.launcher, ...(previous && isRecipeName(previous.recipe.name) ? [layout.unit(previous.recipe.name)] : [])];
+  // The manifest schema already holds recipe.name to the recipe-name rule; checked again here because the
+  // name becomes a path to delete.
+  const name = previous?.recipe.name;
+  const candidates = [layout.launcher, ...(name !== undefined && recipeName.safeParse(name).success ? [layout.unit(name)] : [])];
   for (const path of candidates) if (!keep.has(path)) rmSync(path, { force: true });
 }
 
-/**
- * The recipe name rule (lowercase letters, digits and "-"): a previous manifest is only read back, so a
- * name like `../x` in it must not become a path to delete.
- */
-function isRecipeName(name: string): boolean {
-  return /^[a-z0-9-]+$/.test(name);
-}
