@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { readFileBelow } from '../fs/open-below.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
-import { whyOthersCanChangeDirectory } from './host-trust.js';
+import { whyOthersCanChangeDirectory } from '../fs/host-trust.js';
 import { hostGroupIdsOf } from './host-accounts.js';
 import type { Identity, Reason } from './manifest.js';
 import type { HostContent, PlanBuilder } from './plan-builder.js';

@@ -6,7 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
 import { MkjailError, errnoCode, errnoWords } from '../errors.js';
-import { changeableAncestor, modeOf } from '../plan/host-trust.js';
+import { changeableAncestor, modeOf } from '../fs/host-trust.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';

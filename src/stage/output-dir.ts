@@ -6,6 +6,7 @@ import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { readManifest } from '../plan/manifest.js';
 import { hostMountWarnings } from './mount-options.js';
+import { modeOf, whyOthersCanChangeDirectory } from '../fs/host-trust.js';
 
 /** The file that marks DIR as made by mkjail (so a rebuild may replace what is inside). */
 export const OUTPUT_MARKER = '.mkjail-output';
@@ -74,8 +75,7 @@ function refuseUnsafeOwnership(dir: string, stats: Stats): void {
     throw refuse(dir, `it is owned by uid ${stats.uid}, not root: that user can replace DIR/launch, which root runs`, `chown root:root ${dir} && chmod 0755 ${dir}, or choose a new directory`);
   }
   if ((stats.mode & 0o022) !== 0) {
-    const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
-    throw refuse(dir, `it is writable by group or others (mode ${mode}): they can replace DIR/launch, which root runs`, `chmod 0755 ${dir}, or choose a new directory`);
+    throw refuse(dir, `it is writable by group or others (mode ${modeOf(stats)}): they can replace DIR/launch, which root runs`, `chmod 0755 ${dir}, or choose a new directory`);
   }
 }
 
@@ -110,11 +110,8 @@ function writableParentWarnings(dir: string): string[] {
   const warnings: string[] = [];
   for (let parent = dirname(dir); ; parent = dirname(parent)) {
     const stats = lstatOrUndefined(parent);
-    if (stats) {
-      const sticky = (stats.mode & 0o1000) !== 0;
-      if (stats.uid !== 0) warnings.push(`parent directory ${parent} of the jail is owned by uid ${stats.uid}, not root: that user can replace the jail`);
-      else if ((stats.mode & 0o022) !== 0 && !sticky) warnings.push(`parent directory ${parent} of the jail is writable by non-root users (mode ${(stats.mode & 0o7777).toString(8).padStart(4, '0')}): they can replace the jail`);
-    }
+    const why = stats && whyOthersCanChangeDirectory(stats);
+    if (why) warnings.push(`parent directory ${parent} of the jail ${why}: they can replace the jail`);
     if (parent === '/') break;
   }
   return warnings;

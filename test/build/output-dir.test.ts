@@ -98,7 +98,7 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
     const result = await mkjail(['build', recipe, '--out', join(parent, 'jail'), '--json']);
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).warnings).toEqual([
-      `parent directory ${parent} of the jail is writable by non-root users (mode 0777): they can replace the jail`,
+      `parent directory ${parent} of the jail is writable by group or others without the sticky bit (mode 0777): they can replace the jail`,
     ]);
   });
 

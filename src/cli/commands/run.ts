@@ -9,6 +9,7 @@ import { EXIT, MkjailError } from '../../errors.js';
 import { readManifest } from '../../plan/manifest.js';
 import type { Command, CommandIO } from '../command.js';
 import { withUsageErrors } from '../parse-args.js';
+import { modeOf } from '../../fs/host-trust.js';
 
 const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
@@ -82,7 +83,7 @@ function requireRootOnly(dir: string, path: string, stats: Stats): void {
   const problem =
     stats.isSymbolicLink() ? 'is a symbolic link'
     : stats.uid !== 0 ? `is owned by uid ${stats.uid}, not root`
-    : (stats.mode & 0o022) !== 0 ? `has mode ${(stats.mode & 0o7777).toString(8).padStart(4, '0')}, which lets group or others write`
+    : (stats.mode & 0o022) !== 0 ? `has mode ${modeOf(stats)}, which lets group or others write`
     : undefined;
   if (problem === undefined) return;
   throw new MkjailError(`Can't run the jail at ${dir}: ${path} ${problem}`, {
