@@ -9,12 +9,13 @@ export function modeOf(stats: Stats): string {
 }
 
 /**
- * Why a non-root user can add, remove or replace entries of the directory with `stats` ("is owned by
+ * Why a user other than root and the one running mkjail can add, remove or replace entries of the directory with `stats` ("is owned by
  * uid 105", "is writable by group or others without the sticky bit (mode 0775)"), or undefined when only
  * root can. A sticky root-owned directory (/tmp) lets others replace only the entries they own.
  */
 export function whyOthersCanChangeDirectory(stats: Stats): string | undefined {
-  if (stats.uid !== 0) return `is owned by uid ${stats.uid}`;
+  // The user running mkjail (root, or whoever builds a tar) trusts itself: only other owners count.
+  if (stats.uid !== 0 && stats.uid !== process.geteuid?.()) return `is owned by uid ${stats.uid}`;
   if ((stats.mode & 0o022) !== 0 && (stats.mode & 0o1000) === 0) return `is writable by group or others without the sticky bit (mode ${modeOf(stats)})`;
   return undefined;
 }
