@@ -82,7 +82,8 @@ export function resolveInRoot(root: string, path: string, options: { followFinal
   return { requested: normalizeRootPath(path), real: `/${done.join('/')}`, links, stats };
 }
 
-function lstatOrUndefined(path: string): Stats | undefined {
+/** lstat of `path`, or undefined when it (or a directory on its way) does not exist. */
+export function lstatOrUndefined(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (error) {

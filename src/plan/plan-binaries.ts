@@ -9,7 +9,8 @@ import type { Sourced } from '../recipe/recipe-error.js';
 import { recipeError } from '../recipe/recipe-error.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
-import { lstatIfExists, planHostFile, refuseSymlinkOthersCanChange } from './plan-host-path.js';
+import { lstatOrUndefined } from '../fs/path-in-root.js';
+import { planHostFile, refuseSymlinkOthersCanChange } from './plan-host-path.js';
 import { type CacheOnlyLibrary, planLdSoCache } from './plan-ld-so-cache.js';
 import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
 
@@ -103,7 +104,7 @@ function planObject(plan: PlanBuilder, object: ClosureObject, reasons: Reason[])
     refuseSymlinkOthersCanChange(link.path);
     plan.add({ type: 'symlink', path: link.path, target: link.target, mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
   }
-  const stats = lstatIfExists(object.real);
+  const stats = lstatOrUndefined(object.real);
   if (!stats) throw new Error(`resolveClosure returned ${object.real}, which does not exist`);
   planHostFile(plan, object.real, object.real, stats, reasons);
 }

@@ -1,7 +1,7 @@
 // Brings host paths into the plan at the same path (or a chosen one): files with their sha256, whole
 // directories, and symlinks kept as symlinks with their targets brought in too.
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { readFileBelow } from '../fs/open-below.js';
@@ -176,12 +176,3 @@ function kindOf(stats: Stats): string {
   return 'not a regular file';
 }
 
-/** lstat that says undefined for a missing path. */
-export function lstatIfExists(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}

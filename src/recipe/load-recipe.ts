@@ -1,15 +1,16 @@
 // Loads a recipe file from anywhere on disk (TypeScript, through jiti), applies its variables, merges its
 // includes and validates everything against the strict schema. Reads files; writes nothing.
 import { createHash } from 'node:crypto';
-import { type Stats, existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
-import { MkjailError, errnoCode, errnoWords } from '../errors.js';
+import { MkjailError, errnoWords } from '../errors.js';
 import { changeableAncestor, modeOf } from '../fs/host-trust.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
+import { lstatOrUndefined } from '../fs/path-in-root.js';
 
 /** The package entry recipes import as 'mkjail' (compiled dist/index.js, or src/index.ts under vitest). */
 function packageEntry(): string {
@@ -65,7 +66,7 @@ const RUNS_AS_ROOT = 'a recipe is code, and mkjail runs it as root';
  * root, writable by group or others, or below a directory a non-root user can change.
  */
 function assertOnlyRootCanChange(path: string): void {
-  const stats = lstatIfThere(path);
+  const stats = lstatOrUndefined(path);
   if (!stats) return;
   const real = stats.isSymbolicLink() ? realpathSync(path) : path;
   const file = real === path ? stats : lstatSync(real);
@@ -86,15 +87,6 @@ function assertOnlyRootCanChange(path: string): void {
     throw new MkjailError(`Can't load recipe at ${path}: its directory ${dir} ${why}, so another user can replace it, and ${RUNS_AS_ROOT}`, {
       hint: `keep recipes below directories only root can write: chown root ${dir} && chmod go-w ${dir}`,
     });
-  }
-}
-
-function lstatIfThere(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
-    throw error;
   }
 }
 

@@ -1,12 +1,13 @@
 // The output directory DIR: refuses dangerous targets, marks DIR as an mkjail output, and cleans up what
 // a killed build left behind. Layout: DIR/root (the jail), DIR/manifest.json, DIR/perms.sh, DIR/launch.
-import { type Stats, chmodSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { type Stats, chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { EXIT, MkjailError } from '../errors.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { readManifest } from '../plan/manifest.js';
 import { hostMountWarnings } from './mount-options.js';
 import { modeOf, whyOthersCanChangeDirectory } from '../fs/host-trust.js';
+import { lstatOrUndefined } from '../fs/path-in-root.js';
 
 /** The file that marks DIR as made by mkjail (so a rebuild may replace what is inside). */
 export const OUTPUT_MARKER = '.mkjail-output';
@@ -121,11 +122,3 @@ function refuse(dir: string, what: string, hint: string): MkjailError {
   return new MkjailError(`Can't build into output directory at ${dir}: ${what}`, { exitCode: EXIT.badInput, hint });
 }
 
-function lstatOrUndefined(path: string) {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}
