@@ -1,6 +1,7 @@
 // What every audit rule reads: the jail's entries (lstat only), its manifest if any, and small facts
 // derived from them (declared writable paths, "writable by someone other than root").
 import { realpathSync } from 'node:fs';
+import { modeOf } from '../fs/host-trust.js';
 import type { Manifest } from '../plan/manifest.js';
 import { outputLayout } from '../stage/output-dir.js';
 import { type JailEntry, walkJail } from './walk-jail.js';
@@ -60,7 +61,7 @@ export function isAtOrBelow(path: string, dir: string): boolean {
 
 /** Mode and owner of an entry (or any lstat result) in words: "mode 0775, owner 1000:1000". */
 export function describeMeta(meta: { mode: number | string; uid: number; gid: number }): string {
-  const mode = typeof meta.mode === 'string' ? meta.mode : (meta.mode & 0o7777).toString(8).padStart(4, '0');
+  const mode = typeof meta.mode === 'string' ? meta.mode : modeOf({ mode: meta.mode });
   return `mode ${mode}, owner ${meta.uid}:${meta.gid}`;
 }
 

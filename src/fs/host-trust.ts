@@ -4,7 +4,7 @@ import { type Stats, statSync } from 'node:fs';
 import { posix } from 'node:path';
 
 /** The octal permission bits of `stats`, like "0775". */
-export function modeOf(stats: Stats): string {
+export function modeOf(stats: { mode: number }): string {
   return (stats.mode & 0o7777).toString(8).padStart(4, '0');
 }
 

@@ -3,6 +3,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { modeOf } from './host-trust.js';
 import { hostPath } from './path-in-root.js';
 
 /** Every kind of object lstat can report. The manifest uses the first four; the rest are always drift. */
@@ -82,7 +83,7 @@ function observeHostPath(host: string | Buffer, path: string): ObservedEntry | u
   const entry: ObservedEntry = {
     path,
     type,
-    mode: (stats.mode & 0o7777).toString(8).padStart(4, '0'),
+    mode: modeOf(stats),
     uid: stats.uid,
     gid: stats.gid,
     size: stats.size,
