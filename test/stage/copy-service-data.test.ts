@@ -1,6 +1,5 @@
 // Copying a service's data never reads through a symlink, not even one the service swaps in for one of
 // its directories while the copy runs: no host file ever lands in the copy.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isMkjailError } from '../../src/errors.js';
 import { copyServiceData } from '../../src/stage/copy-service-data.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { startSwapper, swapping } from '../helpers/symlink-swapper.js';
 
 const ok = prerequisites({ root: true, commands: ['mkfifo'] });
 
@@ -38,25 +38,6 @@ function leakedFiles(dir: string): string[] {
   });
 }
 
-/** Keeps swapping each directory d<i> of `dir` for a symlink to `target` and back, as the service could. */
-function startSwapper(dir: string, target: string): ChildProcess {
-  const script = `
-    const fs = require('node:fs');
-    const [dir, target, count] = process.argv.slice(1);
-    const quiet = (f) => { try { f(); } catch {} };
-    for (let round = 0; ; round++) {
-      if (round === 1) process.stdout.write('swapping\\n');
-      for (let i = 0; i < Number(count); i++) {
-        const d = dir + '/d' + i;
-        quiet(() => fs.renameSync(d, d + '.away'));
-        quiet(() => fs.symlinkSync(target, d));
-        quiet(() => fs.unlinkSync(d));
-        quiet(() => fs.renameSync(d + '.away', d));
-      }
-    }`;
-  return spawn(process.execPath, ['-e', script, dir, target, String(SWAPPED_DIRS)], { stdio: ['ignore', 'pipe', 'ignore'] });
-}
-
 describe.skipIf(!ok)('copyServiceData', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'mkjail-copy-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -71,8 +52,8 @@ describe.skipIf(!ok)('copyServiceData', () => {
       mkdirSync(join(state, `d${i}`));
       for (const name of NAMES) writeFileSync(join(state, `d${i}`, name), 'service data\n');
     }
-    const swapper = startSwapper(state, host);
-    await new Promise((resolve) => swapper.stdout?.once('data', resolve));
+    const swapper = startSwapper(state, host, SWAPPED_DIRS);
+    await swapping(swapper);
     const start = Date.now();
     const leaks: string[] = [];
     let rounds = 0;

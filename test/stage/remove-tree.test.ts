@@ -1,12 +1,12 @@
 // Removing an old jail never follows a symlink, not even one a still running service swaps in while the
 // tree is being removed: files outside the tree survive.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTree } from '../../src/fs/remove-tree.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { startSwapper, swapping } from '../helpers/symlink-swapper.js';
 
 const ok = prerequisites({ commands: ['rm'] });
 
@@ -31,33 +31,6 @@ function makeTree(root: string): void {
   }
 }
 
-/**
- * A process that keeps swapping each directory of `root` for a symlink to `victim` and back, as a
- * service owning the directory could while root removes it.
- */
-function startSwapper(root: string, victim: string): ChildProcess {
-  const script = `
-    const fs = require('node:fs');
-    const [root, victim, count] = process.argv.slice(1);
-    const quiet = (f) => { try { f(); } catch {} };
-    for (let round = 0; ; round++) {
-      if (round === 1) process.stdout.write('swapping\\n');
-      for (let i = 0; i < Number(count); i++) {
-        const dir = root + '/d' + i;
-        quiet(() => fs.renameSync(dir, dir + '.away'));
-        quiet(() => fs.symlinkSync(victim, dir));
-        quiet(() => fs.unlinkSync(dir));
-        quiet(() => fs.renameSync(dir + '.away', dir));
-      }
-    }`;
-  return spawn(process.execPath, ['-e', script, root, victim, String(SWAPPED_DIRS)], { stdio: ['ignore', 'pipe', 'ignore'] });
-}
-
-/** Resolves once the swapper has gone through every directory once. */
-function swapping(swapper: ChildProcess): Promise<void> {
-  return new Promise((resolve) => swapper.stdout?.once('data', () => resolve()));
-}
-
 describe.skipIf(!ok)('removeTree', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'mkjail-remove-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -76,7 +49,7 @@ describe.skipIf(!ok)('removeTree', () => {
   it('never deletes a file outside the tree while a racing process swaps its directories for symlinks', async () => {
     const victim = makeVictim(scratch);
     const tree = join(scratch, 'racing');
-    const swapper = startSwapper(tree, victim);
+    const swapper = startSwapper(tree, victim, SWAPPED_DIRS);
     await swapping(swapper);
     // At least MIN_ROUNDS removals and 6 s of racing (with the old rmSync, files went within 3 s), at most 30 s.
     const start = Date.now();
