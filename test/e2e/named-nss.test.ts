@@ -1,6 +1,10 @@
 // Where named looks its user up, measured with strace: in self mode (`-u bind`) named reads the host's
 // NSS configuration before its chroot and nothing after it; in wrapper mode (no -u, numeric ids given
-// to chroot as +UID:+GID) nothing in the chain opens NSS files at all, so the jail needs none.
+// to chroot as +UID:+GID) none of the tools the launcher execs opens NSS files at all, so the jail needs
+// none. The launcher's own bash is left out of the count: bash reads the host's passwd for the login
+// shell whenever SHELL is unset (as under a bare CI runner); the launch here runs with SHELL unset so
+// that this case is always the one measured.
+import { HOST_TOOLS } from '../../src/artifacts/launcher.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +24,8 @@ interface TraceLine {
 /** Runs DIR/launch under strace until named answers, stops named, and returns the trace. */
 async function traceLaunch(jail: BuiltJail, fixture: BindFixture): Promise<TraceLine[]> {
   const file = join(jail.scratch, 'strace.txt');
-  const tracer = startInBackground('strace', ['-f', '-o', file, '-e', 'trace=openat,chroot', join(jail.dir, 'launch')], 'ignore');
+  const trace = ['strace', '-f', '-o', file, '-e', 'trace=openat,chroot,execve', join(jail.dir, 'launch')];
+  const tracer = startInBackground('/usr/bin/env', ['-u', 'SHELL', ...trace], 'ignore');
   try {
     await waitForAnswer('www.example.test', fixture.port, '192.0.2.80', tracer);
   } finally {
@@ -39,14 +44,20 @@ function readTrace(file: string): TraceLine[] {
     .map((m) => ({ pid: Number(m[1]), text: m[2] as string }));
 }
 
-/** NSS files opened by the process that chroots (its files in /etc) before the chroot, and by anyone after it. */
-function nssOpens(trace: TraceLine[]): { chrooter: number; before: string[]; after: string[] } {
+/**
+ * NSS files opened before the chroot by the process that chroots, from the moment the launcher execs its
+ * first host tool (`env`), and by anyone after the chroot.
+ */
+function nssOpens(trace: TraceLine[]): { before: string[]; after: string[] } {
   const at = trace.findIndex((l) => /^chroot\(.*\) = 0$/.test(l.text));
-  const chrooter = trace[at]?.pid ?? -1;
+  expect(at, 'strace saw no successful chroot').toBeGreaterThan(-1);
+  const chrooter = trace[at]?.pid;
+  const chain = trace.slice(0, at).filter((l) => l.pid === chrooter);
+  const toolsFrom = chain.findIndex((l) => l.text.startsWith(`execve("${HOST_TOOLS.env}"`));
+  expect(toolsFrom, `the launcher never exec'd ${HOST_TOOLS.env}`).toBeGreaterThan(-1);
   const opened = (lines: TraceLine[]) => lines.filter((l) => NSS_FILE.test(l.text) && !/= -1 /.test(l.text)).map((l) => NSS_FILE.exec(l.text)?.[1] as string);
   return {
-    chrooter,
-    before: [...new Set(opened(trace.slice(0, at).filter((l) => l.pid === chrooter)))].filter((p) => p.startsWith('/etc/')).sort(),
+    before: [...new Set(opened(chain.slice(toolsFrom)))].filter((p) => p.startsWith('/etc/')).sort(),
     after: opened(trace.slice(at + 1)),
   };
 }
