@@ -1,6 +1,8 @@
 // A recipe is code that runs as the user who runs mkjail: as root, only a recipe that no other user can
 // have written is loaded (owned by root, not writable by group or others, below directories only root
-// can change).
+// can change). The same rule holds for every module the recipe loads: its local imports and the
+// node_modules packages it imports, checked before any of their code runs.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 
 const ok = prerequisites({ root: true });
+const withGcc = prerequisites({ root: true, commands: ['gcc'], packages: 'gcc' });
 const NOBODY = 65534;
 const RECIPE = `import { defineRecipe } from 'mkjail';
 export default defineRecipe({ name: 'trust', files: ['/etc/hostname'] });
@@ -101,6 +104,81 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     const outcome = await loadOutcome(file);
     expect([outcome, existsSync(marker)]).toEqual([
       `2 Can't load recipe at ${included}: it is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${included})`,
+      false,
+    ]);
+  });
+
+  /** recipe.ts in a fresh directory importing `specifier` (and using its default export as the name). */
+  function importingRecipe(name: string, specifier: string): { dir: string; file: string; marker: string } {
+    const { dir, file } = recipeDir(name);
+    writeFileSync(file, `import { defineRecipe } from 'mkjail';\nimport name from ${JSON.stringify(specifier)};\nexport default defineRecipe({ name, files: ['/etc/hostname'] });\n`);
+    return { dir, file, marker: join(dir, 'ran') };
+  }
+  /** Module source that leaves `marker` behind when it runs, and default-exports a recipe name. */
+  const markingModule = (marker: string, esm: boolean) =>
+    esm
+      ? `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default 'imported';\n`
+      : `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = 'imported';\n`;
+
+  it('loads local TypeScript, CommonJS and JSON imports that only root can change', async () => {
+    const { dir, file } = recipeDir('imports-fine');
+    writeFileSync(join(dir, 'a.ts'), "export default 'from';\n");
+    writeFileSync(join(dir, 'b.cjs'), "module.exports = 'imports';\n");
+    writeFileSync(join(dir, 'c.json'), '{ "word": "ok" }\n');
+    writeFileSync(
+      file,
+      "import { defineRecipe } from 'mkjail';\nimport a from './a.ts';\nimport b from './b.cjs';\nimport c from './c.json';\nexport default defineRecipe({ name: `${a}-${b}-${c.word}`, files: ['/etc/hostname'] });\n",
+    );
+    expect((await loadRecipe(file)).name).toBe('from-imports-ok');
+  });
+
+  it('is refused, before the module runs, when a local TypeScript import belongs to another user', async () => {
+    const { dir, file, marker } = importingRecipe('import-owner', './helper.ts');
+    const helper = join(dir, 'helper.ts');
+    writeFileSync(helper, markingModule(marker, true));
+    chownSync(helper, NOBODY, NOBODY);
+    expect([await loadOutcome(file), existsSync(marker)]).toEqual([
+      `2 Can't load recipe at ${file}: the module ${helper} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${helper}; or run mkjail as the user who owns it)`,
+      false,
+    ]);
+  });
+
+  it('is refused, before the module runs, when a local CommonJS import is writable by others', async () => {
+    const { dir, file, marker } = importingRecipe('import-mode', './helper.cjs');
+    const helper = join(dir, 'helper.cjs');
+    writeFileSync(helper, markingModule(marker, false));
+    chmodSync(helper, 0o666);
+    expect([await loadOutcome(file), existsSync(marker)]).toEqual([
+      `2 Can't load recipe at ${file}: the module ${helper} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${helper})`,
+      false,
+    ]);
+  });
+
+  it('is refused, before the package runs, when a node_modules package it imports sits in a directory another user owns', async () => {
+    const { dir, file, marker } = importingRecipe('import-package', 'helper-package');
+    const pkg = join(dir, 'node_modules', 'helper-package');
+    mkdirSync(pkg, { recursive: true, mode: 0o755 });
+    writeFileSync(join(pkg, 'package.json'), '{ "name": "helper-package", "main": "index.js" }\n');
+    writeFileSync(join(pkg, 'index.js'), markingModule(marker, false));
+    chownSync(pkg, NOBODY, NOBODY);
+    const outcome = await loadOutcome(file);
+    expect([outcome.replace(/module \S+ it loads/, 'module M it loads'), existsSync(marker)]).toEqual([
+      `2 Can't load recipe at ${file}: the directory above the module M it loads, ${pkg} is owned by uid ${NOBODY}, so another user can replace it, and ${CODE} (fix: keep recipes below directories only root can write: chown root ${pkg} && chmod go-w ${pkg})`,
+      false,
+    ]);
+    expect(outcome).toMatch(new RegExp(`the module ${pkg}/(package\\.json|index\\.js) it loads`));
+  });
+
+  it.skipIf(!withGcc)('is refused, before its constructor runs, when a native addon it requires is writable by others', async () => {
+    const { dir, file, marker } = importingRecipe('import-addon', './name.cjs');
+    const addon = join(dir, 'addon.node');
+    const source = join(dir, 'addon.c');
+    writeFileSync(source, `#include <stdio.h>\n__attribute__((constructor)) static void ran(void) { FILE *f = fopen(${JSON.stringify(marker)}, "w"); if (f) fclose(f); }\n`);
+    execFileSync('gcc', ['-shared', '-fPIC', '-o', addon, source]);
+    chmodSync(addon, 0o666);
+    writeFileSync(join(dir, 'name.cjs'), "require('./addon.node');\nmodule.exports = 'addon';\n");
+    expect([await loadOutcome(file), existsSync(marker)]).toEqual([
+      `2 Can't load recipe at ${file}: the module ${addon} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${addon})`,
       false,
     ]);
   });
