@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
+import { renameDurably } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
@@ -122,13 +123,14 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
       const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
       await step(`Stage the new jail beside ${layout.root}`, () => writeTree(plan, staging, build.previousRoot));
       await step(`Swap it into ${layout.root} and remove the old one`, () => {
-        swapTree(staging, layout.root);
+        renameDurably(layout.dir, () => swapTree(staging, layout.root));
         removeTree(staging);
       });
     }
     if (build.toWrite.length > 0) {
       await step('Write the manifest and scripts', () => {
-        commitArtifacts(stageArtifacts(build.toWrite));
+        const staged = stageArtifacts(build.toWrite);
+        renameDurably(layout.dir, () => commitArtifacts(staged));
         removeStaleArtifacts(layout, build.artifacts, build.previous);
       });
     }
@@ -140,7 +142,7 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
 function replaceTar(plan: Plan, tar: string, mtime: number): void {
   const staged = join(dirname(tar), `${STAGING_PREFIX}${process.pid}-${basename(tar)}`);
   writeTar(plan, staged, mtime);
-  renameSync(staged, tar);
+  renameDurably(dirname(tar), () => renameSync(staged, tar));
 }
 
 function tarChanges(plan: Plan, tar: string, mtime: number): string[] {

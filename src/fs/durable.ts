@@ -1,0 +1,37 @@
+// Makes a rename into place survive a crash or power loss, not only a killed process: everything
+// written so far reaches the disk before the rename (syncfs, through coreutils `sync --file-system`,
+// since Node has no binding), and the directory holding the new name is fsynced after it.
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
+import { EXIT, MkjailError } from '../errors.js';
+
+/** coreutils sync where its package puts it (/bin, also with a merged /usr), never looked up in PATH. */
+export const SYNC = '/bin/sync';
+
+/** Flushes the file system holding `dir`, runs `rename` (one or more renames inside `dir`), then fsyncs `dir`. */
+export function renameDurably(dir: string, rename: () => void): void {
+  flushFileSystem(dir);
+  rename();
+  syncDirectory(dir);
+}
+
+function flushFileSystem(path: string): void {
+  try {
+    execFileSync(SYNC, ['--file-system', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    throw new MkjailError(`Can't flush the file system holding ${path} to disk: ${stderr || String(error)}`, {
+      exitCode: EXIT.environment,
+      hint: `check that ${SYNC} (coreutils) is installed and that the disk is healthy`,
+    });
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
