@@ -147,6 +147,9 @@ async function importRecipe(path: string): Promise<unknown> {
     fsCache: false,
     moduleCache: false,
     interopDefault: false,
+    // Every module through jiti's own loader, which reads it with readFileSync: never Node's native
+    // import(), which would read it where withModuleReadsChecked can't see.
+    tryNative: false,
   });
   try {
     const module = (await jiti.import(path)) as Record<string, unknown>;
