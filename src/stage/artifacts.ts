@@ -1,6 +1,6 @@
 // The files that live in DIR beside the jail, outside it: manifest.json, perms.sh, launch and the systemd
 // unit. Each is written to a temporary name first and renamed into place, so none is ever half-written.
-import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { renderLauncher } from '../artifacts/launcher.js';
 import { renderPermsScript } from '../artifacts/perms-script.js';
@@ -49,6 +49,9 @@ export function stageArtifacts(artifacts: Artifact[]): Array<{ staged: string; f
     const staged = join(dirname(a.path), `${STAGING_PREFIX}${process.pid}-${basename(a.path)}`);
     rmSync(staged, { force: true });
     writeFileSync(staged, a.text, { mode: a.mode, flag: 'wx' });
+    // The umask narrows the mode given at creation: set it whole, or a hardened umask (027, 077) makes
+    // every later build see the artifact as changed and rewrite it.
+    chmodSync(staged, a.mode);
     return { staged, final: a.path };
   });
 }

@@ -73,12 +73,18 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
     expect([owned, shared, open].map((dir) => readdirSync(dir))).toEqual([[], [], []]);
   });
 
-  it('creates a missing output directory root-owned 0755 whatever the umask', async () => {
+  it('creates a missing output directory root-owned 0755, and the manifest and perms.sh with their own modes, whatever the umask', async () => {
     const dir = join(scratch, 'created', 'jail');
-    const result = await execa('sh', ['-c', 'umask 077 && exec "$@"', 'sh', process.execPath, MKJAIL_BIN, 'build', recipe, '--out', dir, '--json'], { reject: false });
-    expect(result.exitCode, String(result.stderr)).toBe(0);
-    const stats = statSync(dir);
-    expect({ uid: stats.uid, gid: stats.gid, mode: (stats.mode & 0o7777).toString(8) }).toEqual({ uid: 0, gid: 0, mode: '755' });
+    const buildUnderUmask077 = () => execa('sh', ['-c', 'umask 077 && exec "$@"', 'sh', process.execPath, MKJAIL_BIN, 'build', recipe, '--out', dir, '--json'], { reject: false });
+    const first = await buildUnderUmask077();
+    expect(first.exitCode, String(first.stderr)).toBe(0);
+    const owners = ['', 'manifest.json', 'perms.sh'].map((name) => {
+      const stats = statSync(join(dir, name));
+      return `${name || 'DIR'} ${stats.uid}:${stats.gid} ${(stats.mode & 0o7777).toString(8)}`;
+    });
+    expect(owners).toEqual(['DIR 0:0 755', 'manifest.json 0:0 644', 'perms.sh 0:0 700']);
+    const second = await buildUnderUmask077();
+    expect(JSON.parse(second.stdout).changed, 'a second build under the same umask rewrote something').toBe(false);
   });
 
   it('refuses an output path with a symlink in it', async () => {
