@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    setupFiles: ['./test/helpers/umask.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

@@ -12,7 +12,7 @@ import { verifyJail } from '../../src/verify/verify-jail.js';
 import { REPO_ROOT, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 
-const ok = prerequisites({ root: true, commands: ['setpriv', 'tar', 'chroot', 'getent'], packages: 'util-linux tar coreutils' });
+const ok = prerequisites({ root: true, commands: ['setpriv', 'tar', 'chroot', 'getent'], packages: 'util-linux tar coreutils', readableCheckout: true });
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
 describe.skipIf(!ok)('a jail built as a tar', () => {

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -31,9 +31,10 @@ export function writeBindFixture(port: number, primaryPort = port + 1): BindFixt
   writeFileSync(join(dir, 'zones.conf'), fill('zones.conf.in'));
   writeFileSync(join(dir, 'primary.conf'), fill('primary.conf.in'));
   for (const sub of ['zones', 'dynamic', 'primary']) mkdirSync(join(dir, sub));
-  copyFileSync(join(FIXTURES, 'db.example.test'), join(dir, 'zones/db.example.test'));
-  copyFileSync(join(FIXTURES, 'db.dyn.test'), join(dir, 'dynamic/db.dyn.test'));
-  copyFileSync(join(FIXTURES, 'db.copy.test'), join(dir, 'primary/db.copy.test'));
+  // Written anew (0644), not copied: a clone made under a hardened umask holds its fixtures 0640.
+  for (const [name, sub] of [['db.example.test', 'zones'], ['db.dyn.test', 'dynamic'], ['db.copy.test', 'primary']] as const) {
+    writeFileSync(join(dir, sub, name), readFileSync(join(FIXTURES, name)));
+  }
   return { dir, config: join(dir, 'named.conf'), port, primaryPort, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
