@@ -10,16 +10,21 @@ import { readManifest } from '../../src/plan/manifest.js';
 import { runBuild } from '../../src/stage/run-build.js';
 import { verifyJail } from '../../src/verify/verify-jail.js';
 import { REPO_ROOT, mkjail } from '../helpers/cli.js';
+import { mkjailForOthers } from '../helpers/mkjail-for-others.js';
 import { prerequisites } from '../helpers/prereq.js';
 
-const ok = prerequisites({ root: true, commands: ['setpriv', 'tar', 'chroot', 'getent'], packages: 'util-linux tar coreutils', readableCheckout: true });
+const ok = prerequisites({ root: true, commands: ['setpriv', 'tar', 'chroot', 'getent'], packages: 'util-linux tar coreutils' });
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
 describe.skipIf(!ok)('a jail built as a tar', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'mkjail-tar-'));
   const asRoot = join(scratch, 'root-build');
   const asUser = join(scratch, 'user-build');
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const forNobody = ok ? mkjailForOthers() : undefined;
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true });
+    forNobody?.cleanup();
+  });
 
   /** Builds recipes/id.ts, copied to `place`, as root with --tar. */
   const buildTar = async (place: string, env: Record<string, string> = {}) => {
@@ -37,7 +42,7 @@ describe.skipIf(!ok)('a jail built as a tar', () => {
     chownSync(asUser, 65534, 65534);
     copyFileSync(`${REPO_ROOT}recipes/id.ts`, join(asUser, 'id.ts'));
     chownSync(join(asUser, 'id.ts'), 65534, 65534);
-    execFileSync('setpriv', [...NOBODY, process.execPath, `${REPO_ROOT}bin/mkjail`, 'build', join(asUser, 'id.ts'), '--out', join(asUser, 'out'), '--tar', join(asUser, 'id.tar'), '--json'], {
+    execFileSync('setpriv', [...NOBODY, process.execPath, forNobody?.bin ?? '', 'build', join(asUser, 'id.ts'), '--out', join(asUser, 'out'), '--tar', join(asUser, 'id.tar'), '--json'], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: asUser },
       cwd: asUser,
     });
@@ -118,7 +123,7 @@ describe.skipIf(!ok)('a jail built as a tar', () => {
     let status = 0;
     let stderr = '';
     try {
-      execFileSync('setpriv', [...NOBODY, process.execPath, `${REPO_ROOT}bin/mkjail`, 'build', join(asUser, 'id.ts'), '--out', join(asUser, 'tree'), '--json'], {
+      execFileSync('setpriv', [...NOBODY, process.execPath, forNobody?.bin ?? '', 'build', join(asUser, 'id.ts'), '--out', join(asUser, 'tree'), '--json'], {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: asUser },
         cwd: asUser,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,8 +16,8 @@ describe.skipIf(!ok)('the Ansible example play', () => {
 
   const play = () =>
     execa('ansible-playbook', ['-i', 'localhost,', '-c', 'local', `${REPO_ROOT}examples/ansible/bind-jail.yml`,
-      '-e', `mkjail_bin=${MKJAIL_BIN}`, '-e', `mkjail_recipe=${REPO_ROOT}recipes/bind.ts`,
-      '-e', `bind_jail_dir=${join(scratch, 'bind')}`, '-e', `ansible_python_interpreter=/usr/bin/python3`],
+      // As JSON: key=value extra vars split at spaces, and the checkout's path may hold one.
+      '-e', JSON.stringify({ mkjail_bin: MKJAIL_BIN, mkjail_recipe: `${REPO_ROOT}recipes/bind.ts`, bind_jail_dir: join(scratch, 'bind'), ansible_python_interpreter: '/usr/bin/python3' })],
     { env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(scratch, 'tmp'), PATH: `/usr/bin:/bin:/usr/sbin:/sbin` }, reject: false });
 
   const recap = (stdout: string) => /localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/.exec(stdout);

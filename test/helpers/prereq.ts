@@ -1,7 +1,6 @@
 // Prerequisites of tests that need root or a Debian package. Unprivileged `npm test` skips them with
 // the reason; with CI=true a missing prerequisite fails the run instead (nothing may skip in CI).
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const IN_CI = process.env.CI === 'true';
@@ -25,36 +24,30 @@ export function hasCommand(command: string): boolean {
 }
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
-/** What tests read of the checkout as another user: mkjail itself, and recipes with their local files. */
-const READ_BY_OTHERS = ['bin/mkjail', 'dist/cli/main.js', 'node_modules/jiti/package.json', 'recipes/glibc-nss-base.ts', 'recipes/glibc-nss-base/nsswitch.conf'];
 
-/**
- * True when user nobody can read the checkout (as a clone made under umask 022 is; under a hardened
- * umask such as 027 it is not). Asked of the kernel, as nobody, through setpriv.
- */
-export function checkoutReadableByOthers(): boolean {
-  const paths = READ_BY_OTHERS.map((path) => `${CHECKOUT}${path}`);
-  const script = 'for f do test -r "$f" || exit 1; done';
-  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', script, 'sh', ...paths]).status === 0;
+/** The checkout-relative `paths` whose mode lacks read permission for others (a clone made under umask 027). */
+function unreadableByOthers(paths: string[]): string[] {
+  return paths.filter((path) => (statSync(`${CHECKOUT}${path}`).mode & 0o004) === 0);
 }
 
 /**
  * Checks prerequisites for a describe block: returns true when all are met. When some are missing it
  * returns false (use with `describe.skipIf(!ok)`), and under CI=true it throws so the file fails.
  * Example: `const ok = prerequisites({ root: true, commands: ['named', 'dig'], packages: 'bind9 bind9-dnsutils' });`
- * `readableCheckout` (needs root and setpriv): the test runs mkjail, or jails a recipe's files, as another user.
+ * `othersCanRead`: checkout files the test needs readable by others on the host (a recipe's own data files).
  */
-export function prerequisites(need: { root?: boolean; commands?: string[]; packages?: string; readableCheckout?: boolean }): boolean {
+export function prerequisites(need: { root?: boolean; commands?: string[]; packages?: string; othersCanRead?: string[] }): boolean {
   const missing: string[] = [];
   if (need.root && !isRoot()) missing.push('root');
   const commands = (need.commands ?? []).filter((command) => !hasCommand(command));
   if (commands.length > 0) missing.push(`${commands.join(', ')}${need.packages ? ` (Debian packages: ${need.packages})` : ''}`);
-  if (need.readableCheckout && missing.length === 0 && !checkoutReadableByOthers()) {
-    missing.push(`a checkout that other users can read (the test reads it as nobody; a clone made under umask 027 or 077 needs chmod -R o+rX ${CHECKOUT})`);
+  const unreadable = unreadableByOthers(need.othersCanRead ?? []);
+  if (unreadable.length > 0) {
+    missing.push(`${unreadable.join(', ')} readable by others, as a clone made under umask 022 has them (this clone was made under a stricter umask: chmod -R o+rX ${CHECKOUT})`);
   }
   if (missing.length === 0) return true;
   const message = `missing prerequisites: ${missing.join(', ')}`;
-  if (IN_CI) throw new Error(`CI=true and ${message}: install them (.ci/run does) instead of skipping`);
+  if (IN_CI) throw new Error(`CI=true and ${message}: provide them instead of skipping (.ci/run installs the packages)`);
   console.warn(`skipping: ${message}`);
   return false;
 }
