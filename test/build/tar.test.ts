@@ -60,7 +60,10 @@ describe.skipIf(!ok)('a jail built as a tar', () => {
   });
 
   it('lists numeric owners, one mtime and /dev/null as a character device', () => {
-    const listing = execFileSync('tar', ['-tvf', join(asUser, 'id.tar'), '--numeric-owner', '--full-time', '--no-recursion', './dev/null', './usr/bin/id', './'], { encoding: 'utf8' });
+    const listing = execFileSync('tar', ['-tvf', join(asUser, 'id.tar'), '--numeric-owner', '--full-time', '--no-recursion', './dev/null', './usr/bin/id', './'], {
+      encoding: 'utf8',
+      env: { ...process.env, TZ: 'UTC' },
+    });
     expect(listing).toBe(
       [
         'dr-xr-xr-x 0/0               0 1970-01-01 00:00:00 ./',
