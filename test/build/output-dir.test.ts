@@ -73,7 +73,7 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
     expect([owned, shared, open].map((dir) => readdirSync(dir))).toEqual([[], [], []]);
   });
 
-  it('creates a missing output directory root-owned 0755, and the manifest and perms.sh with their own modes, whatever the umask', async () => {
+  it('creates a missing output directory root-owned 0755, the manifest and perms.sh, and the tree with their own modes, whatever the umask', async () => {
     const dir = join(scratch, 'created', 'jail');
     const buildUnderUmask077 = () => execa('sh', ['-c', 'umask 077 && exec "$@"', 'sh', process.execPath, MKJAIL_BIN, 'build', recipe, '--out', dir, '--json'], { reject: false });
     const first = await buildUnderUmask077();
@@ -85,6 +85,8 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
     expect(owners).toEqual(['DIR 0:0 755', 'manifest.json 0:0 644', 'perms.sh 0:0 700']);
     const second = await buildUnderUmask077();
     expect(JSON.parse(second.stdout).changed, 'a second build under the same umask rewrote something').toBe(false);
+    const verify = await mkjail(['verify', dir]);
+    expect(verify.exitCode, `the tree built under umask 077 differs from its manifest: ${verify.stdout}${verify.stderr}`).toBe(0);
   });
 
   it('refuses an output path with a symlink in it', async () => {
