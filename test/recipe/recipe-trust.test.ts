@@ -4,6 +4,7 @@
 // node_modules packages it imports, checked before any of their code runs.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,7 +139,7 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     writeFileSync(helper, markingModule(marker, true));
     chownSync(helper, NOBODY, NOBODY);
     expect([await loadOutcome(file), existsSync(marker)]).toEqual([
-      `2 Can't load recipe at ${file}: the module ${helper} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${helper}; or run mkjail as the user who owns it)`,
+      `2 Can't load recipe at ${file}: the file ${helper} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${helper}; or run mkjail as the user who owns it)`,
       false,
     ]);
   });
@@ -149,7 +150,7 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     writeFileSync(helper, markingModule(marker, false));
     chmodSync(helper, 0o666);
     expect([await loadOutcome(file), existsSync(marker)]).toEqual([
-      `2 Can't load recipe at ${file}: the module ${helper} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${helper})`,
+      `2 Can't load recipe at ${file}: the file ${helper} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${helper})`,
       false,
     ]);
   });
@@ -162,11 +163,11 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     writeFileSync(join(pkg, 'index.js'), markingModule(marker, false));
     chownSync(pkg, NOBODY, NOBODY);
     const outcome = await loadOutcome(file);
-    expect([outcome.replace(/module \S+ it loads/, 'module M it loads'), existsSync(marker)]).toEqual([
-      `2 Can't load recipe at ${file}: the directory above the module M it loads, ${pkg} is owned by uid ${NOBODY}, so another user can replace it, and ${CODE} (fix: keep recipes below directories only root can write: chown root ${pkg} && chmod go-w ${pkg})`,
+    expect([outcome.replace(/file \S+ it loads/, 'file F it loads'), existsSync(marker)]).toEqual([
+      `2 Can't load recipe at ${file}: the file F it loads is below ${pkg}, which is owned by uid ${NOBODY}, so another user can replace it, and ${CODE} (fix: keep recipes below directories only root can write: chown root ${pkg} && chmod go-w ${pkg})`,
       false,
     ]);
-    expect(outcome).toMatch(new RegExp(`the module ${pkg}/(package\\.json|index\\.js) it loads`));
+    expect(outcome).toMatch(new RegExp(`the file ${pkg}/(package\\.json|index\\.js) it loads`));
   });
 
   it.skipIf(!withGcc)('is refused, before its constructor runs, when a native addon it requires is writable by others', async () => {
@@ -178,9 +179,69 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     chmodSync(addon, 0o666);
     writeFileSync(join(dir, 'name.cjs'), "require('./addon.node');\nmodule.exports = 'addon';\n");
     expect([await loadOutcome(file), existsSync(marker)]).toEqual([
-      `2 Can't load recipe at ${file}: the module ${addon} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${addon})`,
+      `2 Can't load recipe at ${file}: the file ${addon} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${addon})`,
       false,
     ]);
+  });
+
+  it('is refused, before the file runs, when an import without a known extension belongs to another user', async () => {
+    const extensionless = importingRecipe('import-extensionless', './helper');
+    const helper = join(extensionless.dir, 'helper');
+    writeFileSync(helper, markingModule(extensionless.marker, false));
+    chownSync(helper, NOBODY, NOBODY);
+    const text = importingRecipe('require-text', './name.cjs');
+    const data = join(text.dir, 'code.txt');
+    writeFileSync(join(text.dir, 'name.cjs'), "module.exports = require('./code.txt');\n");
+    writeFileSync(data, markingModule(text.marker, false));
+    chownSync(data, NOBODY, NOBODY);
+    const owned = (recipe: string, path: string) =>
+      `2 Can't load recipe at ${recipe}: the file ${path} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${path}; or run mkjail as the user who owns it)`;
+    expect([await loadOutcome(extensionless.file), existsSync(extensionless.marker), await loadOutcome(text.file), existsSync(text.marker)]).toEqual([
+      owned(extensionless.file, helper),
+      false,
+      owned(text.file, data),
+      false,
+    ]);
+  });
+
+  it("is refused, before the module runs, when a root-owned .mjs it imports imports another user's module (Node's own ESM loader)", async () => {
+    const { dir, file } = recipeDir('import-esm-graph');
+    const marker = join(dir, 'ran');
+    writeFileSync(file, "import { defineRecipe } from 'mkjail';\nconst outer = await import('./outer.mjs');\nexport default defineRecipe({ name: outer.default, files: ['/etc/hostname'] });\n");
+    writeFileSync(join(dir, 'outer.mjs'), "import inner from './inner.mjs';\nexport default inner;\n");
+    const inner = join(dir, 'inner.mjs');
+    writeFileSync(inner, markingModule(marker, true));
+    chownSync(inner, NOBODY, NOBODY);
+    expect([await loadOutcome(file), existsSync(marker)]).toEqual([
+      `2 Can't load recipe at ${file}: the file ${inner} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${inner}; or run mkjail as the user who owns it)`,
+      false,
+    ]);
+  });
+
+  it('is refused, before the package runs, when a package jiti always hands to Node (node_modules/jiti) sits in a directory another user owns', async () => {
+    const { dir, file, marker } = importingRecipe('import-native-package', 'jiti');
+    const pkg = join(dir, 'node_modules', 'jiti');
+    mkdirSync(pkg, { recursive: true, mode: 0o755 });
+    writeFileSync(join(pkg, 'package.json'), '{ "name": "jiti", "main": "index.js" }\n');
+    writeFileSync(join(pkg, 'index.js'), markingModule(marker, false));
+    chownSync(pkg, NOBODY, NOBODY);
+    const outcome = await loadOutcome(file);
+    expect([outcome.replace(/file \S+ it loads/, 'file F it loads'), existsSync(marker)]).toEqual([
+      `2 Can't load recipe at ${file}: the file F it loads is below ${pkg}, which is owned by uid ${NOBODY}, so another user can replace it, and ${CODE} (fix: keep recipes below directories only root can write: chown root ${pkg} && chmod go-w ${pkg})`,
+      false,
+    ]);
+  });
+
+  it('checks nothing once loading is over, also after two loads that overlapped', async () => {
+    const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+    const before = fs.readFileSync;
+    const a = recipeDir('overlap-a');
+    const b = recipeDir('overlap-b');
+    expect(await Promise.all([loadOutcome(a.file), loadOutcome(b.file)])).toEqual(['loaded', 'loaded']);
+    const data = join(b.dir, 'data.json');
+    writeFileSync(data, '{}\n');
+    chownSync(data, NOBODY, NOBODY);
+    expect([fs.readFileSync === before, fs.readFileSync(data, 'utf8')]).toEqual([true, '{}\n']);
   });
 
   it('is refused by mkjail build --check with exit 2 and one error line after the step it stopped at', async () => {

@@ -1,0 +1,158 @@
+// A recipe is code, and mkjail runs it as root: as root, only code that no other user could have written
+// or could replace runs. That holds for the recipe file, its includes, and every file and module the
+// recipe loads while it loads: read through node:fs's readFileSync (how jiti reads what it transpiles),
+// loaded by Node's CommonJS loader (every require(), whatever the extension), mapped by process.dlopen
+// (native addons), or loaded by Node's own ESM loader (esm-trust-hook.ts, registered once per process).
+import { realpathSync, statSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MkjailError } from '../errors.js';
+import { changeableAncestor, modeOf } from '../fs/host-trust.js';
+import { lstatOrUndefined } from '../fs/path-in-root.js';
+
+const RUNS_AS_ROOT = 'a recipe is code, and mkjail runs it as root';
+
+/** Why another user could have written or could replace the file at `path`, or undefined when only root can. */
+export type OwnershipProblem =
+  | { kind: 'owner'; uid: number; real: string }
+  | { kind: 'mode'; mode: string; real: string }
+  | { kind: 'directory'; dir: string; why: string };
+
+/** Marks an ownership problem found in the ESM loader's thread, where no MkjailError can cross. */
+export const TRUST_MARKER = 'mkjail-recipe-trust:';
+
+/**
+ * The ownership problem of `path`: not owned by root, writable by group or others, or below a directory
+ * a non-root user can change (checked for the path as given and for its real path). A missing path is
+ * a problem only when a non-root user could create it.
+ */
+export function ownershipProblem(path: string): OwnershipProblem | undefined {
+  const stats = lstatOrUndefined(path);
+  const real = stats ? realpathSync(path) : path;
+  const file = real === path && stats ? stats : stats && statSync(real);
+  if (file && file.uid !== 0) return { kind: 'owner', uid: file.uid, real };
+  if (file && (file.mode & 0o022) !== 0) return { kind: 'mode', mode: modeOf(file), real };
+  for (const candidate of new Set([path, real])) {
+    const changeable = changeableAncestor(candidate);
+    if (changeable) return { kind: 'directory', ...changeable };
+  }
+  return undefined;
+}
+
+/** The one-line error for `problem` of `file`, which is the recipe itself or a file it loads. */
+export function trustError(recipe: string, file: string, problem: OwnershipProblem): MkjailError {
+  const subject = file === recipe ? 'it' : `the file ${file} it loads`;
+  switch (problem.kind) {
+    case 'owner':
+      return new MkjailError(`Can't load recipe at ${recipe}: ${subject} is owned by uid ${problem.uid}, not root, and ${RUNS_AS_ROOT}`, {
+        hint: `review it, then chown root:root ${problem.real}; or run mkjail as the user who owns it`,
+      });
+    case 'mode':
+      return new MkjailError(`Can't load recipe at ${recipe}: ${subject} is writable by group or others (mode ${problem.mode}), and ${RUNS_AS_ROOT}`, {
+        hint: `review it, then chmod go-w ${problem.real}`,
+      });
+    case 'directory': {
+      const where = file === recipe ? `its directory ${problem.dir}` : `the file ${file} it loads is below ${problem.dir}, which`;
+      return new MkjailError(`Can't load recipe at ${recipe}: ${where} ${problem.why}, so another user can replace it, and ${RUNS_AS_ROOT}`, {
+        hint: `keep recipes below directories only root can write: chown root ${problem.dir} && chmod go-w ${problem.dir}`,
+      });
+    }
+  }
+}
+
+/** Throws the trust error of `file` (the recipe or a file it loads) when another user could have written it. */
+export function assertOnlyRootCanChange(recipe: string, file: string): void {
+  const problem = ownershipProblem(file);
+  if (problem) throw trustError(recipe, file, problem);
+}
+
+/** The trust error the ESM hook carried in `error`'s message, or undefined for any other error. */
+export function trustErrorFromHook(recipe: string, error: unknown): MkjailError | undefined {
+  const message = error instanceof Error ? error.message : '';
+  const at = message.indexOf(TRUST_MARKER);
+  if (at < 0) return undefined;
+  const { file, problem } = JSON.parse(message.slice(at + TRUST_MARKER.length)) as { file: string; problem: OwnershipProblem };
+  return trustError(recipe, file, problem);
+}
+
+/** mkjail's own code and dependencies, already running in this process: nothing to gain from checking them. */
+export const OWN_CODE = ['dist', 'src', 'node_modules'].map((dir) => fileURLToPath(new URL(`../../${dir}/`, import.meta.url)));
+
+function isOwnCode(path: string): boolean {
+  return OWN_CODE.some((dir) => path.startsWith(dir));
+}
+
+/**
+ * The recipes being loaded, innermost last. Checks apply while any is: the async context is not kept
+ * through Node's ESM loader (a CommonJS file it loads requires others with no context), so it can't tell
+ * one load's reads from another's; overlapping loads only share which recipe an error names.
+ */
+const loading: string[] = [];
+let esmHookRegistered = false;
+
+/**
+ * Runs `load` (the loading of `recipe`, as root) with every file it reads, every addon it maps and every
+ * module Node's ESM loader loads checked first, so that code another user could have written is refused
+ * before it runs.
+ */
+export async function withLoadsChecked<T>(recipe: string, load: () => Promise<T>): Promise<T> {
+  registerEsmHook();
+  if (loading.length === 0) patchLoaders();
+  loading.push(recipe);
+  try {
+    return await load();
+  } catch (error) {
+    throw trustErrorFromHook(recipe, error) ?? error;
+  } finally {
+    loading.splice(loading.lastIndexOf(recipe), 1);
+    if (loading.length === 0) unpatchLoaders();
+  }
+}
+
+const require = createRequire(import.meta.url);
+const fs = require('node:fs') as typeof import('node:fs');
+/** Node's CommonJS loader by file extension (unknown extensions load as '.js'), the one place every require() passes. */
+const cjsExtensions = (require('node:module') as { _extensions: Record<string, (module: unknown, filename: string) => unknown> })._extensions;
+const originals = { readFileSync: fs.readFileSync, dlopen: process.dlopen, cjsExtensions: { ...cjsExtensions } };
+
+function checkLoad(target: unknown): void {
+  const recipe = loading.at(-1);
+  if (recipe === undefined) return;
+  const path = target instanceof URL ? fileURLToPath(target) : typeof target === 'string' ? resolve(target) : undefined;
+  if (path !== undefined && !isOwnCode(path)) assertOnlyRootCanChange(recipe, path);
+}
+
+function patchLoaders(): void {
+  fs.readFileSync = function (this: unknown, ...args: Parameters<typeof fs.readFileSync>) {
+    checkLoad(args[0]);
+    return Reflect.apply(originals.readFileSync, this, args);
+  } as typeof fs.readFileSync;
+  process.dlopen = function (this: unknown, ...args: Parameters<typeof process.dlopen>) {
+    checkLoad(args[1]);
+    return Reflect.apply(originals.dlopen, this, args);
+  } as typeof process.dlopen;
+  for (const [extension, loadFile] of Object.entries(originals.cjsExtensions)) {
+    cjsExtensions[extension] = function (this: unknown, module: unknown, filename: string) {
+      checkLoad(filename);
+      return Reflect.apply(loadFile, this, [module, filename]);
+    };
+  }
+}
+
+function unpatchLoaders(): void {
+  fs.readFileSync = originals.readFileSync;
+  process.dlopen = originals.dlopen;
+  Object.assign(cjsExtensions, originals.cjsExtensions);
+}
+
+/**
+ * Node's ESM loader reads what it imports itself (jiti hands it .mjs files, and whatever those import):
+ * a loader hook, compiled in dist/, checks every file it loads that is not mkjail's own. Registered once,
+ * it stays for the life of the process, which as root loads nothing else from outside mkjail.
+ */
+function registerEsmHook(): void {
+  if (esmHookRegistered) return;
+  register(new URL('../../dist/recipe/esm-trust-hook.js', import.meta.url), { data: { ownCode: OWN_CODE } });
+  esmHookRegistered = true;
+}
