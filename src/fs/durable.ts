@@ -3,7 +3,7 @@
 // since Node has no binding), and the directory holding the new name is fsynced after it.
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
-import { EXIT, MkjailError } from '../errors.js';
+import { EXIT, MkjailError, errnoCode, errnoWords } from '../errors.js';
 
 /** coreutils sync where its package puts it (/bin, also with a merged /usr), never looked up in PATH. */
 export const SYNC = '/bin/sync';
@@ -27,11 +27,25 @@ function flushFileSystem(path: string): void {
   }
 }
 
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+/**
+ * fsyncs the directory `dir`, so that the names in it (a rename, a new entry) are on disk. A file system
+ * that can't fsync a directory (EINVAL, ENOTSUP: some FUSE and network ones) is left as it is; any other
+ * failure is an error (exit 3) that says the change is in place but may not be on disk yet.
+ */
+export function syncDirectory(dir: string): void {
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'EINVAL' || code === 'ENOTSUP') return;
+    throw new MkjailError(`Can't sync directory ${dir} to disk: ${errnoWords(error)}; what was renamed into it is in place but may not survive a crash`, {
+      exitCode: EXIT.environment,
+      hint: 'check the disk (dmesg), then build again',
+    });
   }
 }

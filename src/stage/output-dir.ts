@@ -3,6 +3,7 @@
 import { type Stats, chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
+import { syncDirectory } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { readManifest } from '../plan/manifest.js';
 import { hostMountWarnings } from './mount-options.js';
@@ -55,6 +56,8 @@ export function claimOutputDir(dir: string): void {
   if (!lstatOrUndefined(dir)) {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     chmodSync(dir, 0o755);
+    // The new DIR's own name, so that a build that returned is found after a crash.
+    syncDirectory(dirname(dir));
   }
   if (!lstatOrUndefined(join(dir, OUTPUT_MARKER))) writeFileSync(join(dir, OUTPUT_MARKER), 'This directory is managed by mkjail build.\n', { mode: 0o644 });
 }
