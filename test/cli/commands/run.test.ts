@@ -51,7 +51,10 @@ describe.skipIf(!ok)('mkjail run', () => {
   it('delivers one SIGINT to the service when the terminal sends it to the whole foreground group', async () => {
     writeLaunch(COUNT_SIGINT);
     const child = execa(process.execPath, [MKJAIL_BIN, 'run', dir], { detached: true, reject: false });
-    await new Promise<void>((ready) => child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready()));
+    await new Promise<void>((ready, failed) => {
+      child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready());
+      void child.then((early) => failed(new Error(`mkjail run ended before the service was ready: exit ${early.exitCode}, ${early.stdout} ${early.stderr}`)));
+    });
     process.kill(-(child.pid as number), 'SIGINT');
     const result = await child;
     expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({ exitCode: 0, stdout: 'ready\nSIGINT 1', stderr: '' });
