@@ -50,14 +50,20 @@ describe.skipIf(!ok)('mkjail run', () => {
 
   it('delivers one SIGINT to the service when the terminal sends it to the whole foreground group', async () => {
     writeLaunch(COUNT_SIGINT);
-    const child = execa(process.execPath, [MKJAIL_BIN, 'run', dir], { detached: true, reject: false });
+    // A time limit well under the test's, so that a lost signal shows what the service had printed.
+    const child = execa(process.execPath, [MKJAIL_BIN, 'run', dir], { detached: true, reject: false, timeout: 30_000 });
     await new Promise<void>((ready, failed) => {
       child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready());
       void child.then((early) => failed(new Error(`mkjail run ended before the service was ready: exit ${early.exitCode}, ${early.stdout} ${early.stderr}`)));
     });
     process.kill(-(child.pid as number), 'SIGINT');
     const result = await child;
-    expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({ exitCode: 0, stdout: 'ready\nSIGINT 1', stderr: '' });
+    expect({ timedOut: result.timedOut, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      timedOut: false,
+      exitCode: 0,
+      stdout: 'ready\nSIGINT 1',
+      stderr: '',
+    });
   });
 
   it('refuses a DIR/launch that a user other than root owns, with one line and exit 3', async () => {
