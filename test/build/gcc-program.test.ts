@@ -3,17 +3,17 @@
 // whose RUNPATH uses $ORIGIN gets a warning: a jail has no /proc, and glibc expands a program's $ORIGIN
 // from /proc/self/exe, so it would not start (checked here with chroot).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildJail, type BuiltJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { tmpScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['gcc', 'chroot', 'getent', 'mknod', 'perl'], packages: 'gcc coreutils' });
 
 describe.skipIf(!ok)('a jail for a gcc-built program with its own shared library', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-gcc-'));
+  const scratch = tmpScratch('mkjail-gcc-', ok);
   const lib = join(scratch, 'lib');
   const bin = join(scratch, 'bin');
   const jails: BuiltJail[] = [];

@@ -1,12 +1,12 @@
 // Dangerous --out targets are refused before anything is written; --check reports and writes nothing;
 // --json prints one object and plain mode prints one progress line per step.
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MKJAIL_BIN, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { tmpScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl'] });
 
@@ -15,11 +15,13 @@ export default defineRecipe({ vars: { text: 'one' }, recipe: (vars) => ({ name: 
 `;
 
 describe.skipIf(!ok)('the output directory of mkjail build', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-out-'));
+  const scratch = tmpScratch('mkjail-out-', ok);
   const recipe = join(scratch, 'recipe.ts');
-  writeFileSync(recipe, RECIPE);
-  writeFileSync(join(scratch, 'one.txt'), 'one\n');
-  writeFileSync(join(scratch, 'two.txt'), 'two\n');
+  if (ok) {
+    writeFileSync(recipe, RECIPE);
+    writeFileSync(join(scratch, 'one.txt'), 'one\n');
+    writeFileSync(join(scratch, 'two.txt'), 'two\n');
+  }
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   const refusal = (dir: string, what: string, hint: string) => ({

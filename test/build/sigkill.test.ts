@@ -2,14 +2,14 @@
 // complete old tree or the complete new one, the service's data survives, and the next build cleans up.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Manifest, readManifest } from '../../src/plan/manifest.js';
 import { verifyJail } from '../../src/verify/verify-jail.js';
 import { MKJAIL_BIN, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { tmpScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl', 'cp'] });
 
@@ -45,7 +45,7 @@ function startBuild(recipe: string, out: string, version: string, onLine: (line:
 }
 
 describe.skipIf(!ok)('a build killed with SIGKILL', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-sigkill-'));
+  const scratch = tmpScratch('mkjail-sigkill-', ok);
   const recipe = join(scratch, 'recipe.ts');
   const out = join(scratch, 'out');
   const root = join(out, 'root');

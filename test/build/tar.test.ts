@@ -2,8 +2,7 @@
 // and the output live; owners and /dev/null live in the headers, so an ordinary user can build it, and
 // GNU tar run as root extracts exactly the tree the manifest describes.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, lstatSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, copyFileSync, lstatSync, lchownSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/plan/manifest.js';
@@ -12,12 +11,13 @@ import { verifyJail } from '../../src/verify/verify-jail.js';
 import { REPO_ROOT, mkjail } from '../helpers/cli.js';
 import { mkjailForOthers } from '../helpers/mkjail-for-others.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { tmpScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['setpriv', 'tar', 'chroot', 'getent'], packages: 'util-linux tar coreutils' });
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
 describe.skipIf(!ok)('a jail built as a tar', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-tar-'));
+  const scratch = tmpScratch('mkjail-tar-', ok);
   const asRoot = join(scratch, 'root-build');
   const asUser = join(scratch, 'user-build');
   const forNobody = ok ? mkjailForOthers() : undefined;

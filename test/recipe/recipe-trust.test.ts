@@ -3,15 +3,15 @@
 // can change). The same rule holds for every module the recipe loads: its local imports and the
 // node_modules packages it imports, checked before any of their code runs.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MkjailError } from '../../src/errors.js';
 import { loadRecipe } from '../../src/recipe/load-recipe.js';
 import { mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { tmpScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true });
 const withGcc = prerequisites({ root: true, commands: ['gcc'], packages: 'gcc' });
@@ -33,7 +33,7 @@ async function loadOutcome(file: string): Promise<string> {
 }
 
 describe.skipIf(!ok)('a recipe loaded as root', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-trust-'));
+  const scratch = tmpScratch('mkjail-trust-', ok);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   /** A fresh root-owned 0755 directory below the scratch directory, holding recipe.ts (root 0644). */

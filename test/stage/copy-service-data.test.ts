@@ -1,12 +1,12 @@
 // Copying a service's data never reads through a symlink, not even one the service swaps in for one of
 // its directories while the copy runs: no host file ever lands in the copy.
-import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isMkjailError } from '../../src/errors.js';
 import { copyServiceData } from '../../src/stage/copy-service-data.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { tmpScratch } from '../helpers/scratch.js';
 import { startSwapper, swapping } from '../helpers/symlink-swapper.js';
 
 const ok = prerequisites({ root: true, commands: ['mkfifo'] });
@@ -39,7 +39,7 @@ function leakedFiles(dir: string): string[] {
 }
 
 describe.skipIf(!ok)('copyServiceData', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'mkjail-copy-'));
+  const scratch = tmpScratch('mkjail-copy-', ok);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('never copies a host file while a racing process swaps the service directories for symlinks to the host', async () => {
