@@ -30,7 +30,7 @@ export const TRUST_MARKER = 'mkjail-recipe-trust:';
 export function ownershipProblem(path: string): OwnershipProblem | undefined {
   const stats = lstatOrUndefined(path);
   const real = stats ? realpathSync(path) : path;
-  const file = real === path && stats ? stats : stats && statSync(real);
+  const file = stats && (real === path ? stats : statSync(real));
   if (file && file.uid !== 0) return { kind: 'owner', uid: file.uid, real };
   if (file && (file.mode & 0o022) !== 0) return { kind: 'mode', mode: modeOf(file), real };
   for (const candidate of new Set([path, real])) {
@@ -77,9 +77,10 @@ export function trustErrorFromHook(recipe: string, error: unknown): MkjailError 
 }
 
 /** mkjail's own code and dependencies, already running in this process: nothing to gain from checking them. */
-export const OWN_CODE = ['dist', 'src', 'node_modules'].map((dir) => fileURLToPath(new URL(`../../${dir}/`, import.meta.url)));
+const OWN_CODE = ['dist', 'src', 'node_modules'].map((dir) => fileURLToPath(new URL(`../../${dir}/`, import.meta.url)));
 
-function isOwnCode(path: string): boolean {
+/** True for a path inside OWN_CODE (the same directories from src/ and dist/, so the hook's thread agrees). */
+export function isOwnCode(path: string): boolean {
   return OWN_CODE.some((dir) => path.startsWith(dir));
 }
 
@@ -153,6 +154,6 @@ function unpatchLoaders(): void {
  */
 function registerEsmHook(): void {
   if (esmHookRegistered) return;
-  register(new URL('../../dist/recipe/esm-trust-hook.js', import.meta.url), { data: { ownCode: OWN_CODE } });
+  register(new URL('../../dist/recipe/esm-trust-hook.js', import.meta.url));
   esmHookRegistered = true;
 }
