@@ -84,7 +84,9 @@ async function importRecipe(path: string): Promise<unknown> {
     const module = (await jiti.import(path)) as Record<string, unknown>;
     return module;
   } catch (error) {
-    if (error instanceof MkjailError || trustErrorFromHook(path, error)) throw error;
+    if (error instanceof MkjailError) throw error;
+    const refused = trustErrorFromHook(path, error);
+    if (refused) throw refused;
     const what = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
     throw new MkjailError(`Can't load recipe at ${path}: ${what}`, {
       hint: 'fix the recipe file so it runs: it must default-export defineRecipe({...})',

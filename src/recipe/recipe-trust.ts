@@ -95,7 +95,8 @@ let esmHookRegistered = false;
 /**
  * Runs `load` (the loading of `recipe`, as root) with every file it reads, every addon it maps and every
  * module Node's ESM loader loads checked first, so that code another user could have written is refused
- * before it runs.
+ * before it runs. A refusal from the ESM hook arrives as a plain Error: `load` turns it into the trust
+ * error with trustErrorFromHook.
  */
 export async function withLoadsChecked<T>(recipe: string, load: () => Promise<T>): Promise<T> {
   registerEsmHook();
@@ -103,8 +104,6 @@ export async function withLoadsChecked<T>(recipe: string, load: () => Promise<T>
   loading.push(recipe);
   try {
     return await load();
-  } catch (error) {
-    throw trustErrorFromHook(recipe, error) ?? error;
   } finally {
     loading.splice(loading.lastIndexOf(recipe), 1);
     if (loading.length === 0) unpatchLoaders();
