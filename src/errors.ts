@@ -65,3 +65,9 @@ export function errnoWords(error: unknown): string {
   if (code === undefined) return error instanceof Error ? error.message : String(error);
   return ERRNO_WORDS[code] ?? code;
 }
+
+/** What a failed command (execFileSync with stderr piped) said: its stderr, or the error itself when it said nothing. */
+export function commandWords(error: unknown): string {
+  const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+  return stderr || String(error).trim();
+}

@@ -3,7 +3,7 @@
 // since Node has no binding), and the directory holding the new name is fsynced after it.
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
-import { EXIT, MkjailError, errnoCode, errnoWords } from '../errors.js';
+import { EXIT, MkjailError, commandWords, errnoCode, errnoWords } from '../errors.js';
 
 /** coreutils sync where its package puts it (/bin, also with a merged /usr), never looked up in PATH. */
 export const SYNC = '/bin/sync';
@@ -19,8 +19,7 @@ function flushFileSystem(path: string): void {
   try {
     execFileSync(SYNC, ['--file-system', path], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-    throw new MkjailError(`Can't flush the file system holding ${path} to disk: ${stderr || String(error)}`, {
+    throw new MkjailError(`Can't flush the file system holding ${path} to disk: ${commandWords(error)}`, {
       exitCode: EXIT.environment,
       hint: `check that ${SYNC} (coreutils) is installed and that the disk is healthy`,
     });

@@ -3,15 +3,14 @@
 // a symlink, so a directory swapped for a symlink mid-removal can't lead it outside the tree. Node's
 // recursive rmSync re-resolves every path name and can be led to delete host files that way.
 import { execFileSync } from 'node:child_process';
-import { EXIT, MkjailError } from '../errors.js';
+import { EXIT, MkjailError, commandWords } from '../errors.js';
 
 /** Removes `path` and everything below it on its file system; nothing when it does not exist. */
 export function removeTree(path: string): void {
   try {
     execFileSync('rm', ['-rf', '--one-file-system', '--', path], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? error).trim().split('\n')[0];
-    throw new MkjailError(`Can't remove tree at ${path}: rm failed (${stderr})`, {
+    throw new MkjailError(`Can't remove tree at ${path}: rm failed (${commandWords(error).split('\n')[0]})`, {
       exitCode: EXIT.environment,
       hint: 'unmount what is mounted inside it and stop the service using it, then build again (the next build removes it)',
     });

@@ -8,7 +8,7 @@ import {
   type Stats, chmodSync, closeSync, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lstatSync,
   lutimesSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync,
 } from 'node:fs';
-import { EXIT, MkjailError, errnoCode, errnoWords, isMkjailError } from '../errors.js';
+import { EXIT, MkjailError, commandWords, errnoCode, errnoWords, isMkjailError } from '../errors.js';
 import { below, DIRECTORY_FLAGS, FILE_FLAGS, openDirectoryBelow } from '../fs/open-below.js';
 
 const SETUID_SETGID = 0o6000;
@@ -283,7 +283,7 @@ function guarded<T>(shown: string, work: () => T): T {
 }
 
 function copyError(shown: string, error: unknown): MkjailError {
-  const words = errnoCode(error) ? errnoWords(error) : String((error as { stderr?: unknown }).stderr ?? error).trim();
+  const words = errnoCode(error) ? errnoWords(error) : commandWords(error);
   return new MkjailError(`Can't copy the service's data at ${shown}: ${words}`, {
     exitCode: EXIT.environment,
     hint: 'check the old jail and its file system (space, errors), then build again; the old jail is unchanged',

@@ -2,7 +2,7 @@
 // directories atomically, so at every instant DIR/root is either the old jail or the new one.
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync } from 'node:fs';
-import { EXIT, MkjailError } from '../errors.js';
+import { EXIT, MkjailError, commandWords } from '../errors.js';
 
 /** renameat2's system call number by architecture (Node has no binding; perl's syscall() calls it). */
 const RENAMEAT2 = { x64: 316, arm64: 276, ia32: 353, arm: 382, riscv64: 276, ppc64: 357, s390x: 347 } as const;
@@ -28,8 +28,7 @@ function exchange(a: string, b: string): void {
   try {
     execFileSync('perl', ['-e', script, a, b], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-    throw swapError(b, stderr || String(error));
+    throw swapError(b, commandWords(error));
   }
 }
 

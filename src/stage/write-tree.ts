@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { type Stats, chmodSync, lchownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { EXIT, MkjailError, commandWords, errnoCode } from '../errors.js';
 import { hostPath } from '../fs/path-in-root.js';
 import type { ManifestEntry } from '../plan/manifest.js';
 import type { Plan } from '../plan/build-plan.js';
@@ -60,7 +60,7 @@ function makeCharDevice(path: string, major: number, minor: number): void {
   try {
     execFileSync('mknod', ['-m', '0600', path, 'c', String(major), String(minor)], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    throw new MkjailError(`Can't create device at ${path}: mknod failed (${String((error as { stderr?: unknown }).stderr ?? error).trim()})`, {
+    throw new MkjailError(`Can't create device at ${path}: mknod failed (${commandWords(error)})`, {
       exitCode: EXIT.environment,
       hint: 'build as root on a file system that allows device nodes (not mounted nodev), or use --tar',
     });
