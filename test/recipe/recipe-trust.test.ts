@@ -109,6 +109,13 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     ]);
   });
 
+  /** The refusal of `recipe` for a file it loads that user nobody owns, as loadOutcome shows it. */
+  const ownedByNobody = (recipe: string, path: string) =>
+    `2 Can't load recipe at ${recipe}: the file ${path} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${path}; or run mkjail as the user who owns it)`;
+  /** The refusal of `recipe` for a file it loads that is mode 0666. */
+  const writableByOthers = (recipe: string, path: string) =>
+    `2 Can't load recipe at ${recipe}: the file ${path} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${path})`;
+
   /** recipe.ts in a fresh directory importing `specifier` (and using its default export as the name). */
   function importingRecipe(name: string, specifier: string): { dir: string; file: string; marker: string } {
     const { dir, file } = recipeDir(name);
@@ -139,7 +146,7 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     writeFileSync(helper, markingModule(marker, true));
     chownSync(helper, NOBODY, NOBODY);
     expect([await loadOutcome(file), existsSync(marker)]).toEqual([
-      `2 Can't load recipe at ${file}: the file ${helper} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${helper}; or run mkjail as the user who owns it)`,
+      ownedByNobody(file, helper),
       false,
     ]);
   });
@@ -150,7 +157,7 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     writeFileSync(helper, markingModule(marker, false));
     chmodSync(helper, 0o666);
     expect([await loadOutcome(file), existsSync(marker)]).toEqual([
-      `2 Can't load recipe at ${file}: the file ${helper} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${helper})`,
+      writableByOthers(file, helper),
       false,
     ]);
   });
@@ -180,7 +187,7 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     chmodSync(addon, 0o666);
     writeFileSync(join(dir, 'name.cjs'), "require('./addon.node');\nmodule.exports = 'addon';\n");
     expect([await loadOutcome(file), existsSync(marker)]).toEqual([
-      `2 Can't load recipe at ${file}: the file ${addon} it loads is writable by group or others (mode 0666), and ${CODE} (fix: review it, then chmod go-w ${addon})`,
+      writableByOthers(file, addon),
       false,
     ]);
   });
@@ -195,12 +202,10 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     writeFileSync(join(text.dir, 'name.cjs'), "module.exports = require('./code.txt');\n");
     writeFileSync(data, markingModule(text.marker, false));
     chownSync(data, NOBODY, NOBODY);
-    const owned = (recipe: string, path: string) =>
-      `2 Can't load recipe at ${recipe}: the file ${path} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${path}; or run mkjail as the user who owns it)`;
     expect([await loadOutcome(extensionless.file), existsSync(extensionless.marker), await loadOutcome(text.file), existsSync(text.marker)]).toEqual([
-      owned(extensionless.file, helper),
+      ownedByNobody(extensionless.file, helper),
       false,
-      owned(text.file, data),
+      ownedByNobody(text.file, data),
       false,
     ]);
   });
@@ -214,7 +219,7 @@ describe.skipIf(!ok)('a recipe loaded as root', () => {
     writeFileSync(inner, markingModule(marker, true));
     chownSync(inner, NOBODY, NOBODY);
     expect([await loadOutcome(file), existsSync(marker)]).toEqual([
-      `2 Can't load recipe at ${file}: the file ${inner} it loads is owned by uid ${NOBODY}, not root, and ${CODE} (fix: review it, then chown root:root ${inner}; or run mkjail as the user who owns it)`,
+      ownedByNobody(file, inner),
       false,
     ]);
   });
