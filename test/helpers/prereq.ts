@@ -1,7 +1,7 @@
 // Prerequisites of tests that need root or a Debian package. Unprivileged `npm test` skips them with
 // the reason; with CI=true a missing prerequisite fails the run instead (nothing may skip in CI).
 import { accessSync, constants, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './cli.js';
 
 const IN_CI = process.env.CI === 'true';
 
@@ -23,11 +23,9 @@ export function hasCommand(command: string): boolean {
   });
 }
 
-const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
-
 /** The checkout-relative `paths` whose mode lacks read permission for others (a clone made under umask 027). */
 function unreadableByOthers(paths: string[]): string[] {
-  return paths.filter((path) => (statSync(`${CHECKOUT}${path}`).mode & 0o004) === 0);
+  return paths.filter((path) => (statSync(`${REPO_ROOT}${path}`).mode & 0o004) === 0);
 }
 
 /**
@@ -43,7 +41,7 @@ export function prerequisites(need: { root?: boolean; commands?: string[]; packa
   if (commands.length > 0) missing.push(`${commands.join(', ')}${need.packages ? ` (Debian packages: ${need.packages})` : ''}`);
   const unreadable = unreadableByOthers(need.othersCanRead ?? []);
   if (unreadable.length > 0) {
-    missing.push(`${unreadable.join(', ')} readable by others, as a clone made under umask 022 has them (this clone was made under a stricter umask: chmod -R o+rX ${CHECKOUT})`);
+    missing.push(`${unreadable.join(', ')} readable by others, as a clone made under umask 022 has them (this clone was made under a stricter umask: chmod -R o+rX ${REPO_ROOT})`);
   }
   if (missing.length === 0) return true;
   const message = `missing prerequisites: ${missing.join(', ')}`;
