@@ -9,7 +9,8 @@
 // not clear them: the program, exec'd as the user, has exactly them and nothing else. With
 // `chroot: 'self'` the daemon chroots and drops root itself: no chroot and no drop here.
 import { EXIT, MkjailError } from '../errors.js';
-import type { Identity, Manifest, ServiceCapability } from '../plan/manifest.js';
+import type { Identity, Manifest } from '../plan/manifest.js';
+import type { ServiceCapability } from '../recipe/run-shapes.js';
 import { TOOL_VERSION } from '../version.js';
 import { shellQuote } from './shell-quote.js';
 

@@ -3,7 +3,8 @@
 // the unit only bounds what it may keep. `outDir` is absolute.
 import { posix } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
-import type { Identity, Manifest, ServiceCapability } from '../plan/manifest.js';
+import type { Identity, Manifest } from '../plan/manifest.js';
+import type { ServiceCapability } from '../recipe/run-shapes.js';
 import { TOOL_VERSION } from '../version.js';
 import { BASE_ENVIRONMENT, SELF_CHROOT_CAPABILITIES, oneLine } from './launcher.js';
 import { shellQuote } from './shell-quote.js';

@@ -3,7 +3,7 @@
 import { realpathSync } from 'node:fs';
 import { modeOf } from '../fs/host-trust.js';
 import type { Manifest } from '../plan/manifest.js';
-import { outputLayout } from '../stage/output-dir.js';
+import { outputLayout } from '../plan/output-layout.js';
 import { type JailEntry, walkJail } from './walk-jail.js';
 
 export interface JailView {

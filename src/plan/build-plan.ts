@@ -6,7 +6,8 @@ import { type Origin, reasonField, recipeError, type Sourced } from '../recipe/r
 import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import { TOOL_VERSION } from '../version.js';
-import { MANIFEST_FORMAT, type Manifest, manifestSchema, SERVICE_CAPABILITIES, type ServiceCapability } from './manifest.js';
+import { SERVICE_CAPABILITIES, type ServiceCapability } from '../recipe/run-shapes.js';
+import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planCopyFollowingLinks, planHostPath } from './plan-host-path.js';

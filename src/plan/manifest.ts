@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EXIT, MkjailError, errnoWords } from '../errors.js';
 import { VIAS } from '../resolve/types.js';
+import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
 
 export const MANIFEST_FORMAT = 'mkjail-manifest/1';
 
@@ -16,8 +17,6 @@ export const jailPath = z
   .regex(/^\/$|^(\/[^/\0]+)+$/, 'an absolute path inside the jail')
   .refine((p) => !p.split('/').some((c) => c === '.' || c === '..'), 'a path without "." or ".." components');
 
-/** A recipe's name: a short id that also names files beside the jail (DIR/<name>.service), so never a path. */
-export const recipeName = z.string().regex(/^[a-z0-9-]+$/, 'a short id of lowercase letters, digits and "-"');
 
 export const reasonSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('binary') }),
@@ -72,75 +71,6 @@ export const writableSchema = z.strictObject({
   group: z.string(),
   mode: octalMode,
   why: z.string().min(1),
-});
-
-/**
- * Capabilities a program the launcher starts may keep after the drop to its user (ambient, in setpriv's
- * words): the only way such a program holds any. Binding a port below 1024 is the one need so far.
- */
-export const SERVICE_CAPABILITIES = ['net_bind_service'] as const;
-export type ServiceCapability = (typeof SERVICE_CAPABILITIES)[number];
-
-/** A control character would end its line in DIR/launch or the systemd unit, which write argv and env. */
-const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
-
-/** One word of `run.argv` or one value of `run.env`. */
-export const runWord = z
-  .string()
-  .refine((word) => !CONTROL_CHARACTER.test(word), 'must not contain a control character (a newline would start a new line of DIR/launch or of the systemd unit)');
-
-/**
- * Variables glibc removes from the environment of privileged (setuid) programs: its UNSECURE_ENVVARS
- * (sysdeps/generic/unsecvars.h) besides the LD_ ones, which are refused by prefix, as MALLOC_ (its
- * malloc tunables) is. The launcher's setpriv and chroot(8) run as root on the host with `run.env`.
- */
-export const UNSAFE_ENVIRONMENT_NAMES = [
-  'GCONV_PATH',
-  'GETCONF_DIR',
-  'GLIBC_TUNABLES',
-  'HOSTALIASES',
-  'LOCALDOMAIN',
-  'LOCPATH',
-  'NIS_PATH',
-  'NLSPATH',
-  'RESOLV_HOST_CONF',
-  'RES_OPTIONS',
-  'TMPDIR',
-  'TZDIR',
-] as const;
-const UNSAFE_ENVIRONMENT_PREFIXES = ['LD_', 'MALLOC_'] as const;
-
-/**
- * OpenSSL's configuration, engine and provider paths: in `chroot: 'self'` mode the daemon (named) loads
- * them as root on the host before its own chroot, so they would pick host code to run as root.
- */
-export const OPENSSL_ENVIRONMENT_NAMES = ['OPENSSL_CONF', 'OPENSSL_ENGINES', 'OPENSSL_MODULES'] as const;
-
-/** Why `name` may not be set in `run.env`, and where to say so: at `env` for a bad name (it may hold a newline). */
-function environmentNameIssue(name: string): { message: string; path: string[] } | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    return { message: `${JSON.stringify(name)} is not an environment variable name (letters, digits and "_", not starting with a digit)`, path: [] };
-  }
-  if ((OPENSSL_ENVIRONMENT_NAMES as readonly string[]).includes(name)) {
-    return {
-      message: `not allowed: a self-chrooting daemon loads OpenSSL's configuration, engines and providers as root on the host before its chroot (refused: ${OPENSSL_ENVIRONMENT_NAMES.join(', ')})`,
-      path: [name],
-    };
-  }
-  const unsafe = (UNSAFE_ENVIRONMENT_NAMES as readonly string[]).includes(name) || UNSAFE_ENVIRONMENT_PREFIXES.some((p) => name.startsWith(p));
-  if (!unsafe) return undefined;
-  return {
-    message: "not allowed: glibc ignores it in privileged programs, and the launcher's setpriv and chroot run as root on the host with this environment (refused: LD_*, MALLOC_*, GLIBC_TUNABLES and glibc's list of unsafe variables)",
-    path: [name],
-  };
-}
-
-/** `run.env`: names that are safe for a program started as root, values on one line. */
-export const runEnvironment = z.record(z.string(), runWord).superRefine((env, context) => {
-  for (const name of Object.keys(env)) {
-    const issue = environmentNameIssue(name);
-    if (issue) context.addIssue({ code: 'custom', ...issue });
-  }
 });
 
 export const runSchema = z.strictObject({

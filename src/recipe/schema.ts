@@ -1,6 +1,6 @@
 // The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
 import { z } from 'zod';
-import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from '../plan/manifest.js';
+import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from './run-shapes.js';
 
 /** Devices a recipe may ask for, with their (Linux) numbers; anything beyond `null` needs a `why`. */
 export const DEVICE_NUMBERS = {

@@ -6,8 +6,10 @@ import { renderLauncher } from '../artifacts/launcher.js';
 import { renderPermsScript } from '../artifacts/perms-script.js';
 import { renderSystemdUnit } from '../artifacts/systemd-unit.js';
 import { errnoCode } from '../errors.js';
-import { type Manifest, recipeName, serializeManifest } from '../plan/manifest.js';
-import { type OutputLayout, STAGING_PREFIX } from './output-dir.js';
+import { type Manifest, serializeManifest } from '../plan/manifest.js';
+import { recipeName } from '../recipe/run-shapes.js';
+import type { OutputLayout } from '../plan/output-layout.js';
+import { STAGING_PREFIX } from './output-dir.js';
 
 export interface Artifact {
   path: string;

@@ -15,26 +15,6 @@ export const OUTPUT_MARKER = '.mkjail-output';
 /** Prefix of everything a build stages in DIR before renaming it into place. */
 export const STAGING_PREFIX = '.mkjail-staging-';
 
-export interface OutputLayout {
-  dir: string;
-  root: string;
-  manifest: string;
-  perms: string;
-  launcher: string;
-  unit: (name: string) => string;
-}
-
-export function outputLayout(dir: string): OutputLayout {
-  return {
-    dir,
-    root: join(dir, 'root'),
-    manifest: join(dir, 'manifest.json'),
-    perms: join(dir, 'perms.sh'),
-    launcher: join(dir, 'launch'),
-    unit: (name) => join(dir, `${name}.service`),
-  };
-}
-
 /**
  * Checks DIR before anything is written; returns warnings (parents a non-root user could use to swap
  * the jail: only for a tree, `jailTree`). Throws on a dangerous target.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MANIFEST_FORMAT, type Manifest } from '../../src/plan/manifest.js';
 import { removeStaleArtifacts } from '../../src/stage/artifacts.js';
-import { outputLayout } from '../../src/stage/output-dir.js';
+import { outputLayout } from '../../src/plan/output-layout.js';
 
 function previousNamed(name: string): Manifest {
   return {

@@ -1,6 +1,6 @@
 // run.env names refused because a program started as root on the host would act on them.
 import { describe, expect, it } from 'vitest';
-import { runEnvironment } from '../../src/plan/manifest.js';
+import { runEnvironment } from '../../src/recipe/run-shapes.js';
 
 function issues(env: Record<string, string>): Array<{ path: PropertyKey[]; message: string }> {
   const result = runEnvironment.safeParse(env);
