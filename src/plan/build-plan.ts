@@ -13,7 +13,7 @@ import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
 import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
 import { planWritable } from './plan-writable.js';
-import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID } from './policy.js';
+import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
 
 export interface Plan {
   manifest: Manifest;
@@ -129,7 +129,31 @@ function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
     throw recipeError(argvOrigin, `host program ${program} does not exist`, "with chroot: 'self', argv[0] is a host path of a daemon that chroots itself");
   }
   const capabilities = keptCapabilities(value.capabilities ?? [], chroot, { ...origin, field: `${origin.field}.capabilities` });
-  return { argv: value.argv, env: value.env ?? {}, chroot, ...(capabilities.length > 0 ? { capabilities } : {}) };
+  if (value.interactive && chroot === 'self') {
+    throw recipeError({ ...origin, field: `${origin.field}.interactive` }, "an interactive program is chrooted by the launcher, which relays its terminal", "use chroot: 'launcher', or remove interactive");
+  }
+  if (value.interactive && !value.pts) {
+    throw recipeError({ ...origin, field: `${origin.field}.interactive` }, 'an interactive program gets its pseudo-terminal from the jail\'s own devpts', "add pts: { why: '...' } to run");
+  }
+  if (value.pts) planPts(plan, value.pts.why);
+  return {
+    argv: value.argv,
+    env: value.env ?? {},
+    chroot,
+    ...(capabilities.length > 0 ? { capabilities } : {}),
+    ...(value.network === 'none' ? { network: 'none' as const } : {}),
+    ...(value.share ? { share: value.share } : {}),
+    ...(value.interactive ? { interactive: true as const } : {}),
+    ...(value.pts ? { pts: value.pts } : {}),
+  };
+}
+
+/** /dev/pts, where the launcher mounts a private devpts instance, and /dev/ptmx, the instance's multiplexer. */
+function planPts(plan: PlanBuilder, why: string): void {
+  const reasons = [{ kind: 'device' as const, why }];
+  plan.add({ type: 'dir', path: '/dev', mode: DEV_DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'device', why: 'holds the device nodes, search only' }] });
+  plan.add({ type: 'dir', path: '/dev/pts', mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons });
+  plan.add({ type: 'symlink', path: '/dev/ptmx', mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, target: 'pts/ptmx', reasons });
 }
 
 /** The capabilities the launcher keeps, once each in allowlist order; only the launcher can keep any. */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EXIT, MkjailError, errnoWords } from '../errors.js';
 import { VIAS } from '../resolve/types.js';
-import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
+import { recipeName, runEnvironment, runPts, runShare, runWord, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
 
 export const MANIFEST_FORMAT = 'mkjail-manifest/1';
 
@@ -82,6 +82,14 @@ export const runSchema = z.strictObject({
   chroot: z.enum(['launcher', 'self']),
   /** Kept after the launcher's drop (chroot: 'launcher' only); absent when none is kept. */
   capabilities: z.array(z.enum(SERVICE_CAPABILITIES)).min(1).optional(),
+  /** A network namespace holding only loopback; absent: the host's network. */
+  network: z.literal('none').optional(),
+  /** Host namespaces the service stays in; absent: its own PID and IPC namespaces. */
+  share: runShare.optional(),
+  /** A pseudo-terminal relayed by the launcher; absent: a daemon, stdin from /dev/null. */
+  interactive: z.literal(true).optional(),
+  /** A private devpts instance the launcher mounts at /dev/pts. */
+  pts: runPts.optional(),
 });
 
 export const manifestSchema = z.strictObject({

@@ -74,3 +74,22 @@ export const runEnvironment = z.record(z.string(), runWord).superRefine((env, co
     if (issue) context.addIssue({ code: 'custom', ...issue });
   }
 });
+
+/**
+ * The launcher's isolations a service may give up, each only with a reason: the host's PID namespace
+ * (it must see or signal host processes) or its IPC namespace (it shares SysV IPC or POSIX message
+ * queues with host processes).
+ */
+export const SHAREABLE_NAMESPACES = ['pid', 'ipc'] as const;
+export type ShareableNamespace = (typeof SHAREABLE_NAMESPACES)[number];
+
+/** `run.share`: host namespaces the service stays in, with why. */
+export const runShare = z
+  .array(z.strictObject({ namespace: z.enum(SHAREABLE_NAMESPACES), why: z.string().trim().min(1, 'say why the service must share this host namespace') }))
+  .min(1);
+
+/** `run.network`: the host's network (default), or a network namespace of its own holding only loopback. */
+export const RUN_NETWORKS = ['host', 'none'] as const;
+
+/** `run.pts`: a private devpts instance at the jail's /dev/pts, mounted by the launcher. */
+export const runPts = z.strictObject({ why: z.string().trim().min(1, 'say why the service needs pseudo-terminals') });

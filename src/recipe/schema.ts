@@ -1,6 +1,6 @@
 // The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
 import { z } from 'zod';
-import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from './run-shapes.js';
+import { RUN_NETWORKS, recipeName, runEnvironment, runPts, runShare, runWord, SERVICE_CAPABILITIES } from './run-shapes.js';
 
 /** Devices a recipe may ask for, with their (Linux) numbers; anything beyond `null` needs a `why`. */
 export const DEVICE_NUMBERS = {
@@ -9,6 +9,8 @@ export const DEVICE_NUMBERS = {
   full: { major: 1, minor: 7 },
   random: { major: 1, minor: 8 },
   urandom: { major: 1, minor: 9 },
+  /** The calling process's controlling terminal (a shell, `ssh -t`); only its own pseudo-terminal in a jail. */
+  tty: { major: 5, minor: 0 },
 } as const;
 export type DeviceName = keyof typeof DEVICE_NUMBERS;
 export const DEVICE_NAMES = Object.keys(DEVICE_NUMBERS) as [DeviceName, ...DeviceName[]];
@@ -66,6 +68,14 @@ export const runSpecSchema = z.strictObject({
   capabilities: z
     .array(z.enum(SERVICE_CAPABILITIES, { error: `not a capability a jailed program may keep (only ${SERVICE_CAPABILITIES.join(', ')})` }))
     .optional(),
+  /** 'none': a network namespace of its own with only loopback (no host address, no abstract socket of the host). */
+  network: z.enum(RUN_NETWORKS).optional(),
+  /** Host namespaces the service stays in (the launcher gives it its own PID and IPC namespaces otherwise). */
+  share: runShare.optional(),
+  /** A human's program (a shell): the launcher relays a fresh pseudo-terminal from the jail's own devpts. */
+  interactive: z.boolean().optional(),
+  /** A private devpts instance mounted by the launcher at the jail's /dev/pts (/dev/ptmx links to it). */
+  pts: runPts.optional(),
 });
 
 export const configSpecSchema = z.strictObject({ format: z.string().min(1), path: absolutePath });
