@@ -12,13 +12,14 @@ apt-get update
 # benchmarks; jailkit: the incumbent we compare and audit; gcc, libc6-dev, gcc-multilib: test fixtures
 # (64- and 32-bit); strace: run-time tracing (mkjail trace) and its checks; util-linux, coreutils:
 # setpriv, unshare, chroot, script; buildah, mmdebstrap, ansible-core: the container and fleet examples
-# are tested for real; libcap2-bin: getcap; systemd: systemd-analyze checks the generated units; bc: the
+# are tested for real; libcap2-bin: getcap; systemd: systemd-analyze checks the generated units;
+# systemd-container: systemd-nspawn boots a container whose systemd runs the generated unit; bc: the
 # jail-size benchmark; nginx-light, unbound, openssh-server, openssh-client, busybox-static, rsyslog,
 # curl, tmux: the other shipped recipes, each run for real in its jail; binutils: objcopy for ELF notes.
 packages=(
   bind9 bind9-dnsutils pax-utils python3-pyelftools jailkit
   gcc libc6-dev gcc-multilib binutils strace util-linux coreutils ca-certificates
-  buildah mmdebstrap ansible-core libcap2-bin systemd bc
+  buildah mmdebstrap ansible-core libcap2-bin systemd systemd-container bc
   nginx-light unbound openssh-server openssh-client busybox-static rsyslog curl tmux
 )
 # A package's maintainer script must not start its daemon (unbound or named on port 53, nginx on 80):
