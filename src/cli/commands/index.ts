@@ -31,6 +31,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./audit.js')).auditCommand,
   },
   {
+    name: 'sbom',
+    summary: "list a jail's files with their hashes and owning Debian packages (SPDX or CycloneDX)",
+    load: async () => (await import('./sbom.js')).sbomCommand,
+  },
+  {
     name: 'run',
     summary: 'start the service of a built jail through its launcher',
     load: async () => (await import('./run.js')).runCommand,
