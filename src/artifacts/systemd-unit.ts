@@ -36,6 +36,8 @@ const COMMON_HARDENING = [
   'SystemCallFilter=@system-service',
   'SystemCallFilter=~@resources',
   'SystemCallErrorNumber=EPERM',
+  // Its own IPC namespace, as under the launcher: no host SysV IPC object or POSIX message queue.
+  'PrivateIPC=yes',
 ];
 
 /**
@@ -43,6 +45,12 @@ const COMMON_HARDENING = [
  * host's (with RootDirectory= it would be mounted over the jail's own /tmp, hiding what is jailed there).
  */
 const SELF_ONLY_HARDENING = ['SystemCallFilter=chroot', 'PrivateTmp=yes'];
+
+/**
+ * What the launcher's PID namespace gives, and systemd 252 cannot (PrivatePIDs= came with systemd 257):
+ * said in the unit, so nobody takes it for granted.
+ */
+const PID_NOTE = '# No PID namespace under systemd 252 (the launcher gives one): a service user of its own keeps other processes out of reach.';
 
 export function renderSystemdUnit(manifest: Manifest, outDir: string): string | undefined {
   const run = manifest.run;
@@ -90,6 +98,8 @@ export function renderSystemdUnit(manifest: Manifest, outDir: string): string | 
     ...modeLines,
     ...writable.map((path) => `ReadWritePaths=${systemdQuote(path, 'literal')}`),
     ...COMMON_HARDENING,
+    ...(run.network === 'none' ? ['# run.network is none: loopback alone, as under the launcher.', 'PrivateNetwork=yes'] : []),
+    PID_NOTE,
     '',
     '[Install]',
     'WantedBy=multi-user.target',

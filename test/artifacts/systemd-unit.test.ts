@@ -51,6 +51,8 @@ RestrictAddressFamilies=AF_INET AF_INET6 AF_NETLINK AF_UNIX
 SystemCallFilter=@system-service
 SystemCallFilter=~@resources
 SystemCallErrorNumber=EPERM
+PrivateIPC=yes
+# No PID namespace under systemd 252 (the launcher gives one): a service user of its own keeps other processes out of reach.
 
 [Install]
 WantedBy=multi-user.target
@@ -102,6 +104,13 @@ Group=105
 CapabilityBoundingSet=
 AmbientCapabilities=
 ${HARDENING}`);
+  });
+
+  it('gives the service loopback alone (PrivateNetwork=) when the recipe says run.network is none, and not otherwise', () => {
+    const offline = bindManifest({ argv: ['/usr/sbin/named', '-f'], env: {}, chroot: 'launcher', network: 'none' });
+    const lines = (manifest: Manifest) => (renderSystemdUnit(manifest, '/srv/jails/bind') ?? '').split('\n');
+    expect(lines(offline).filter((line) => line.startsWith('PrivateNetwork=') || line.startsWith('PrivateIPC='))).toEqual(['PrivateIPC=yes', 'PrivateNetwork=yes']);
+    expect(lines(WRAPPER).filter((line) => line.startsWith('PrivateNetwork='))).toEqual([]);
   });
 
   it('keeps only CAP_NET_BIND_SERVICE, bounded and ambient, for a jailed program that keeps it', () => {
