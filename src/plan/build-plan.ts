@@ -84,7 +84,7 @@ function followConfigs(recipe: Recipe): FollowedConfig[] {
   return recipe.configs.map((spec) => {
     const { value, origin } = spec;
     const follower = findConfigFollower(value.format);
-    if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format such as 'named.conf' or 'nginx.conf'");
+    if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf'");
     const text = recipe.generated.find((g) => g.value.path === value.path)?.value.text;
     if (text === undefined && !existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
     return { spec, result: follower.follow('/', value.path, text), generated: text !== undefined };
@@ -118,6 +118,7 @@ function planConfigs(plan: PlanBuilder, recipe: Recipe, configs: FollowedConfig[
       if (generated && file.path === value.path) continue;
       const reasons = [{ kind: 'config' as const, by: file.by, what: file.what }];
       if (planHostPath(plan, file.path, reasons)) continue;
+      if (plan.get(file.path)) continue; // the recipe brings it in itself (a seed for a file the service rewrites)
       if (file.optional) plan.warnings.push(`optional file ${file.path} (${file.what}, in ${file.by}) is not on the host; the jail goes without it`);
       else throw recipeError(origin, `${file.path} (${file.what}, in ${file.by}) does not exist on the host`, 'create it, or fix the configuration');
     }

@@ -7,7 +7,7 @@ import { REPO_ROOT, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { buildInScratch } from './helpers/build-in-scratch.js';
 
-const ok = prerequisites({ root: true, commands: ['named', 'nginx', 'getcap', 'mknod'], packages: 'bind9 nginx-light libcap2-bin' });
+const ok = prerequisites({ root: true, commands: ['named', 'nginx', 'unbound', 'getcap', 'mknod'], packages: 'bind9 nginx-light unbound libcap2-bin' });
 
 /** Every recipe of recipes/ with every variant it documents (--set values); a new recipe is built as is. */
 const VARIANTS: Record<string, Array<Record<string, string>>> = { bind: [{}, { mode: 'wrapper' }] };

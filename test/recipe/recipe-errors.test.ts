@@ -95,7 +95,7 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'an unknown config format',
     "name: 'x', configs: [{ format: 'nginx', path: '/etc/hostname' }]",
-    (f) => `Can't use recipe at ${f}: field configs.0.format: no follower for config format 'nginx' (fix: use a known format such as 'named.conf' or 'nginx.conf')`,
+    (f) => `Can't use recipe at ${f}: field configs.0.format: no follower for config format 'nginx' (fix: use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf')`,
   ],
   [
     'a run program that is not in the jail',
