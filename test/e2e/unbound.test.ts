@@ -89,3 +89,52 @@ describe.skipIf(!ok)('unbound answering a local zone from its jail', () => {
     expect(failed).toEqual([]);
   });
 });
+
+describe.skipIf(!ok)("unbound in self mode: it chroots into the jail and drops to unbound itself", () => {
+  const scratch = ok ? makeScratch('unbound-self-') : '';
+  const local = join(scratch, 'local.conf');
+  let port: number;
+  let jail: BuiltJail;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let log = '';
+
+  beforeAll(async () => {
+    writeFileSync(local, 'local-zone: "self.test." static\nlocal-data: "www.self.test. A 192.0.2.81"\n');
+    port = await freeDnsPort();
+    jail = await buildJail(join(REPO_ROOT, 'recipes/unbound.ts'), { set: { port: String(port), local, mode: 'self' } });
+    child = spawn(join(jail.dir, 'launch'), [], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    exited = new Promise((resolve) => child?.once('close', () => resolve()));
+    for (let i = 0; i < 80 && (await dig('www.self.test', port)) !== '192.0.2.81'; i++) await new Promise((r) => setTimeout(r, 250));
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      process.kill(-(child.pid as number), 'SIGTERM');
+      await exited;
+    }
+    jail?.cleanup();
+    removeScratch(scratch);
+  });
+
+  it('holds no binary and no library: config, hints, the anchor and the local data only', () => {
+    const files = jail.manifest.entries.filter((e) => e.type === 'file').map((e) => e.path).sort();
+    expect(files).toEqual(['/etc/group', '/etc/passwd', '/etc/unbound/unbound.conf', '/usr/share/dns/root.hints', '/var/lib/unbound/root.key', local].sort());
+    expect(jail.manifest.run).toEqual({ argv: ['/usr/sbin/unbound', '-d', '-c', '{root}/etc/unbound/unbound.conf'], env: {}, chroot: 'self' });
+  });
+
+  it('answers the local zone as unbound, chrooted into the jail, with no capability left', async () => {
+    expect([await dig('www.self.test', port), log]).toEqual(['192.0.2.81', expect.any(String)]);
+    const view = procView(child?.pid as number);
+    const [uid, gid] = ['passwd', 'group'].map((db) => readFileSync(`/etc/${db}`, 'utf8').split('\n').find((l) => l.startsWith('unbound:'))?.split(':')[2]);
+    expect({ exe: view.exe, root: view.root, Uid: view.status.Uid, Gid: view.status.Gid, CapEff: view.status.CapEff, CapPrm: view.status.CapPrm }).toEqual({
+      exe: '/usr/sbin/unbound',
+      root: jail.root,
+      Uid: [uid, uid, uid, uid].join('\t'),
+      Gid: [gid, gid, gid, gid].join('\t'),
+      CapEff: '0000000000000000',
+      CapPrm: '0000000000000000',
+    });
+  });
+});
