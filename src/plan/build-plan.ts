@@ -1,19 +1,21 @@
 // Draws the whole jail from a recipe: every entry with owner, mode, content hash and reasons (the
 // manifest), where each file's bytes come from, and the warnings. Reads the host; writes nothing.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { type Origin, reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
-import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
+import { type ConfigSpec, DEVICE_NUMBERS, type DeviceSpec, type GeneratedSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
+import type { ConfigFollowResult } from '../resolve/config-followers/types.js';
 import { TOOL_VERSION } from '../version.js';
 import { SERVICE_CAPABILITIES, type ServiceCapability } from '../recipe/run-shapes.js';
-import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
+import { type Identity, MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
 import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
 import { planWritable } from './plan-writable.js';
-import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
+import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, FILE_MODE, PRIVATE_FILE_MODE, PRIVATE_PROGRAM_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, serviceGroupMode } from './policy.js';
 
 export interface Plan {
   manifest: Manifest;
@@ -30,12 +32,15 @@ export interface PlanOptions {
 export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   const plan = new PlanBuilder();
   const identity = resolveIdentity(recipe);
-  planBinaries(plan, recipe.binaries);
+  const configs = followConfigs(recipe);
+  planBinaries(plan, [...recipe.binaries, ...loadedCode(configs)]);
   planFiles(plan, recipe);
-  const followed = planConfigs(plan, recipe);
+  planGenerated(plan, recipe.generated);
+  const followed = planConfigs(plan, recipe, configs);
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
   if (identity) letServiceReadPrivateFiles(plan, identity);
+  keepSecretsPrivate(plan, configs, identity);
   if (identity) planIdentityFiles(plan, identity);
   const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot);
   const run = planRun(plan, recipe);
@@ -67,21 +72,57 @@ function planFiles(plan: PlanBuilder, recipe: Recipe): void {
   }
 }
 
-/** Follows each config; returns the writable directories it found that the recipe did not declare. */
-function planConfigs(plan: PlanBuilder, recipe: Recipe): Sourced<WritableSpec>[] {
-  const writable: Sourced<WritableSpec>[] = [];
-  for (const { value, origin } of recipe.configs) {
+/** A recipe config with what its follower found; `text` when the recipe generates the config itself. */
+interface FollowedConfig {
+  spec: Sourced<ConfigSpec>;
+  result: ConfigFollowResult;
+  generated: boolean;
+}
+
+/** Follows each config (reads the host, plans nothing). */
+function followConfigs(recipe: Recipe): FollowedConfig[] {
+  return recipe.configs.map((spec) => {
+    const { value, origin } = spec;
     const follower = findConfigFollower(value.format);
-    if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format such as 'named.conf'");
-    if (!existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
-    const result = follower.follow('/', value.path);
+    if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf'");
+    const text = recipe.generated.find((g) => g.value.path === value.path)?.value.text;
+    if (text === undefined && !existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
+    return { spec, result: follower.follow('/', value.path, text), generated: text !== undefined };
+  });
+}
+
+/** The code the configs load (nginx's load_module): each goes in with its whole ELF closure, as a binary does. */
+function loadedCode(configs: FollowedConfig[]): Sourced<string>[] {
+  return configs.flatMap(({ spec, result }) => result.files.filter((f) => f.loaded).map((f) => ({ value: f.path, origin: { ...spec.origin, field: `${spec.origin.field} (${f.what}, in ${f.by})` } })));
+}
+
+/** The files a recipe writes itself: root-owned, readable by all, the recipe field as their reason. */
+function planGenerated(plan: PlanBuilder, generated: Sourced<GeneratedSpec>[]): void {
+  for (const { value, origin } of generated) {
+    const through = plan.symlinkOnTheWay(value.path);
+    if (through) throw recipeError(origin, `${value.path} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
+    const data = Buffer.from(value.text, 'utf8');
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const entry = { type: 'file' as const, path: value.path, mode: FILE_MODE, uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, reasons: [{ kind: 'recipe' as const, field: reasonField(origin) }] };
+    plan.add(entry, { kind: 'bytes', data });
+  }
+}
+
+/** Plans what each config names; returns the writable directories it found that the recipe did not declare. */
+function planConfigs(plan: PlanBuilder, recipe: Recipe, configs: FollowedConfig[]): Sourced<WritableSpec>[] {
+  const writable: Sourced<WritableSpec>[] = [];
+  for (const { spec, result, generated } of configs) {
+    const { value, origin } = spec;
     if (!result.files.some((f) => f.path === value.path)) result.files.unshift({ path: value.path, by: value.path, what: 'the configuration itself' });
     for (const file of result.files) {
+      if (generated && file.path === value.path) continue;
       const reasons = [{ kind: 'config' as const, by: file.by, what: file.what }];
       if (planHostPath(plan, file.path, reasons)) continue;
+      if (plan.get(file.path)) continue; // the recipe brings it in itself (a seed for a file the service rewrites)
       if (file.optional) plan.warnings.push(`optional file ${file.path} (${file.what}, in ${file.by}) is not on the host; the jail goes without it`);
       else throw recipeError(origin, `${file.path} (${file.what}, in ${file.by}) does not exist on the host`, 'create it, or fix the configuration');
     }
+    plan.warnings.push(...(result.warnings ?? []));
     for (const dir of result.writable) {
       if (recipe.writable.some((w) => w.value.path === dir.path) || writable.some((w) => w.value.path === dir.path)) continue;
       if (!recipe.user) throw recipeError(origin, `${dir.path} must be writable (${dir.what}) but the recipe has no user`, 'declare user (and group), or declare the writable path yourself');
@@ -91,6 +132,21 @@ function planConfigs(plan: PlanBuilder, recipe: Recipe): Sourced<WritableSpec>[]
     }
   }
   return writable;
+}
+
+/**
+ * A secret a config names (a TLS private key) is never readable by others in the jail, even when the
+ * host lets everyone read it: 0440 root:<service group> (root alone, 0400, without a service identity).
+ */
+function keepSecretsPrivate(plan: PlanBuilder, configs: FollowedConfig[], identity: Identity | null): void {
+  for (const file of configs.flatMap((c) => c.result.files.filter((f) => f.private))) {
+    const entry = plan.resolve(file.path);
+    if (entry?.type !== 'file' || entry.uid !== ROOT_UID || entry.gid !== ROOT_GID) continue;
+    if ((Number.parseInt(entry.mode, 8) & 0o004) === 0) continue;
+    const rootOnly = (Number.parseInt(entry.mode, 8) & 0o111) !== 0 ? PRIVATE_PROGRAM_MODE : PRIVATE_FILE_MODE;
+    const mode = identity ? (serviceGroupMode(rootOnly) ?? rootOnly) : rootOnly;
+    plan.replace({ ...entry, mode, gid: identity ? identity.gid : ROOT_GID });
+  }
 }
 
 function planDirs(plan: PlanBuilder, dirs: Sourced<string>[]): void {

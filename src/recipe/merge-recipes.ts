@@ -1,7 +1,7 @@
 // Merges a recipe with the recipes it includes: lists are joined, single values come from the including
 // recipe first. Every value keeps the file and field it came from.
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ConfigSpec, DeviceSpec, RecipeVars, RunSpec, WritableSpec } from './schema.js';
+import type { ConfigSpec, DeviceSpec, GeneratedSpec, RecipeVars, RunSpec, WritableSpec } from './schema.js';
 import type { RecipeFile } from './parse-recipe.js';
 import type { Origin, Sourced } from './recipe-error.js';
 
@@ -29,6 +29,7 @@ export interface Recipe {
   writable: Sourced<WritableSpec>[];
   devices: Sourced<DeviceSpec>[];
   configs: Sourced<ConfigSpec>[];
+  generated: Sourced<GeneratedSpec>[];
   run: Sourced<RunSpec> | undefined;
 }
 
@@ -60,6 +61,7 @@ export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
       ? all((f) => f.recipe.devices, 'devices')
       : [{ value: 'null', origin: { file: top.path, field: 'devices (default)' } }],
     configs: all((f) => f.recipe.configs, 'configs'),
+    generated: all((f) => f.recipe.generated, 'generated'),
     run: first((f) => f.recipe.run, 'run'),
   };
 }

@@ -80,6 +80,9 @@ export const runSpecSchema = z.strictObject({
 
 export const configSpecSchema = z.strictObject({ format: z.string().min(1), path: absolutePath });
 
+/** A file the recipe writes itself (a config with the port filled in): root-owned 0444, at `path` in the jail. */
+export const generatedSpecSchema = z.strictObject({ path: jailPathBelowRoot, text: z.string() });
+
 /** One recipe file's own content, after its variables were applied (includes not yet merged). */
 export const recipeSchema = z.strictObject({
   name,
@@ -91,6 +94,7 @@ export const recipeSchema = z.strictObject({
   writable: z.array(writableSpecSchema).optional(),
   devices: z.array(deviceSpecSchema).optional(),
   configs: z.array(configSpecSchema).optional(),
+  generated: z.array(generatedSpecSchema).optional(),
   run: runSpecSchema.optional(),
   include: z.array(sourcePath).optional(),
 });
@@ -102,6 +106,7 @@ export type WritableSpec = z.output<typeof writableSpecSchema>;
 export type DeviceSpec = z.output<typeof deviceSpecSchema>;
 export type RunSpec = z.output<typeof runSpecSchema>;
 export type ConfigSpec = z.output<typeof configSpecSchema>;
+export type GeneratedSpec = z.output<typeof generatedSpecSchema>;
 
 /** Variables: names to default values (strings, as `--set name=value` gives them). */
 export const varsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable name'), z.string());

@@ -37,6 +37,7 @@ export default defineRecipe({ name: 'plain', files: ['/etc/hostname', { from: '.
       writable: [],
       devices: [{ value: 'null', origin: { file, field: 'devices (default)' } }],
       configs: [],
+      generated: [],
       run: undefined,
     });
   });

@@ -25,7 +25,7 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'an unknown key',
     "name: 'x', binarys: ['/usr/bin/id']",
-    (f) => `Can't use recipe at ${f}: field binarys: unknown key; known fields: name, binaries, files, dirs, user, group, writable, devices, configs, run, include (fix: remove it or fix its spelling)`,
+    (f) => `Can't use recipe at ${f}: field binarys: unknown key; known fields: name, binaries, files, dirs, user, group, writable, devices, configs, generated, run, include (fix: remove it or fix its spelling)`,
   ],
   [
     'a relative path',
@@ -95,7 +95,7 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'an unknown config format',
     "name: 'x', configs: [{ format: 'nginx', path: '/etc/hostname' }]",
-    (f) => `Can't use recipe at ${f}: field configs.0.format: no follower for config format 'nginx' (fix: use a known format such as 'named.conf')`,
+    (f) => `Can't use recipe at ${f}: field configs.0.format: no follower for config format 'nginx' (fix: use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf')`,
   ],
   [
     'a run program that is not in the jail',

@@ -32,17 +32,17 @@ export interface ParsedNamedConf {
 type Token = { kind: 'word' | 'string' | '{' | '}' | ';'; text: string; line: number };
 
 /** Parses the config at `path` (absolute, inside `root`) and every file it includes. */
-export function parseNamedConf(root: string, path: string): ParsedNamedConf {
+export function parseNamedConf(root: string, path: string, text?: string): ParsedNamedConf {
   const includes: NamedInclude[] = [];
-  const statements = parseFile(root, path, [], includes);
+  const statements = parseFile(root, path, [], includes, text);
   return { statements, includes };
 }
 
-function parseFile(root: string, path: string, stack: string[], includes: NamedInclude[]): NamedStatement[] {
+function parseFile(root: string, path: string, stack: string[], includes: NamedInclude[], text?: string): NamedStatement[] {
   if (stack.includes(path)) {
     throw syntaxError(path, 0, `include loop (${[...stack, path].join(' -> ')})`, 'remove the include that points back');
   }
-  const tokens = tokenize(readConfig(root, path, stack.at(-1)), path);
+  const tokens = tokenize(text ?? readConfig(root, path, stack.at(-1)), path);
   const reader = { tokens, next: 0 };
   const statements = parseStatements(reader, path, false);
   return spliceIncludes(root, path, statements, [...stack, path], includes);

@@ -40,9 +40,9 @@ export const namedConfFollower: ConfigFollower = {
   follow: followNamedConf,
 };
 
-export function followNamedConf(root: string, path: string): ConfigFollowResult {
+export function followNamedConf(root: string, path: string, text?: string): ConfigFollowResult {
   const config = normalizeRootPath(path);
-  const parsed = parseNamedConf(root, config);
+  const parsed = parseNamedConf(root, config, text);
   const out = new FollowCollector();
   out.file({ path: config, by: config, what: 'named.conf: the configuration named reads (-c)' });
   for (const include of parsed.includes) out.file({ path: include.path, by: include.by, what: 'include' });
