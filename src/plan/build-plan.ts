@@ -10,7 +10,7 @@ import { SERVICE_CAPABILITIES, type ServiceCapability } from '../recipe/run-shap
 import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
-import { letServiceReadPrivateFiles, planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
+import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
 import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
 import { planWritable } from './plan-writable.js';
 import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID } from './policy.js';
@@ -58,11 +58,12 @@ function planFiles(plan: PlanBuilder, recipe: Recipe): void {
     if (!existsSync(value.from)) {
       throw recipeError(origin, `host file ${value.from} does not exist`, 'create it, or fix the path (a relative from is relative to the recipe file)');
     }
-    if (value.keepLinks) planHostPath(plan, value.from, reasons);
+    const refuse = (what: string, hint: string) => recipeError(origin, what, hint);
+    if (value.keepLinks) planHostPath(plan, value.from, reasons, undefined, refuse);
     else {
       const through = plan.symlinkOnTheWay(value.to);
       if (through) throw recipeError(origin, `${value.to} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
-      planCopyFollowingLinks(plan, value.from, value.to, reasons);
+      planHostCopy(plan, value.from, value.to, reasons, refuse);
     }
   }
 }

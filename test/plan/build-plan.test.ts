@@ -1,6 +1,6 @@
 // The plan drawn from a recipe, in memory (nothing written): configs followed into entries with reasons
 // and writable directories, optional files warned about, conflicting wishes refused.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -75,28 +75,67 @@ describe('buildPlan', () => {
     );
   });
 
-  it('copies a { from, to } directory whole to its new place, following symlinks', async () => {
+  it('copies a { from, to } directory whole to its new place, keeping its symlinks as symlinks', async () => {
     mkdirSync(join(scratch, 'tree/sub'), { recursive: true });
     writeFileSync(join(scratch, 'tree/a.txt'), 'a\n');
     writeFileSync(join(scratch, 'tree/sub/b.sh'), '#!/bin/sh\n', { mode: 0o755 });
-    const { symlinkSync } = await import('node:fs');
     symlinkSync('a.txt', join(scratch, 'tree/link.txt'));
+    symlinkSync('../a.txt', join(scratch, 'tree/sub/up.txt'));
     const plan = buildPlan(await loadRecipe(recipeFile('tree.ts', `name: 'tree', devices: [], files: [{ from: './tree', to: '/srv/site' }]`)));
-    expect(plan.manifest.entries.map((e) => [e.path, e.type, e.mode])).toEqual([
+    expect(plan.manifest.entries.map((e) => [e.path, e.type, e.type === 'symlink' ? e.target : e.mode])).toEqual([
       ['/', 'dir', '0555'],
       ['/srv', 'dir', '0555'],
       ['/srv/site', 'dir', '0555'],
       ['/srv/site/a.txt', 'file', '0444'],
-      ['/srv/site/link.txt', 'file', '0444'],
+      ['/srv/site/link.txt', 'symlink', 'a.txt'],
       ['/srv/site/sub', 'dir', '0555'],
       ['/srv/site/sub/b.sh', 'file', '0555'],
+      ['/srv/site/sub/up.txt', 'symlink', '../a.txt'],
     ]);
+  });
+
+  it('keeps a directory of applet symlinks as symlinks and brings their one outside target in once', async () => {
+    mkdirSync(join(scratch, 'applets'));
+    const names = ['ls', 'cat', 'sh', 'vi', 'id'];
+    for (const name of names) symlinkSync('/usr/bin/id', join(scratch, 'applets', name));
+    const plan = buildPlan(await loadRecipe(recipeFile('applets.ts', `name: 'applets', devices: [], files: [{ from: './applets', to: '/opt/bin' }]`)));
+    const links = plan.manifest.entries.filter((e) => e.path.startsWith('/opt/bin/'));
+    expect(links.map((e) => [e.path, e.type === 'symlink' ? e.target : e.type])).toEqual(names.sort().map((n) => [`/opt/bin/${n}`, '/usr/bin/id']));
+    const id = plan.manifest.entries.filter((e) => e.type === 'file' && e.source === '/usr/bin/id');
+    expect(id.map((e) => [e.path, e.reasons])).toEqual([['/usr/bin/id', names.sort().map((n) => ({ kind: 'symlink-target', of: `/opt/bin/${n}` }))]]);
+  });
+
+  it('brings in the target of a symlink a plain directory path holds, at its own path', async () => {
+    mkdirSync(join(scratch, 'plain'));
+    symlinkSync('/usr/bin/id', join(scratch, 'plain/id'));
+    const plan = buildPlan(await loadRecipe(recipeFile('plain.ts', `name: 'plain', devices: [], files: ['${scratch}/plain']`)));
+    const byPath = new Map(plan.manifest.entries.map((e) => [e.path, e]));
+    expect(byPath.get(`${scratch}/plain/id`)).toMatchObject({ type: 'symlink', target: '/usr/bin/id' });
+    expect(byPath.get('/usr/bin/id')?.reasons).toEqual([{ kind: 'symlink-target', of: `${scratch}/plain/id` }]);
+  });
+
+  it('refuses, naming the field and the symlink, a relative link that leaves a tree copied elsewhere, a dangling one and one into /proc', async () => {
+    const cases: [string, string, string][] = [
+      ['leaves', '../../etc/hostname', 'its target leaves the copied'],
+      ['dangles', 'no-such-file', 'its target does not exist on the host'],
+      ['proc', '/proc/self/mounts', 'it leads into /proc, which the kernel fills at run time and no jail can hold'],
+    ];
+    for (const [name, target, words] of cases) {
+      mkdirSync(join(scratch, `bad-${name}/d`), { recursive: true });
+      symlinkSync(target, join(scratch, `bad-${name}/d/link`));
+      const file = recipeFile(`bad-${name}.ts`, `name: 'bad', devices: [], files: ['/usr/bin/id', { from: './bad-${name}', to: '/srv/x' }]`);
+      await expect(loadRecipe(file).then((r) => buildPlan(r))).rejects.toThrow(
+        `Can't use recipe at ${file}: field files.1: symlink at ${scratch}/bad-${name}/d/link (-> ${target}): ${words}`,
+      );
+    }
+    const plain = recipeFile('bad-plain.ts', `name: 'bad', devices: [], files: ['${scratch}/bad-proc/d']`);
+    await expect(loadRecipe(plain).then((r) => buildPlan(r))).rejects.toThrow(`field files.0: symlink at ${scratch}/bad-proc/d/link (-> /proc/self/mounts): it leads into /proc`);
   });
 
   it('refuses a symlink that points at the root directory', async () => {
     const { symlinkSync } = await import('node:fs');
     symlinkSync('/', join(scratch, 'to-root'));
     const file = recipeFile('to-root.ts', `name: 'to-root', files: ['${scratch}/to-root']`);
-    await expect(loadRecipe(file).then((r) => buildPlan(r))).rejects.toThrow(`Can't copy symlink at ${scratch}/to-root: it points at the root directory (/)`);
+    await expect(loadRecipe(file).then((r) => buildPlan(r))).rejects.toThrow(`Can't use recipe at ${file}: field files.0: symlink at ${scratch}/to-root (-> /): it points at the root directory`);
   });
 });
