@@ -12,6 +12,7 @@ import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
 import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
+import { planLinks } from './plan-links.js';
 import { planWritable } from './plan-writable.js';
 import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID } from './policy.js';
 
@@ -37,6 +38,7 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   planDevices(plan, recipe.devices);
   if (identity) letServiceReadPrivateFiles(plan, identity);
   if (identity) planIdentityFiles(plan, identity);
+  planLinks(plan, recipe.links);
   const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot);
   const run = planRun(plan, recipe);
   // Parsed through the schema: asserts the plan is a valid manifest and fixes the key order on disk.

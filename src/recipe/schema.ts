@@ -1,5 +1,6 @@
 // The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
 import { z } from 'zod';
+import { RULE_IDS } from './rule-ids.js';
 import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from './run-shapes.js';
 
 /** Devices a recipe may ask for, with their (Linux) numbers; anything beyond `null` needs a `why`. */
@@ -70,6 +71,27 @@ export const runSpecSchema = z.strictObject({
 
 export const configSpecSchema = z.strictObject({ format: z.string().min(1), path: absolutePath });
 
+/** A symlink's target as the link will say it (relative to the link, or absolute in the jail). */
+const linkTarget = z
+  .string()
+  .min(1)
+  // eslint-disable-next-line no-control-regex
+  .refine((t) => !/[\u0000-\u001f\u007f]/.test(t), 'must not contain control characters (a newline, a tab, a NUL byte)');
+
+export const linkSpecSchema = z.strictObject({ path: jailPathBelowRoot, target: linkTarget });
+/** `{ '/bin/sh': '/usr/bin/busybox' }` or `[{ path, target }]`: root-owned symlinks made in the jail. */
+export const linksSchema = z.union([z.record(jailPathBelowRoot, linkTarget), z.array(linkSpecSchema)]);
+
+/** The service user's line in the jail's etc/passwd: its home directory and shell, both in the jail. */
+export const accountSpecSchema = z.strictObject({ home: absolutePath.optional(), shell: jailPathBelowRoot.optional() });
+
+/** An audit finding the jail holds on purpose: the rule, the exact path, and why. */
+export const allowSpecSchema = z.strictObject({
+  rule: z.enum(RULE_IDS, { error: 'not an audit rule id (see mkjail audit --help)' }),
+  path: absolutePath,
+  why: z.string().trim().min(1, 'say why the jail holds this on purpose'),
+});
+
 /** One recipe file's own content, after its variables were applied (includes not yet merged). */
 export const recipeSchema = z.strictObject({
   name,
@@ -83,6 +105,10 @@ export const recipeSchema = z.strictObject({
   configs: z.array(configSpecSchema).optional(),
   run: runSpecSchema.optional(),
   include: z.array(sourcePath).optional(),
+  links: linksSchema.optional(),
+  account: accountSpecSchema.optional(),
+  allow: z.array(allowSpecSchema).optional(),
+  syslog: z.boolean().optional(),
 });
 
 export type RecipeInput = z.input<typeof recipeSchema>;
@@ -92,6 +118,9 @@ export type WritableSpec = z.output<typeof writableSpecSchema>;
 export type DeviceSpec = z.output<typeof deviceSpecSchema>;
 export type RunSpec = z.output<typeof runSpecSchema>;
 export type ConfigSpec = z.output<typeof configSpecSchema>;
+export type LinkSpec = z.output<typeof linkSpecSchema>;
+export type AccountSpec = z.output<typeof accountSpecSchema>;
+export type AllowSpec = z.output<typeof allowSpecSchema>;
 
 /** Variables: names to default values (strings, as `--set name=value` gives them). */
 export const varsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable name'), z.string());

@@ -138,4 +138,31 @@ describe('buildPlan', () => {
     const file = recipeFile('to-root.ts', `name: 'to-root', files: ['${scratch}/to-root']`);
     await expect(loadRecipe(file).then((r) => buildPlan(r))).rejects.toThrow(`Can't use recipe at ${file}: field files.0: symlink at ${scratch}/to-root (-> /): it points at the root directory`);
   });
+
+  it('makes the recipe\'s links, root-owned, each with its field as reason, in either form', async () => {
+    const record = recipeFile('links-record.ts', `name: 'lr', devices: [], binaries: ['/usr/bin/busybox'], links: { '/bin/sh': '/usr/bin/busybox', '/usr/bin/ls': 'busybox', '/usr/bin/sh2': '../../bin/sh' }`);
+    const list = recipeFile('links-list.ts', `name: 'll', devices: [], binaries: ['/usr/bin/busybox'], links: [{ path: '/bin/sh', target: '/usr/bin/busybox' }]`);
+    const recordPlan = buildPlan(await loadRecipe(record));
+    const links = recordPlan.manifest.entries.filter((e) => e.type === 'symlink');
+    expect(links).toEqual([
+      { type: 'symlink', path: '/bin/sh', target: '/usr/bin/busybox', mode: '0777', uid: 0, gid: 0, reasons: [{ kind: 'recipe', field: 'links./bin/sh' }] },
+      { type: 'symlink', path: '/usr/bin/ls', target: 'busybox', mode: '0777', uid: 0, gid: 0, reasons: [{ kind: 'recipe', field: 'links./usr/bin/ls' }] },
+      { type: 'symlink', path: '/usr/bin/sh2', target: '../../bin/sh', mode: '0777', uid: 0, gid: 0, reasons: [{ kind: 'recipe', field: 'links./usr/bin/sh2' }] },
+    ]);
+    const listPlan = buildPlan(await loadRecipe(list));
+    expect(listPlan.manifest.entries.find((e) => e.path === '/bin/sh')?.reasons).toEqual([{ kind: 'recipe', field: 'links.0' }]);
+  });
+
+  it('refuses a link that leads to nothing in the jail, one over a planned file, and one that is not a jail path', async () => {
+    const cases: [string, string][] = [
+      [`links: { '/bin/sh': '/usr/bin/dash' }`, `field links./bin/sh: the link /bin/sh -> /usr/bin/dash leads to /usr/bin/dash, which is not in the jail`],
+      [`links: [{ path: '/usr/bin/busybox', target: 'sh' }]`, 'field links.0: /usr/bin/busybox is already in the jail as a file'],
+      [`links: { 'bin/sh': '/usr/bin/busybox' }`, 'field links.bin/sh'],
+      [`links: [{ path: '/bin/sh', target: 'a\\nb' }]`, 'field links.0.target: must not contain control characters'],
+    ];
+    for (const [links, words] of cases) {
+      const file = recipeFile('links-bad.ts', `name: 'lb', devices: [], binaries: ['/usr/bin/busybox'], ${links}`);
+      await expect(loadRecipe(file).then((r) => buildPlan(r))).rejects.toThrow(words);
+    }
+  });
 });
