@@ -11,7 +11,7 @@ import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
-import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
+import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
 import { planLinks } from './plan-links.js';
 import { planWritable } from './plan-writable.js';
 import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID } from './policy.js';
@@ -37,9 +37,11 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
   if (identity) letServiceReadPrivateFiles(plan, identity);
-  if (identity) planIdentityFiles(plan, identity);
+  refuseOwnAccountFiles(plan, recipe);
+  if (identity) planIdentityFiles(plan, identity, recipe.account?.value);
   planLinks(plan, recipe.links);
   const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot);
+  checkAccount(plan, recipe.account, identity);
   const run = planRun(plan, recipe);
   // Parsed through the schema: asserts the plan is a valid manifest and fixes the key order on disk.
   const manifest: Manifest = manifestSchema.parse({

@@ -38,6 +38,11 @@ export function copiedFileMode(hostMode: number): string {
   return program ? PROGRAM_MODE : FILE_MODE;
 }
 
+/** True when a planned mode lets someone run the file (any execute bit). */
+export function modeIsProgram(mode: string): boolean {
+  return (Number.parseInt(mode, 8) & 0o111) !== 0;
+}
+
 /** The mode that lets the service's group read a copied file planned for root alone, if `mode` is one. */
 export function serviceGroupMode(mode: string): string | undefined {
   if (mode === PRIVATE_FILE_MODE) return SERVICE_FILE_MODE;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildPlan } from '../../src/plan/build-plan.js';
+import type { MkjailError } from '../../src/errors.js';
 import { loadRecipe } from '../../src/recipe/load-recipe.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mkjail-plan-'));
@@ -163,6 +164,32 @@ describe('buildPlan', () => {
     for (const [links, words] of cases) {
       const file = recipeFile('links-bad.ts', `name: 'lb', devices: [], binaries: ['/usr/bin/busybox'], ${links}`);
       await expect(loadRecipe(file).then((r) => buildPlan(r))).rejects.toThrow(words);
+    }
+  });
+
+  it('gives the service user the account\'s home and shell in the jail\'s etc/passwd, with the host\'s ids', async () => {
+    const file = recipeFile('account.ts', `name: 'acct', devices: [], user: 'nobody', group: 'nogroup', binaries: ['/usr/bin/busybox'],
+      links: { '/bin/sh': '/usr/bin/busybox' }, account: { home: '/home/nobody', shell: '/bin/sh' },
+      writable: [{ path: '/home/nobody', owner: 'nobody', group: 'nogroup', mode: '0700', why: 'the home of the user' }]`);
+    const plan = buildPlan(await loadRecipe(file));
+    const passwd = plan.contents.get('/etc/passwd');
+    expect(passwd?.kind === 'bytes' ? passwd.data.toString() : '').toBe('root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/home/nobody:/bin/sh\n');
+  });
+
+  it('refuses a recipe\'s own etc/passwd with the way to shape it instead, and an account that names what the jail lacks', async () => {
+    writeFileSync(join(scratch, 'passwd'), 'root:x:0:0::/:/bin/sh\n');
+    const cases: [string, string][] = [
+      [`user: 'nobody', files: [{ from: './passwd', to: '/etc/passwd' }]`,
+        "field files.0: brings its own /etc/passwd, but mkjail writes the jail's /etc/passwd itself (root and the service identity, with the host's numeric ids) (fix: remove it from the recipe; name the service user with user and group, and give it a home and a shell in the jail with account: { home: '/home/NAME', shell: '/bin/sh' })"],
+      [`files: ['/etc/group']`, "field files.0: brings its own /etc/group"],
+      [`user: 'nobody', account: { home: '/home/nobody' }`, 'field account.home: /home/nobody is not a directory in the jail'],
+      [`user: 'nobody', account: { shell: '/bin/sh' }`, 'field account.shell: /bin/sh is not a program in the jail'],
+      [`account: { shell: '/bin/sh' }`, 'field account: an account without a user'],
+    ];
+    for (const [body, words] of cases) {
+      const file = recipeFile('account-bad.ts', `name: 'ab', devices: [], ${body}`);
+      const line = await loadRecipe(file).then((r) => buildPlan(r)).then(() => 'built', (error: MkjailError) => error.toLine());
+      expect(line).toContain(`Can't use recipe at ${file}: ${words}`);
     }
   });
 });
