@@ -51,6 +51,7 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
     identity,
     writable,
     run,
+    ...(recipe.allow.length > 0 ? { allow: recipe.allow.map((a) => a.value) } : {}),
     entries: plan.sorted(),
   });
   return { manifest, contents: plan.contents, warnings: plan.warnings };

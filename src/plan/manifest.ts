@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EXIT, MkjailError, errnoWords } from '../errors.js';
 import { VIAS } from '../resolve/types.js';
+import { RULE_IDS } from '../recipe/rule-ids.js';
 import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
 
 export const MANIFEST_FORMAT = 'mkjail-manifest/1';
@@ -84,6 +85,10 @@ export const runSchema = z.strictObject({
   capabilities: z.array(z.enum(SERVICE_CAPABILITIES)).min(1).optional(),
 });
 
+/** An audit finding the recipe declared on purpose (its `allow`): `mkjail audit DIR` does not report it. */
+export const allowanceSchema = z.strictObject({ rule: z.enum(RULE_IDS), path: z.string().min(1), why: z.string().min(1) });
+export type DeclaredAllowance = z.infer<typeof allowanceSchema>;
+
 export const manifestSchema = z.strictObject({
   format: z.literal(MANIFEST_FORMAT),
   tool: z.strictObject({ name: z.literal('mkjail'), version: z.string() }),
@@ -91,6 +96,8 @@ export const manifestSchema = z.strictObject({
   identity: identitySchema.nullable(),
   writable: z.array(writableSchema),
   run: runSchema.nullable(),
+  /** The recipe's audit exceptions; absent when it declares none. */
+  allow: z.array(allowanceSchema).min(1).optional(),
   entries: z.array(manifestEntrySchema),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
