@@ -14,7 +14,7 @@ import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-h
 import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
 import { planLinks } from './plan-links.js';
 import { planWritable } from './plan-writable.js';
-import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID } from './policy.js';
+import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID, SYSLOG_SOCKET } from './policy.js';
 
 export interface Plan {
   manifest: Manifest;
@@ -36,6 +36,7 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   const followed = planConfigs(plan, recipe);
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
+  const syslog = planSyslog(plan, recipe.syslog);
   if (identity) letServiceReadPrivateFiles(plan, identity);
   refuseOwnAccountFiles(plan, recipe);
   if (identity) planIdentityFiles(plan, identity, recipe.account?.value);
@@ -51,6 +52,7 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
     identity,
     writable,
     run,
+    ...(syslog ? { syslog } : {}),
     ...(recipe.allow.length > 0 ? { allow: recipe.allow.map((a) => a.value) } : {}),
     entries: plan.sorted(),
   });
@@ -117,6 +119,15 @@ function planDevices(plan: PlanBuilder, devices: Sourced<DeviceSpec>[]): void {
     const { major, minor } = DEVICE_NUMBERS[name];
     plan.add({ type: 'chardev', path: `/dev/${name}`, mode: DEVICE_MODE, uid: ROOT_UID, gid: ROOT_GID, major, minor, reasons: [{ kind: 'device', why }] });
   }
+}
+
+/** `syslog: true`: a /dev for the socket the host's rsyslog makes there; the socket itself is no entry. */
+function planSyslog(plan: PlanBuilder, syslog: Sourced<boolean> | undefined): Manifest['syslog'] {
+  if (!syslog?.value) return undefined;
+  const existing = plan.get(SYSLOG_SOCKET);
+  if (existing) throw recipeError(syslog.origin, `the jail already holds ${SYSLOG_SOCKET} (${existing.type}), where rsyslog would make its socket`, `leave ${SYSLOG_SOCKET} out of the other fields`);
+  plan.add({ type: 'dir', path: '/dev', mode: DEV_DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'device', why: 'holds the device nodes, search only' }] });
+  return { socket: SYSLOG_SOCKET };
 }
 
 function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {

@@ -96,6 +96,8 @@ export const manifestSchema = z.strictObject({
   identity: identitySchema.nullable(),
   writable: z.array(writableSchema),
   run: runSchema.nullable(),
+  /** `syslog: true`: the socket the host's rsyslog makes in the jail (DIR/rsyslog.conf); not an entry. */
+  syslog: z.strictObject({ socket: jailPath }).optional(),
   /** The recipe's audit exceptions; absent when it declares none. */
   allow: z.array(allowanceSchema).min(1).optional(),
   entries: z.array(manifestEntrySchema),

@@ -9,6 +9,8 @@ export interface OutputLayout {
   perms: string;
   launcher: string;
   unit: (name: string) => string;
+  /** The rsyslog drop-in that gives the jail a /dev/log (recipe `syslog: true`). */
+  rsyslog: string;
 }
 
 export function outputLayout(dir: string): OutputLayout {
@@ -19,5 +21,6 @@ export function outputLayout(dir: string): OutputLayout {
     perms: join(dir, 'perms.sh'),
     launcher: join(dir, 'launch'),
     unit: (name) => join(dir, `${name}.service`),
+    rsyslog: join(dir, 'rsyslog.conf'),
   };
 }

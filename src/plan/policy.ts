@@ -18,6 +18,9 @@ export const DEVICE_MODE = '0666';
 /** Symlink permission bits are ignored by Linux; the manifest records them as 0777. */
 export const SYMLINK_MODE = '0777';
 
+/** The socket rsyslog makes in a jail whose recipe says `syslog: true` (DIR/rsyslog.conf asks it to). */
+export const SYSLOG_SOCKET = '/dev/log';
+
 /** The shell of every account in the jail's etc/passwd: nobody logs in. */
 export const NOLOGIN_SHELL = '/usr/sbin/nologin';
 
