@@ -6,7 +6,7 @@ import { type Origin, reasonField, recipeError, type Sourced } from '../recipe/r
 import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import { TOOL_VERSION } from '../version.js';
-import { SERVICE_CAPABILITIES, type ServiceCapability } from '../recipe/run-shapes.js';
+import { type RunCapability, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
 import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
@@ -149,10 +149,16 @@ function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
   return { argv: value.argv, env: value.env ?? {}, chroot, ...(capabilities.length > 0 ? { capabilities } : {}) };
 }
 
-/** The capabilities the launcher keeps, once each in allowlist order; only the launcher can keep any. */
-function keptCapabilities(asked: ServiceCapability[], chroot: 'launcher' | 'self', origin: Origin): ServiceCapability[] {
-  if (asked.length > 0 && chroot === 'self') {
-    throw recipeError(origin, "capabilities are kept only when the launcher drops root (chroot: 'launcher'); a daemon that chroots itself keeps what it chooses", "remove run.capabilities, or use chroot: 'launcher'");
+/**
+ * chroot 'launcher': what the program keeps after the drop; chroot 'self': the bounding set the daemon
+ * starts with. Each checked against its mode's allowlist; once each, in allowlist order.
+ */
+function keptCapabilities(asked: RunCapability[], chroot: 'launcher' | 'self', origin: Origin): RunCapability[] {
+  const allowed: readonly RunCapability[] = chroot === 'self' ? SELF_CHROOT_CAPABILITIES : SERVICE_CAPABILITIES;
+  const index = asked.findIndex((capability) => !allowed.includes(capability));
+  if (index >= 0) {
+    const words = chroot === 'self' ? `a self-chrooting daemon's bounding set holds only ${allowed.join(', ')}` : `a program the launcher drops to its user keeps only ${allowed.join(', ')}`;
+    throw recipeError({ ...origin, field: `${origin.field}.${index}` }, `${asked[index]} is not allowed with chroot: '${chroot}': ${words}`, 'remove it (see the run.capabilities allowlists in docs/recipes.md)');
   }
-  return SERVICE_CAPABILITIES.filter((capability) => asked.includes(capability));
+  return allowed.filter((capability) => asked.includes(capability));
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { EXIT, MkjailError, errnoWords } from '../errors.js';
 import { VIAS } from '../resolve/types.js';
 import { RULE_IDS } from '../recipe/rule-ids.js';
-import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
+import { recipeName, RUN_CAPABILITIES, runEnvironment, runWord } from '../recipe/run-shapes.js';
 
 export const MANIFEST_FORMAT = 'mkjail-manifest/1';
 
@@ -81,8 +81,11 @@ export const runSchema = z.strictObject({
   env: runEnvironment,
   /** Who does chroot and the drop of root: the launcher, or the daemon itself (`named -t`). */
   chroot: z.enum(['launcher', 'self']),
-  /** Kept after the launcher's drop (chroot: 'launcher' only); absent when none is kept. */
-  capabilities: z.array(z.enum(SERVICE_CAPABILITIES)).min(1).optional(),
+  /**
+   * chroot 'launcher': kept after the launcher's drop (SERVICE_CAPABILITIES). chroot 'self': the bounding
+   * set the daemon starts with (SELF_CHROOT_CAPABILITIES). Absent when none.
+   */
+  capabilities: z.array(z.enum(RUN_CAPABILITIES)).min(1).optional(),
 });
 
 /** An audit finding the recipe declared on purpose (its `allow`): `mkjail audit DIR` does not report it. */

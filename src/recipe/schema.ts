@@ -1,7 +1,7 @@
 // The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
 import { z } from 'zod';
 import { RULE_IDS } from './rule-ids.js';
-import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from './run-shapes.js';
+import { recipeName, RUN_CAPABILITIES, runEnvironment, runWord, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from './run-shapes.js';
 
 /** Devices a recipe may ask for, with their (Linux) numbers; anything beyond `null` needs a `why`. */
 export const DEVICE_NUMBERS = {
@@ -65,7 +65,11 @@ export const runSpecSchema = z.strictObject({
   env: runEnvironment.optional(),
   chroot: z.enum(['launcher', 'self']).optional(),
   capabilities: z
-    .array(z.enum(SERVICE_CAPABILITIES, { error: `not a capability a jailed program may keep (only ${SERVICE_CAPABILITIES.join(', ')})` }))
+    .array(
+      z.enum(RUN_CAPABILITIES, {
+        error: `not a capability a jailed program may keep (only ${SERVICE_CAPABILITIES.join(', ')}; with chroot: 'self', a bounding set from ${SELF_CHROOT_CAPABILITIES.join(', ')})`,
+      }),
+    )
     .optional(),
 });
 

@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { renderLauncher } from '../../src/artifacts/launcher.js';
+import { renderSystemdUnit } from '../../src/artifacts/systemd-unit.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 import type { MkjailError } from '../../src/errors.js';
 import { loadRecipe } from '../../src/recipe/load-recipe.js';
@@ -191,5 +193,16 @@ describe('buildPlan', () => {
       const line = await loadRecipe(file).then((r) => buildPlan(r)).then(() => 'built', (error: MkjailError) => error.toLine());
       expect(line).toContain(`Can't use recipe at ${file}: ${words}`);
     }
+  });
+
+  it('takes a self-chrooting daemon\'s bounding set from run.capabilities, for the launcher and the unit', async () => {
+    const file = recipeFile('self-caps.ts', `name: 'self-caps', run: { argv: ['/usr/sbin/sshd', '-D'], chroot: 'self', capabilities: ['setgid', 'sys_chroot', 'setuid'] }`);
+    const plan = buildPlan(await loadRecipe(file));
+    expect(plan.manifest.run?.capabilities).toEqual(['sys_chroot', 'setuid', 'setgid']);
+    const launcher = renderLauncher(plan.manifest) ?? '';
+    expect(launcher).toContain('/usr/bin/setpriv --no-new-privs --bounding-set=-all,+sys_chroot,+setuid,+setgid -- /usr/sbin/sshd -D');
+    expect(renderSystemdUnit(plan.manifest, '/srv/jails/x')).toContain('CapabilityBoundingSet=CAP_SYS_CHROOT CAP_SETUID CAP_SETGID\n');
+    const none = recipeFile('self-none.ts', `name: 'self-none', run: { argv: ['/usr/sbin/sshd', '-D'], chroot: 'self' }`);
+    expect(renderLauncher(buildPlan(await loadRecipe(none)).manifest)).toContain('--bounding-set=-all -- /usr/sbin/sshd -D');
   });
 });

@@ -38,6 +38,10 @@ export default defineRecipe({ name: 'plain', files: ['/etc/hostname', { from: '.
       devices: [{ value: 'null', origin: { file, field: 'devices (default)' } }],
       configs: [],
       run: undefined,
+      links: [],
+      account: undefined,
+      allow: [],
+      syslog: undefined,
     });
   });
 
