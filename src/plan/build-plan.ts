@@ -7,7 +7,7 @@ import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/sc
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { type RunCapability, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
-import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
+import { type Identity, MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
@@ -53,6 +53,7 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
     writable,
     run,
     ...(syslog ? { syslog } : {}),
+    ...planSshd(recipe, identity),
     ...(recipe.allow.length > 0 ? { allow: recipe.allow.map((a) => a.value) } : {}),
     entries: plan.sorted(),
   });
@@ -128,6 +129,15 @@ function planSyslog(plan: PlanBuilder, syslog: Sourced<boolean> | undefined): Ma
   if (existing) throw recipeError(syslog.origin, `the jail already holds ${SYSLOG_SOCKET} (${existing.type}), where rsyslog would make its socket`, `leave ${SYSLOG_SOCKET} out of the other fields`);
   plan.add({ type: 'dir', path: '/dev', mode: DEV_DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'device', why: 'holds the device nodes, search only' }] });
   return { socket: SYSLOG_SOCKET };
+}
+
+/** `sshd`: a tree-only jail with a user, for the Match block beside it. */
+function planSshd(recipe: Recipe, identity: Identity | null): Pick<Manifest, 'sshd'> {
+  if (!recipe.sshd) return {};
+  const { value, origin } = recipe.sshd;
+  if (recipe.run) throw recipeError(origin, 'sshd is for a tree that sshd chroots into, but the recipe also has run', 'remove run (sshd enters the jail at login), or remove sshd');
+  if (!identity) throw recipeError(origin, 'sshd needs the user who logs in', 'declare user (and group)');
+  return { sshd: value.forceCommand === undefined ? {} : { forceCommand: value.forceCommand } };
 }
 
 function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {

@@ -101,6 +101,8 @@ export const manifestSchema = z.strictObject({
   run: runSchema.nullable(),
   /** `syslog: true`: the socket the host's rsyslog makes in the jail (DIR/rsyslog.conf); not an entry. */
   syslog: z.strictObject({ socket: jailPath }).optional(),
+  /** A tree-only jail for sshd's ChrootDirectory (DIR/sshd_config): the command sshd forces, if any. */
+  sshd: z.strictObject({ forceCommand: runWord.optional() }).optional(),
   /** The recipe's audit exceptions; absent when it declares none. */
   allow: z.array(allowanceSchema).min(1).optional(),
   entries: z.array(manifestEntrySchema),

@@ -11,6 +11,8 @@ export interface OutputLayout {
   unit: (name: string) => string;
   /** The rsyslog drop-in that gives the jail a /dev/log (recipe `syslog: true`). */
   rsyslog: string;
+  /** The sshd_config Match block for a tree-only jail sshd chroots into (recipe `sshd`). */
+  sshd: string;
 }
 
 export function outputLayout(dir: string): OutputLayout {
@@ -22,5 +24,6 @@ export function outputLayout(dir: string): OutputLayout {
     launcher: join(dir, 'launch'),
     unit: (name) => join(dir, `${name}.service`),
     rsyslog: join(dir, 'rsyslog.conf'),
+    sshd: join(dir, 'sshd_config'),
   };
 }

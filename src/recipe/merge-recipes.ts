@@ -34,6 +34,7 @@ export interface Recipe {
   account: Sourced<AccountSpec> | undefined;
   allow: Sourced<AllowSpec>[];
   syslog: Sourced<boolean> | undefined;
+  sshd: Sourced<{ forceCommand?: string | undefined }> | undefined;
 }
 
 export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
@@ -69,6 +70,7 @@ export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
     account: first((f) => f.recipe.account, 'account'),
     allow: all((f) => f.recipe.allow, 'allow'),
     syslog: first((f) => f.recipe.syslog, 'syslog'),
+    sshd: first((f) => f.recipe.sshd, 'sshd'),
   };
 }
 

@@ -96,6 +96,9 @@ export const allowSpecSchema = z.strictObject({
   why: z.string().trim().min(1, 'say why the jail holds this on purpose'),
 });
 
+/** A tree-only jail for sshd's ChrootDirectory: the Match block written beside it (DIR/sshd_config). */
+export const sshdSpecSchema = z.strictObject({ forceCommand: runWord.min(1).optional() });
+
 /** One recipe file's own content, after its variables were applied (includes not yet merged). */
 export const recipeSchema = z.strictObject({
   name,
@@ -113,6 +116,7 @@ export const recipeSchema = z.strictObject({
   account: accountSpecSchema.optional(),
   allow: z.array(allowSpecSchema).optional(),
   syslog: z.boolean().optional(),
+  sshd: sshdSpecSchema.optional(),
 });
 
 export type RecipeInput = z.input<typeof recipeSchema>;
