@@ -135,7 +135,6 @@ function planSyslog(plan: PlanBuilder, syslog: Sourced<boolean> | undefined): Ma
 function planSshd(recipe: Recipe, identity: Identity | null): Pick<Manifest, 'sshd'> {
   if (!recipe.sshd) return {};
   const { value, origin } = recipe.sshd;
-  if (recipe.run) throw recipeError(origin, 'sshd is for a tree that sshd chroots into, but the recipe also has run', 'remove run (sshd enters the jail at login), or remove sshd');
   if (!identity) throw recipeError(origin, 'sshd needs the user who logs in', 'declare user (and group)');
   return { sshd: value.forceCommand === undefined ? {} : { forceCommand: value.forceCommand } };
 }

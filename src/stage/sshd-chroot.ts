@@ -27,5 +27,5 @@ export function sshdChrootWarning(root: string): string | undefined {
   const problems = sshdChrootProblems(root);
   if (problems.length === 0) return undefined;
   const fixes = problems.map((p) => p.split(' ')[0]).join(' ');
-  return `this jail has no run, so it is a tree to enter, but sshd refuses ${root} as a ChrootDirectory ("bad ownership or modes for chroot directory"): ${problems.join('; ')} (fix: chown root:root ${fixes} && chmod go-w ${fixes}, or build below root-owned 0755 directories such as /srv/jails)`;
+  return `this jail is a tree to enter (no run, or an sshd block), but sshd refuses ${root} as a ChrootDirectory ("bad ownership or modes for chroot directory"): ${problems.join('; ')} (fix: chown root:root ${fixes} && chmod go-w ${fixes}, or build below root-owned 0755 directories such as /srv/jails)`;
 }

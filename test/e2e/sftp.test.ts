@@ -1,7 +1,7 @@
 // recipes/sftp.ts end to end: Debian's sshd on a free high port (test host key, test user key, a test
 // user mkjt-sftp-*) chroots the user into the tree-only jail; sftp uploads and lists, ssh gets no shell,
 // the user sees only the jail, and internal-sftp's log line reaches a test rsyslogd through /dev/log.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { mkjail, REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, startInBackground, tcpFree } from './named-process.js';
+import { createTestUser, removeTestUser, startTestSshd, type TestSshd } from './sshd-process.js';
 import { startTestRsyslog, type TestRsyslog } from './rsyslog-process.js';
 
 const ok = prerequisites({
@@ -19,57 +19,32 @@ const ok = prerequisites({
 });
 const USER = `mkjt-sftp-${process.pid}`;
 
-async function freeTcpPort(): Promise<number> {
-  for (let port = 20000 + (process.pid % 20000); ; port++) if (await tcpFree(port)) return port;
-}
-
 describe.skipIf(!ok)('an SFTP-only account in a jail (recipes/sftp.ts)', () => {
   let scratch: string;
   let jail: BuiltJail;
-  let sshd: Running | undefined;
+  let sshd: TestSshd | undefined;
   let rsyslog: TestRsyslog | undefined;
   let port: number;
   let createdUser = false;
 
   beforeAll(async () => {
     scratch = makeScratch('sftp-');
-    await execa('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', '--password', '*', '--user-group', USER]);
+    await createTestUser(USER);
     createdUser = true;
     jail = await buildJail(join(REPO_ROOT, 'recipes/sftp.ts'), { set: { user: USER, group: USER } });
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(scratch, 'host_key')]);
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(scratch, 'user_key')]);
-    mkdirSync(join(scratch, 'keys'), { mode: 0o755 });
-    writeFileSync(join(scratch, 'keys', USER), readFileSync(join(scratch, 'user_key.pub')), { mode: 0o644 });
-    port = await freeTcpPort();
-    const config = join(scratch, 'sshd_config');
-    writeFileSync(config, [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(scratch, 'host_key')}`,
-      `PidFile ${join(scratch, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(scratch, 'keys')}/%u`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      `AllowUsers ${USER}`,
-      'Subsystem sftp internal-sftp',
-      `Include ${join(jail.dir, 'sshd_config')}`,
-      '',
-    ].join('\n'));
-    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
     rsyslog = await startTestRsyslog(scratch, join(jail.dir, 'rsyslog.conf'), join(jail.root, 'dev/log'));
-    sshd = startInBackground('/usr/sbin/sshd', ['-D', '-e', '-f', config], 'ignore');
-    for (let i = 0; i < 80 && (await tcpFree(port)); i++) await new Promise((r) => setTimeout(r, 250));
+    sshd = await startTestSshd(scratch, USER, join(jail.dir, 'sshd_config'));
+    port = sshd.port;
   });
   afterAll(async () => {
     await sshd?.stop();
     await rsyslog?.stop();
     jail?.cleanup();
     if (scratch) removeScratch(scratch);
-    if (createdUser) await execa('userdel', [USER], { reject: false });
+    if (createdUser) await removeTestUser(USER);
   });
 
-  const clientOptions = () => ['-i', join(scratch, 'user_key'), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(scratch, 'known_hosts')}`, '-o', 'IdentitiesOnly=yes'];
+  const clientOptions = () => sshd?.clientOptions ?? [];
   const sftp = (commands: string) => {
     writeFileSync(join(scratch, 'batch'), commands);
     return execa('sftp', [...clientOptions(), '-P', String(port), '-b', join(scratch, 'batch'), `${USER}@127.0.0.1`], { reject: false });

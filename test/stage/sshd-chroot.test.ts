@@ -38,7 +38,7 @@ describe.skipIf(!ok)('a tree-only jail', () => {
     const result = await runBuild({ recipe: join(scratch, 'tree.ts'), out: join(shared, 'jail') });
     const warning = result.warnings.find((w) => w.includes('ChrootDirectory'));
     expect(warning).toBe(
-      `this jail has no run, so it is a tree to enter, but sshd refuses ${shared}/jail/root as a ChrootDirectory ("bad ownership or modes for chroot directory"): ${shared} is writable by group or others (mode 0775) (fix: chown root:root ${shared} && chmod go-w ${shared}, or build below root-owned 0755 directories such as /srv/jails)`,
+      `this jail is a tree to enter (no run, or an sshd block), but sshd refuses ${shared}/jail/root as a ChrootDirectory ("bad ownership or modes for chroot directory"): ${shared} is writable by group or others (mode 0775) (fix: chown root:root ${shared} && chmod go-w ${shared}, or build below root-owned 0755 directories such as /srv/jails)`,
     );
     expect(sshdChrootProblems(join(shared, 'mine', 'root'))).toEqual([`${shared} is writable by group or others (mode 0775)`, `${shared}/mine is owned by uid 65534, not root`]);
   });
