@@ -10,7 +10,7 @@
 // `chroot: 'self'` the daemon chroots and drops root itself: no chroot and no drop here.
 import { EXIT, MkjailError } from '../errors.js';
 import type { Identity, Manifest } from '../plan/manifest.js';
-import type { ServiceCapability } from '../recipe/run-shapes.js';
+import type { RunCapability } from '../recipe/run-shapes.js';
 import { TOOL_VERSION } from '../version.js';
 import { HOST_TOOLS, LAUNCHER_PATH } from './host-tools.js';
 import { checkTools, isolation } from './launcher-isolation.js';
@@ -20,21 +20,10 @@ import { shellQuote } from './shell-quote.js';
 export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = { PATH: LAUNCHER_PATH, PWD: '/' };
 
 /**
- * What a daemon that binds its ports, chroots and drops root by itself needs, and nothing more: BIND's
- * own list (named's linux_initialprivs), which it narrows further after the drop.
+ * The launcher's bounding set for a self-chrooting daemon, in setpriv's words: the recipe's
+ * `run.capabilities` (checked against SELF_CHROOT_CAPABILITIES when the recipe was read), nothing else.
  */
-export const SELF_CHROOT_CAPABILITIES = [
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_SETUID',
-  'CAP_SETGID',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_SYS_RESOURCE',
-  'CAP_CHOWN',
-] as const;
-
-/** The launcher's bounding set for a self-chrooting daemon, in setpriv's words. */
-const SELF_BOUNDING_SET = `-all,${SELF_CHROOT_CAPABILITIES.map((c) => `+${c.slice(4).toLowerCase()}`).join(',')}`;
+const selfBoundingSet = (capabilities: readonly string[]): string => ['-all', ...capabilities.map((c) => `+${c}`)].join(',');
 
 /** What chroot(8) needs to chroot and drop; the dropped process keeps none of it (nnp, all ids non-zero). */
 const CHROOT_CAPABILITIES = ['sys_chroot', 'setuid', 'setgid'] as const;
@@ -134,7 +123,7 @@ function main(run: Run, identity: Identity | null, name: string): string {
   const argv = run.argv.map(jailWord).join(' ');
   const start =
     run.chroot === 'self'
-      ? `${HOST_TOOLS.setpriv} --no-new-privs --bounding-set=${SELF_BOUNDING_SET} -- ${argv}`
+      ? `${HOST_TOOLS.setpriv} --no-new-privs --bounding-set=${selfBoundingSet(run.capabilities ?? [])} -- ${argv}`
       : `${dropPrivileges(run.capabilities ?? [])} -- ${HOST_TOOLS.chroot} --userspec=+${identity?.uid}:+${identity?.gid} --groups=+${identity?.gid} "$JAIL" ${argv}`;
   return `main() {
   [ "$(id -u)" = 0 ] || fail "Can't start the jail at $JAIL: not running as root (uid $(id -u)) (fix: run it as root, e.g. sudo $0)"
@@ -152,7 +141,7 @@ ${checkTools(run)}  PIDFILE="$here"/${shellQuote(`${name}.pid`)}
 }
 
 /** The setpriv before chroot(8): no_new_privs, the bounding set, and the capabilities the program keeps. */
-function dropPrivileges(kept: readonly ServiceCapability[]): string {
+function dropPrivileges(kept: readonly RunCapability[]): string {
   const bounding = `--bounding-set=-all,${[...kept, ...CHROOT_CAPABILITIES].map((c) => `+${c}`).join(',')}`;
   if (kept.length === 0) return `${HOST_TOOLS.setpriv} --no-new-privs ${bounding}`;
   const ambient = `-all,${kept.map((c) => `+${c}`).join(',')}`;

@@ -4,9 +4,9 @@
 import { posix } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
 import type { Identity, Manifest } from '../plan/manifest.js';
-import type { ServiceCapability } from '../recipe/run-shapes.js';
+import type { RunCapability } from '../recipe/run-shapes.js';
 import { TOOL_VERSION } from '../version.js';
-import { BASE_ENVIRONMENT, SELF_CHROOT_CAPABILITIES, oneLine } from './launcher.js';
+import { BASE_ENVIRONMENT, oneLine } from './launcher.js';
 import { shellQuote } from './shell-quote.js';
 
 /** Hardening that holds in both modes. */
@@ -70,7 +70,7 @@ export function renderSystemdUnit(manifest: Manifest, outDir: string): string | 
     run.chroot === 'self'
       ? [
           `# ${oneLine(argv[0] ?? '')} chroots into the jail and drops root itself: it starts as root, bounded to what that needs.`,
-          `CapabilityBoundingSet=${SELF_CHROOT_CAPABILITIES.join(' ')}`,
+          `CapabilityBoundingSet=${(run.capabilities ?? []).map((c) => `CAP_${c.toUpperCase()}`).join(' ')}`,
           ...SELF_ONLY_HARDENING,
           'ProtectSystem=strict',
         ]
@@ -121,7 +121,7 @@ function serviceIdentity(identity: Identity | null): string[] {
 }
 
 /** The capabilities the program keeps after systemd's drop: bounded and ambient, or none at all. */
-function launcherCapabilities(kept: readonly ServiceCapability[]): string[] {
+function launcherCapabilities(kept: readonly RunCapability[]): string[] {
   const names = kept.map((c) => `CAP_${c.toUpperCase()}`).join(' ');
   const comment = kept.length === 0 ? [] : [`# It keeps only ${names} (ambient), e.g. to bind a port below 1024.`];
   return [...comment, `CapabilityBoundingSet=${names}`, `AmbientCapabilities=${names}`];

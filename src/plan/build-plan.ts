@@ -8,14 +8,15 @@ import { type ConfigSpec, DEVICE_NUMBERS, type DeviceSpec, type GeneratedSpec, t
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import type { ConfigFollowResult } from '../resolve/config-followers/types.js';
 import { TOOL_VERSION } from '../version.js';
-import { SERVICE_CAPABILITIES, type ServiceCapability } from '../recipe/run-shapes.js';
+import { type RunCapability, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
 import { type Identity, MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
-import { letServiceReadPrivateFiles, planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
-import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
+import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
+import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
+import { planLinks } from './plan-links.js';
 import { planWritable } from './plan-writable.js';
-import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, FILE_MODE, PRIVATE_FILE_MODE, PRIVATE_PROGRAM_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, serviceGroupMode } from './policy.js';
+import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, FILE_MODE, PRIVATE_FILE_MODE, PRIVATE_PROGRAM_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, SYSLOG_SOCKET, serviceGroupMode } from './policy.js';
 
 export interface Plan {
   manifest: Manifest;
@@ -39,10 +40,14 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   const followed = planConfigs(plan, recipe, configs);
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
+  const syslog = planSyslog(plan, recipe.syslog);
   if (identity) letServiceReadPrivateFiles(plan, identity);
   keepSecretsPrivate(plan, configs, identity);
-  if (identity) planIdentityFiles(plan, identity);
+  refuseOwnAccountFiles(plan, recipe);
+  if (identity) planIdentityFiles(plan, identity, recipe.account?.value);
+  planLinks(plan, recipe.links);
   const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot);
+  checkAccount(plan, recipe.account, identity);
   const run = planRun(plan, recipe);
   // Parsed through the schema: asserts the plan is a valid manifest and fixes the key order on disk.
   const manifest: Manifest = manifestSchema.parse({
@@ -52,6 +57,9 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
     identity,
     writable,
     run,
+    ...(syslog ? { syslog } : {}),
+    ...planSshd(recipe, identity),
+    ...(recipe.allow.length > 0 ? { allow: recipe.allow.map((a) => a.value) } : {}),
     entries: plan.sorted(),
   });
   return { manifest, contents: plan.contents, warnings: plan.warnings };
@@ -63,11 +71,12 @@ function planFiles(plan: PlanBuilder, recipe: Recipe): void {
     if (!existsSync(value.from)) {
       throw recipeError(origin, `host file ${value.from} does not exist`, 'create it, or fix the path (a relative from is relative to the recipe file)');
     }
-    if (value.keepLinks) planHostPath(plan, value.from, reasons);
+    const refuse = (what: string, hint: string) => recipeError(origin, what, hint);
+    if (value.keepLinks) planHostPath(plan, value.from, reasons, undefined, refuse);
     else {
       const through = plan.symlinkOnTheWay(value.to);
       if (through) throw recipeError(origin, `${value.to} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
-      planCopyFollowingLinks(plan, value.from, value.to, reasons);
+      planHostCopy(plan, value.from, value.to, reasons, refuse);
     }
   }
 }
@@ -169,6 +178,23 @@ function planDevices(plan: PlanBuilder, devices: Sourced<DeviceSpec>[]): void {
   }
 }
 
+/** `syslog: true`: a /dev for the socket the host's rsyslog makes there; the socket itself is no entry. */
+function planSyslog(plan: PlanBuilder, syslog: Sourced<boolean> | undefined): Manifest['syslog'] {
+  if (!syslog?.value) return undefined;
+  const existing = plan.get(SYSLOG_SOCKET);
+  if (existing) throw recipeError(syslog.origin, `the jail already holds ${SYSLOG_SOCKET} (${existing.type}), where rsyslog would make its socket`, `leave ${SYSLOG_SOCKET} out of the other fields`);
+  plan.add({ type: 'dir', path: '/dev', mode: DEV_DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'device', why: 'holds the device nodes, search only' }] });
+  return { socket: SYSLOG_SOCKET };
+}
+
+/** `sshd`: a tree-only jail with a user, for the Match block beside it. */
+function planSshd(recipe: Recipe, identity: Identity | null): Pick<Manifest, 'sshd'> {
+  if (!recipe.sshd) return {};
+  const { value, origin } = recipe.sshd;
+  if (!identity) throw recipeError(origin, 'sshd needs the user who logs in', 'declare user (and group)');
+  return { sshd: value.forceCommand === undefined ? {} : { forceCommand: value.forceCommand } };
+}
+
 function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
   if (!recipe.run) return null;
   const { value, origin } = recipe.run;
@@ -212,10 +238,16 @@ function planPts(plan: PlanBuilder, why: string): void {
   plan.add({ type: 'symlink', path: '/dev/ptmx', mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, target: 'pts/ptmx', reasons });
 }
 
-/** The capabilities the launcher keeps, once each in allowlist order; only the launcher can keep any. */
-function keptCapabilities(asked: ServiceCapability[], chroot: 'launcher' | 'self', origin: Origin): ServiceCapability[] {
-  if (asked.length > 0 && chroot === 'self') {
-    throw recipeError(origin, "capabilities are kept only when the launcher drops root (chroot: 'launcher'); a daemon that chroots itself keeps what it chooses", "remove run.capabilities, or use chroot: 'launcher'");
+/**
+ * chroot 'launcher': what the program keeps after the drop; chroot 'self': the bounding set the daemon
+ * starts with. Each checked against its mode's allowlist; once each, in allowlist order.
+ */
+function keptCapabilities(asked: RunCapability[], chroot: 'launcher' | 'self', origin: Origin): RunCapability[] {
+  const allowed: readonly RunCapability[] = chroot === 'self' ? SELF_CHROOT_CAPABILITIES : SERVICE_CAPABILITIES;
+  const index = asked.findIndex((capability) => !allowed.includes(capability));
+  if (index >= 0) {
+    const words = chroot === 'self' ? `a self-chrooting daemon's bounding set holds only ${allowed.join(', ')}` : `a program the launcher drops to its user keeps only ${allowed.join(', ')}`;
+    throw recipeError({ ...origin, field: `${origin.field}.${index}` }, `${asked[index]} is not allowed with chroot: '${chroot}': ${words}`, 'remove it (see the run.capabilities allowlists in docs/recipes.md)');
   }
-  return SERVICE_CAPABILITIES.filter((capability) => asked.includes(capability));
+  return allowed.filter((capability) => asked.includes(capability));
 }

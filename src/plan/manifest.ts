@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EXIT, MkjailError, errnoWords } from '../errors.js';
 import { VIAS } from '../resolve/types.js';
-import { recipeName, runEnvironment, runPts, runShare, runWord, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
+import { RULE_IDS } from '../recipe/rule-ids.js';
+import { recipeName, RUN_CAPABILITIES, runEnvironment, runPts, runShare, runWord } from '../recipe/run-shapes.js';
 
 export const MANIFEST_FORMAT = 'mkjail-manifest/1';
 
@@ -80,8 +81,11 @@ export const runSchema = z.strictObject({
   env: runEnvironment,
   /** Who does chroot and the drop of root: the launcher, or the daemon itself (`named -t`). */
   chroot: z.enum(['launcher', 'self']),
-  /** Kept after the launcher's drop (chroot: 'launcher' only); absent when none is kept. */
-  capabilities: z.array(z.enum(SERVICE_CAPABILITIES)).min(1).optional(),
+  /**
+   * chroot 'launcher': kept after the launcher's drop (SERVICE_CAPABILITIES). chroot 'self': the bounding
+   * set the daemon starts with (SELF_CHROOT_CAPABILITIES). Absent when none.
+   */
+  capabilities: z.array(z.enum(RUN_CAPABILITIES)).min(1).optional(),
   /** A network namespace holding only loopback; absent: the host's network. */
   network: z.literal('none').optional(),
   /** Host namespaces the service stays in; absent: its own PID and IPC namespaces. */
@@ -92,6 +96,10 @@ export const runSchema = z.strictObject({
   pts: runPts.optional(),
 });
 
+/** An audit finding the recipe declared on purpose (its `allow`): `mkjail audit DIR` does not report it. */
+export const allowanceSchema = z.strictObject({ rule: z.enum(RULE_IDS), path: z.string().min(1), why: z.string().min(1) });
+export type DeclaredAllowance = z.infer<typeof allowanceSchema>;
+
 export const manifestSchema = z.strictObject({
   format: z.literal(MANIFEST_FORMAT),
   tool: z.strictObject({ name: z.literal('mkjail'), version: z.string() }),
@@ -99,6 +107,12 @@ export const manifestSchema = z.strictObject({
   identity: identitySchema.nullable(),
   writable: z.array(writableSchema),
   run: runSchema.nullable(),
+  /** `syslog: true`: the socket the host's rsyslog makes in the jail (DIR/rsyslog.conf); not an entry. */
+  syslog: z.strictObject({ socket: jailPath }).optional(),
+  /** A tree-only jail for sshd's ChrootDirectory (DIR/sshd_config): the command sshd forces, if any. */
+  sshd: z.strictObject({ forceCommand: runWord.optional() }).optional(),
+  /** The recipe's audit exceptions; absent when it declares none. */
+  allow: z.array(allowanceSchema).min(1).optional(),
   entries: z.array(manifestEntrySchema),
 });
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -15,6 +15,7 @@ import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts,
 import { acquireBuildLock } from './build-lock.js';
 import { type OutputLayout, outputLayout } from '../plan/output-layout.js';
 import { STAGING_PREFIX, checkOutputDir, claimOutputDir, removeLeftovers } from './output-dir.js';
+import { sshdChrootWarning } from './sshd-chroot.js';
 import { artifactChanges, entryChanges, treeChanges } from './plan-changes.js';
 import { swapTree } from './swap-tree.js';
 import { archiveMtime, tarSha256, writeTar } from './write-tar.js';
@@ -109,7 +110,9 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
     toWrite: changedArtifacts(artifacts),
   }));
   const previous = readPreviousManifest(layout.manifest);
-  return { recipe, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: [...warnings, ...plan.warnings] };
+  const treeOnly = tar === undefined && (plan.manifest.run === null || plan.manifest.sshd) ? sshdChrootWarning(layout.root) : undefined;
+  const allWarnings = [...warnings, ...plan.warnings, ...(treeOnly ? [treeOnly] : [])];
+  return { recipe, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: allWarnings };
 }
 
 /** Writes what changed, under DIR's lock: the tree (staged, then swapped in) or the tar, then the scripts. */

@@ -24,7 +24,12 @@ function bindManifest(run: Manifest['run']): Manifest {
   };
 }
 
-const SELF = bindManifest({ argv: ['/usr/sbin/named', '-f', '-t', '{root}', '-u', 'bind'], env: {}, chroot: 'self' });
+const SELF = bindManifest({
+  argv: ['/usr/sbin/named', '-f', '-t', '{root}', '-u', 'bind'],
+  env: {},
+  chroot: 'self',
+  capabilities: ['net_bind_service', 'sys_chroot', 'setuid', 'setgid', 'dac_read_search', 'sys_resource', 'chown'],
+});
 const WRAPPER = bindManifest({ argv: ['/usr/sbin/named', '-f'], env: { TZ: 'UTC' }, chroot: 'launcher' });
 const WRAPPER_PORT_53 = bindManifest({ argv: ['/usr/sbin/named', '-f'], env: {}, chroot: 'launcher', capabilities: ['net_bind_service'] });
 const HARDENING = `NoNewPrivileges=yes

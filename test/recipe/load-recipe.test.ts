@@ -39,6 +39,10 @@ export default defineRecipe({ name: 'plain', files: ['/etc/hostname', { from: '.
       configs: [],
       generated: [],
       run: undefined,
+      links: [],
+      account: undefined,
+      allow: [],
+      syslog: undefined,
     });
   });
 
