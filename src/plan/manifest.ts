@@ -20,7 +20,8 @@ export const jailPath = z
 
 
 export const reasonSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('binary') }),
+  /** `field`: the recipe field that names it (`binaries.0`); absent in manifests written before it was recorded. */
+  z.strictObject({ kind: z.literal('binary'), field: z.string().optional() }),
   z.strictObject({ kind: z.literal('interpreter'), of: z.string() }),
   z.strictObject({
     kind: z.literal('needed'),

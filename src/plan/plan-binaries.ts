@@ -7,7 +7,7 @@ import { EXIT, isMkjailError } from '../errors.js';
 import { resolveClosure } from '../resolve/library-closure.js';
 import type { Closure, ClosureObject, NeededEdge } from '../resolve/types.js';
 import type { Sourced } from '../recipe/recipe-error.js';
-import { recipeError } from '../recipe/recipe-error.js';
+import { reasonField, recipeError } from '../recipe/recipe-error.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { lstatOrUndefined } from '../fs/path-in-root.js';
@@ -73,7 +73,7 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>): CacheOnlyLibrar
       'install the package that provides it (mkjail deps shows the whole closure)',
     );
   }
-  for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value));
+  for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value, reasonField(binary.origin)));
   const warning = originWarning(binary.value, closure);
   if (warning) plan.warnings.push(warning);
   return cacheOnlyLibraries(binary.value, closure);
@@ -90,10 +90,10 @@ function closureOf(binary: Sourced<string>): Closure {
   }
 }
 
-function reasonsFor(object: ClosureObject, closure: Closure, binary: string): Reason[] {
+function reasonsFor(object: ClosureObject, closure: Closure, binary: string, field: string): Reason[] {
   switch (object.kind) {
     case 'input':
-      return [{ kind: 'binary' }];
+      return [{ kind: 'binary', field }];
     case 'interpreter':
       return [{ kind: 'interpreter', of: binary }];
     case 'library': {
