@@ -244,7 +244,7 @@ export function describeReason(reason: Reason): string {
     case 'interpreter':
       return `the ELF interpreter of ${reason.of}`;
     case 'needed':
-      return `${reason.soname}, needed by ${reason.by} via ${reason.via}`;
+      return `${reason.soname}, needed by ${reason.by} via ${reason.via}${reason.dlopen ? ` (dlopen, ${reason.dlopen.priority})` : ''}`;
     case 'symlink-target':
       return `the target of the symlink ${reason.of}`;
     case 'recipe':

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EXIT, MkjailError, errnoWords } from '../errors.js';
+import { DLOPEN_PRIORITIES } from '../elf/dlopen-note.js';
 import { VIAS } from '../resolve/types.js';
 import { RULE_IDS } from '../recipe/rule-ids.js';
 import { recipeName, RUN_CAPABILITIES, runEnvironment, runPts, runShare, runWord } from '../recipe/run-shapes.js';
@@ -20,9 +21,17 @@ export const jailPath = z
 
 
 export const reasonSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('binary') }),
+  /** `field`: the recipe field that names it (`binaries.0`); absent in manifests written before it was recorded. */
+  z.strictObject({ kind: z.literal('binary'), field: z.string().optional() }),
   z.strictObject({ kind: z.literal('interpreter'), of: z.string() }),
-  z.strictObject({ kind: z.literal('needed'), soname: z.string(), by: z.string(), via: z.enum(VIAS) }),
+  z.strictObject({
+    kind: z.literal('needed'),
+    soname: z.string(),
+    by: z.string(),
+    via: z.enum(VIAS),
+    /** Present when `by` names it in its `.note.dlopen` (loaded with dlopen(), not through DT_NEEDED). */
+    dlopen: z.strictObject({ priority: z.enum(DLOPEN_PRIORITIES), feature: z.string().optional() }).optional(),
+  }),
   z.strictObject({ kind: z.literal('symlink-target'), of: z.string() }),
   z.strictObject({ kind: z.literal('recipe'), field: z.string() }),
   z.strictObject({ kind: z.literal('config'), by: z.string(), what: z.string() }),

@@ -1,12 +1,13 @@
 // Plans each recipe binary with its whole library closure and interpreter, as glibc's loader finds them;
 // every symlink the loader crosses is kept, and each entry says why it is there.
 import { existsSync } from 'node:fs';
+import type { DlopenPriority } from '../elf/dlopen-note.js';
 import { readElfFile } from '../elf/read-elf.js';
 import { EXIT, isMkjailError } from '../errors.js';
 import { resolveClosure } from '../resolve/library-closure.js';
 import type { Closure, ClosureObject, NeededEdge } from '../resolve/types.js';
 import type { Sourced } from '../recipe/recipe-error.js';
-import { recipeError } from '../recipe/recipe-error.js';
+import { reasonField, recipeError } from '../recipe/recipe-error.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { lstatOrUndefined } from '../fs/path-in-root.js';
@@ -57,6 +58,14 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>): CacheOnlyLibrar
   }
   const closure = closureOf(binary);
   const [firstMissing] = closure.missing;
+  if (firstMissing?.dlopen) {
+    const { sonames, feature } = firstMissing.dlopen;
+    throw recipeError(
+      binary.origin,
+      `${sonames.join(' or ')}, a required library in the .note.dlopen of ${firstMissing.neededBy}${feature ? ` (feature '${feature}')` : ''}, is not found on the host`,
+      'install the package that provides it (mkjail deps shows the whole closure)',
+    );
+  }
   if (firstMissing) {
     throw recipeError(
       binary.origin,
@@ -64,7 +73,7 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>): CacheOnlyLibrar
       'install the package that provides it (mkjail deps shows the whole closure)',
     );
   }
-  for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value));
+  for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value, reasonField(binary.origin)));
   const warning = originWarning(binary.value, closure);
   if (warning) plan.warnings.push(warning);
   return cacheOnlyLibraries(binary.value, closure);
@@ -81,15 +90,15 @@ function closureOf(binary: Sourced<string>): Closure {
   }
 }
 
-function reasonsFor(object: ClosureObject, closure: Closure, binary: string): Reason[] {
+function reasonsFor(object: ClosureObject, closure: Closure, binary: string, field: string): Reason[] {
   switch (object.kind) {
     case 'input':
-      return [{ kind: 'binary' }];
+      return [{ kind: 'binary', field }];
     case 'interpreter':
       return [{ kind: 'interpreter', of: binary }];
     case 'library': {
       const edges = closure.edges.filter((e) => e.path === object.path && e.via !== undefined);
-      const reasons = edges.map((e): Reason => ({ kind: 'needed', soname: e.soname, by: e.by, via: e.via ?? 'default' }));
+      const reasons = edges.map((e): Reason => ({ kind: 'needed', soname: e.soname, by: e.by, via: e.via ?? 'default', ...noted(e) }));
       return reasons.length > 0 ? reasons : [{ kind: 'needed', soname: object.path, by: binary, via: 'default' }];
     }
     default: {
@@ -97,6 +106,12 @@ function reasonsFor(object: ClosureObject, closure: Closure, binary: string): Re
       return never;
     }
   }
+}
+
+/** The note's priority and feature, for a library an object dlopen()s. */
+function noted(edge: NeededEdge): { dlopen?: { priority: DlopenPriority; feature?: string } } {
+  if (!edge.dlopen) return {};
+  return { dlopen: { priority: edge.dlopen.priority, ...(edge.dlopen.feature ? { feature: edge.dlopen.feature } : {}) } };
 }
 
 function planObject(plan: PlanBuilder, object: ClosureObject, reasons: Reason[]): void {

@@ -1,4 +1,5 @@
 // The resolver's results: which files a set of ELF objects needs at load time, and why each one.
+import type { DlopenPriority } from '../elf/dlopen-note.js';
 import type { SymlinkStep } from '../fs/path-in-root.js';
 
 /** How the loader found a library: the ld.so(8) search step that matched. */
@@ -14,6 +15,16 @@ export interface NeededEdge {
   /** The path the loader would open, or undefined when it is missing. */
   path: string | undefined;
   via: Via | undefined;
+  /** Present when the need comes from the object's `.note.dlopen`, not from DT_NEEDED. */
+  dlopen?: DlopenNeed;
+}
+
+/** A library named in a `.note.dlopen`: how much the object needs it, and for what. */
+export interface DlopenNeed {
+  priority: DlopenPriority;
+  feature?: string;
+  /** Every name the note allows, in order of preference (`soname` is the one used, or the first). */
+  sonames: string[];
 }
 
 export type ClosureObjectKind = 'input' | 'interpreter' | 'library';
@@ -34,6 +45,8 @@ export interface MissingLibrary {
   /** The DT_NEEDED string, or the PT_INTERP path for a missing interpreter. */
   soname: string;
   neededBy: string;
+  /** Present for a `required` library of a `.note.dlopen` (other priorities are never missing). */
+  dlopen?: DlopenNeed;
 }
 
 export interface Closure {

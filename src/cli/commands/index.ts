@@ -36,6 +36,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./sbom.js')).sbomCommand,
   },
   {
+    name: 'why',
+    summary: 'say why a path is in a built jail: the chain of reasons back to the recipe',
+    load: async () => (await import('./why.js')).whyCommand,
+  },
+  {
     name: 'run',
     summary: 'start the service of a built jail through its launcher',
     load: async () => (await import('./run.js')).runCommand,
