@@ -5,6 +5,7 @@ import type { DlopenPriority } from '../elf/dlopen-note.js';
 import { readElfFile } from '../elf/read-elf.js';
 import { EXIT, isMkjailError } from '../errors.js';
 import { resolveClosure } from '../resolve/library-closure.js';
+import { SharedLookups } from '../resolve/root-files.js';
 import type { Closure, ClosureObject, NeededEdge } from '../resolve/types.js';
 import type { Sourced } from '../recipe/recipe-error.js';
 import { reasonField, recipeError } from '../recipe/recipe-error.js';
@@ -16,7 +17,9 @@ import { type CacheOnlyLibrary, planLdSoCache } from './plan-ld-so-cache.js';
 import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
 
 export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): void {
-  const cacheOnly = binaries.flatMap((binary) => planBinary(plan, binary));
+  // Every resolve of every binary shares one set of lookups: libc is read and parsed once per plan.
+  const shared = new SharedLookups();
+  const cacheOnly = binaries.flatMap((binary) => planBinary(plan, binary, shared));
   planLdSoCache(plan, cacheOnly);
 }
 
@@ -26,10 +29,10 @@ export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): vo
  * where its RPATH serves its libraries, or in a DT_NEEDED name) fails to start inside. Decided by
  * resolving it again with the program's origin unknown.
  */
-function originWarning(binary: string, closure: Closure): string | undefined {
+function originWarning(binary: string, closure: Closure, shared: SharedLookups): string | undefined {
   const mayUseOrigin = closure.edges.some((e) => e.via === 'rpath' || e.via === 'runpath' || e.soname.includes('$'));
   if (!mayUseOrigin) return undefined;
-  const lost = resolveClosure([binary], { root: '/', programOrigin: 'unknown' }).missing;
+  const lost = resolveClosure([binary], { root: '/', programOrigin: 'unknown', shared }).missing;
   if (lost.length === 0) return undefined;
   const info = readElfFile(binary);
   const paths = [info.rpath, info.runpath].filter((p): p is string => p !== undefined && p.includes('$'));
@@ -41,10 +44,10 @@ function originWarning(binary: string, closure: Closure): string | undefined {
  * A jail built without a cache finds libraries only through RPATH/RUNPATH and the default directories:
  * the edges the host's cache answers that a resolve without the cache step does not answer alike.
  */
-function cacheOnlyLibraries(binary: string, closure: Closure): CacheOnlyLibrary[] {
+function cacheOnlyLibraries(binary: string, closure: Closure, shared: SharedLookups): CacheOnlyLibrary[] {
   const cached = closure.edges.filter((e): e is NeededEdge & { path: string } => e.via === 'ld.so.cache' && e.path !== undefined);
   if (cached.length === 0) return [];
-  const bare = resolveClosure([binary], { root: '/', ldSoCache: 'none' });
+  const bare = resolveClosure([binary], { root: '/', ldSoCache: 'none', shared });
   const reached = new Set(bare.objects.map((o) => o.path));
   // An object the bare resolve never reached comes through a cache-only library: its need is answered when the bare resolve reached that library anyway.
   const answered = (edge: NeededEdge) => (reached.has(edge.by) ? bare.edges.some((e) => e.by === edge.by && e.soname === edge.soname && e.path === edge.path) : reached.has(edge.path ?? ''));
@@ -52,11 +55,11 @@ function cacheOnlyLibraries(binary: string, closure: Closure): CacheOnlyLibrary[
 }
 
 /** Plans one binary; returns the libraries the jail's own ld.so.cache must list for it. */
-function planBinary(plan: PlanBuilder, binary: Sourced<string>): CacheOnlyLibrary[] {
+function planBinary(plan: PlanBuilder, binary: Sourced<string>, shared: SharedLookups): CacheOnlyLibrary[] {
   if (!existsSync(binary.value)) {
     throw recipeError(binary.origin, `host file ${binary.value} does not exist`, 'install the program on the host, or fix the path');
   }
-  const closure = closureOf(binary);
+  const closure = closureOf(binary, shared);
   const [firstMissing] = closure.missing;
   if (firstMissing?.dlopen) {
     const { sonames, feature } = firstMissing.dlopen;
@@ -74,14 +77,14 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>): CacheOnlyLibrar
     );
   }
   for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value, reasonField(binary.origin)));
-  const warning = originWarning(binary.value, closure);
+  const warning = originWarning(binary.value, closure, shared);
   if (warning) plan.warnings.push(warning);
-  return cacheOnlyLibraries(binary.value, closure);
+  return cacheOnlyLibraries(binary.value, closure, shared);
 }
 
-function closureOf(binary: Sourced<string>): Closure {
+function closureOf(binary: Sourced<string>, shared: SharedLookups): Closure {
   try {
-    return resolveClosure([binary.value], { root: '/' });
+    return resolveClosure([binary.value], { root: '/', shared });
   } catch (error) {
     if (isMkjailError(error) && error.exitCode !== EXIT.internal) {
       throw recipeError(binary.origin, error.message, error.hint ?? 'name an ELF program or shared object', error.exitCode);

@@ -140,11 +140,46 @@ export function planHostFile(plan: PlanBuilder, from: string, to: string, stats:
     });
   }
   const content: HostContent = { kind: 'host', path: from, dev: stats.dev, ino: stats.ino, uid: stats.uid, gid: stats.gid };
-  const data = readHostContent(content);
-  const sha256 = createHash('sha256').update(data).digest('hex');
-  const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, source: from, reasons: [...reasons] };
+  const { size, sha256, stamp } = hostFileDigest(content, stats);
+  if (stamp !== undefined) content.stamp = stamp;
+  const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size, sha256, source: from, reasons: [...reasons] };
   plan.add(entry, content);
 }
+
+interface HostDigest {
+  size: number;
+  sha256: string;
+  /** The stamp of the file these bytes came from, when it is stable (see `stableStamp`). */
+  stamp: string | undefined;
+}
+
+/**
+ * What each host file hashed to, by host path, for this process: a file brought in by many binaries
+ * (libc) or many jails is read and hashed once, as long as its stamp stays the same.
+ */
+const digests = new Map<string, HostDigest>();
+
+function hostFileDigest(content: HostContent, stats: Stats): HostDigest {
+  const known = digests.get(content.path);
+  if (known?.stamp !== undefined && known.stamp === stampOf(stats)) return known;
+  const { data, stamp } = readHostFile(content);
+  const digest = { size: data.length, sha256: createHash('sha256').update(data).digest('hex'), stamp };
+  if (stamp !== undefined) digests.set(content.path, digest);
+  return digest;
+}
+
+/** Device, inode, size, modification and change times: what any change of a file's bytes changes. */
+function stampOf(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
+/**
+ * How long a file must have been left alone before its stamp stands for its bytes. The kernel's file
+ * times advance in coarse ticks: a write in the very tick a file was read could leave its times as
+ * they were (git's "racy" files). A file unchanged for a second before the read is safe from that; a
+ * younger one has no stamp, and is hashed again wherever its bytes are used.
+ */
+const STABLE_MS = 1000;
 
 /**
  * Lets the service's group read the copied host files planned for root alone (others can't read them
@@ -196,10 +231,34 @@ export function refuseSymlinkOthersCanChange(path: string): void {
 }
 
 /**
+ * The bytes of a planned host file (see `readHostContent`), and the file's stamp when it is stable: the
+ * same before and after the read, and last changed at least STABLE_MS before it.
+ */
+export function readHostFile(content: HostContent): { data: Buffer; stamp: string | undefined } {
+  const started = Date.now();
+  let before: Stats | undefined;
+  const data = readHostContent(content, (stats) => {
+    before = stats;
+  });
+  if (!before || Math.max(before.ctimeMs, before.mtimeMs) > started - STABLE_MS) return { data, stamp: undefined };
+  const stamp = stampOf(before);
+  const after = lstatOrUndefined(content.path);
+  return { data, stamp: after && stampOf(after) === stamp ? stamp : undefined };
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The bytes of a planned host file, the one place host files are read: every component opened without
  * following a symlink, and the file must be the very one the plan saw (same device and inode).
  */
-export function readHostContent(content: HostContent): Buffer {
+export function readHostContent(content: HostContent, opened?: (stats: Stats) => void): Buffer {
   const changed = () =>
     new MkjailError(`Can't copy host file at ${content.path}: it changed while the jail was being built`, {
       exitCode: EXIT.environment,
@@ -209,6 +268,7 @@ export function readHostContent(content: HostContent): Buffer {
   try {
     data = readFileBelow('/', content.path, (stats) => {
       if (stats.dev !== content.dev || stats.ino !== content.ino) throw changed();
+      opened?.(stats);
     });
   } catch (error) {
     if (error instanceof MkjailError) throw error;

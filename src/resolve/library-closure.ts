@@ -9,7 +9,7 @@ import { normalizeRootPath } from '../fs/path-in-root.js';
 import { CacheLookup } from './cache-lookup.js';
 import { hostCpuFacts } from './hwcaps.js';
 import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
-import { type FoundFile, RootFiles } from './root-files.js';
+import { type FoundFile, RootFiles, type SharedLookups } from './root-files.js';
 import { cleanPath, expandElement, hasDotDot, searchDirs, type SecureMode, type TokenValues } from './search-path.js';
 import type { Closure, ClosureObject, ClosureObjectKind, DlopenNeed, LdSoCacheSource, MissingLibrary, NeededEdge, ProgramOrigin, ResolveOptions, Via } from './types.js';
 
@@ -86,7 +86,7 @@ interface Process {
  * library; a library that can't be found is recorded in `missing`.
  */
 export function resolveClosure(files: string[], options: ResolveOptions = {}): Closure {
-  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known', options.ldSoCache ?? 'root');
+  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known', options.ldSoCache ?? 'root', options.shared);
   for (const file of files) builder.addInput(file);
   return builder.result();
 }
@@ -111,8 +111,9 @@ class ClosureBuilder {
     private readonly root: string,
     private readonly programOrigin: ProgramOrigin,
     ldSoCache: LdSoCacheSource,
+    shared?: SharedLookups,
   ) {
-    this.files = new RootFiles(root);
+    this.files = shared?.of(root) ?? new RootFiles(root);
     this.cache = new CacheLookup(this.files, ldSoCache);
   }
 

@@ -1,6 +1,7 @@
 // The resolver's results: which files a set of ELF objects needs at load time, and why each one.
 import type { DlopenPriority } from '../elf/dlopen-note.js';
 import type { SymlinkStep } from '../fs/path-in-root.js';
+import type { SharedLookups } from './root-files.js';
 
 /** How the loader found a library: the ld.so(8) search step that matched. */
 export const VIAS = ['rpath', 'runpath', 'ld.so.cache', 'default', 'slash'] as const;
@@ -73,6 +74,11 @@ export interface ResolveOptions {
    * the root's /etc/ld.so.cache or nothing. `none`: no cache step (a jail built without a cache).
    */
   ldSoCache?: LdSoCacheSource;
+  /**
+   * File lookups and parsed ELF to share with other resolves of the same moment (a build resolves each
+   * binary two or three ways): pass one `new SharedLookups()` to each. Default: this resolve's own.
+   */
+  shared?: SharedLookups;
 }
 
 export const LD_SO_CACHE_SOURCES = ['root', 'loader', 'none'] as const;
