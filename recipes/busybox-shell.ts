@@ -15,6 +15,8 @@
 //                      them only by name; they are there inside busybox, as in any busybox jail.
 //   /home/USER         the one writable directory, the user's (0700).
 //   /lib/terminfo      descriptions of the terminals tmux, screen, xterm and linux consoles announce.
+//   /dev/pts, /dev/ptmx where the launcher mounts a devpts instance of the jail's own for the shell's
+//                      terminal (TERM is passed on from the caller's terminal).
 import { defineRecipe } from 'mkjail';
 
 /** The applets a shell user needs day to day; each is a link to busybox in /usr/bin. */
@@ -40,7 +42,14 @@ export default defineRecipe({
       account: { home, shell: '/bin/sh' },
       writable: [{ path: home, owner: vars.user, group: vars.group, mode: '0700', why: "the user's home directory" }],
       allow: [{ rule: 'dangerous-binary' as const, path: '/usr/bin/busybox', why: 'this jail is a shell for a person: busybox is that shell and its tools' }],
-      run: { argv: ['/bin/sh', '-l'], env: { HOME: home, TERM: 'xterm', USER: vars.user, SHELL: '/bin/sh' } },
+      // interactive: the launcher gives the shell a fresh terminal of the jail's own devpts (pts), so the
+      // jail never sees the host's terminal: no TIOCSTI into it, no other session's pts in /dev/pts.
+      run: {
+        argv: ['/bin/sh', '-l'],
+        env: { HOME: home, USER: vars.user, SHELL: '/bin/sh' },
+        interactive: true,
+        pts: { why: "the shell's terminal: a devpts instance of the jail's own" },
+      },
       sshd: {},
     };
   },

@@ -3,8 +3,8 @@
 //           holds root (its own `chroot:` and `username:` are left empty). The jail holds unbound and its
 //           whole library closure.
 //   self:   the host's unbound starts as root in the jail directory, binds its port, reads its config,
-//           then chroots (`chroot: "."`) and drops to `unbound` itself, with the bounding set the launcher
-//           gives self-chrooting daemons. The jail holds no binary and no library: config, hints, anchor.
+//           then chroots (`chroot: "."`) and drops to `unbound` itself, its bounding set only what that
+//           takes (sys_chroot, setuid, setgid; net_bind_service for a port below 1024). The jail holds no binary and no library: config, hints, anchor.
 //           A reload (SIGHUP) does not work in this mode (the config's host path is not in the jail):
 //           restart it instead.
 //
@@ -89,7 +89,8 @@ export default defineRecipe({
       writable: [{ path: '/var/lib/unbound/root.key', owner: 'unbound', group: 'unbound', mode: '0600', why: 'the trust anchor, seeded from /usr/share/dns/root.key; unbound keeps it up to date (RFC 5011)' }],
       run:
         mode === 'self'
-          ? { argv: ['/usr/sbin/unbound', '-d', '-c', `{root}${config}`], chroot: 'self' as const }
+          ? // Its bounding set: chroot, then drop to unbound; a port below 1024 needs binding as well.
+            { argv: ['/usr/sbin/unbound', '-d', '-c', `{root}${config}`], chroot: 'self' as const, capabilities: [...(port < 1024 ? ['net_bind_service' as const] : []), 'sys_chroot' as const, 'setuid' as const, 'setgid' as const] }
           : { argv: ['/usr/sbin/unbound', '-d', '-c', config], chroot: 'launcher' as const, capabilities: port < 1024 ? ['net_bind_service' as const] : [] },
     };
   },

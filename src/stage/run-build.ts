@@ -111,7 +111,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
     toWrite: changedArtifacts(artifacts),
   })));
   const previous = timed('compare', () => readPreviousManifest(layout.manifest));
-  const treeOnly = tar === undefined && (plan.manifest.run === null || plan.manifest.sshd) ? sshdChrootWarning(layout.root) : undefined;
+  const treeOnly = tar === undefined && plan.manifest.sshd ? sshdChrootWarning(layout.root) : undefined;
   const allWarnings = [...warnings, ...plan.warnings, ...(treeOnly ? [treeOnly] : [])];
   return { recipe, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: allWarnings };
 }

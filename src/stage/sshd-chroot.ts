@@ -22,10 +22,10 @@ export function sshdChrootProblems(root: string): string[] {
   return problems.reverse();
 }
 
-/** The build's warning for a tree-only jail sshd can't use as its ChrootDirectory, or undefined. */
+/** The build's warning for a jail whose recipe names sshd, when sshd can't use it as its ChrootDirectory, or undefined. */
 export function sshdChrootWarning(root: string): string | undefined {
   const problems = sshdChrootProblems(root);
   if (problems.length === 0) return undefined;
   const fixes = problems.map((p) => p.split(' ')[0]).join(' ');
-  return `this jail is a tree to enter (no run, or an sshd block), but sshd refuses ${root} as a ChrootDirectory ("bad ownership or modes for chroot directory"): ${problems.join('; ')} (fix: chown root:root ${fixes} && chmod go-w ${fixes}, or build below root-owned 0755 directories such as /srv/jails)`;
+  return `this jail is for sshd's ChrootDirectory (its recipe has sshd), but sshd refuses ${root} as a ChrootDirectory ("bad ownership or modes for chroot directory"): ${problems.join('; ')} (fix: chown root:root ${fixes} && chmod go-w ${fixes}, or build below root-owned 0755 directories such as /srv/jails)`;
 }

@@ -2,7 +2,7 @@
 // starts the host's named in it (self mode) or named from inside it (wrapper mode), and dig gets answers.
 // Then /proc/<pid> of named proves the jail: root, ids, groups, no_new_privs, descriptors, environment.
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
@@ -14,6 +14,15 @@ import { type BindFixture, type Running, dig, freeDnsPort, nsupdateAdd, procView
 
 const RECIPE = join(REPO_ROOT, 'recipes/bind.ts');
 const ok = prerequisites({ root: true, commands: ['named', 'dig', 'nsupdate', 'getent'], packages: 'bind9 bind9-dnsutils' });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function hostIds(): { uid: string; gid: string } {
   const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('bind:'))?.split(':') ?? [];
@@ -92,6 +101,16 @@ describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode
       ownPid: 2,
     });
     expect(view.fds.filter(({ target }) => target.startsWith(`${jail.root}/`)).length).toBeGreaterThan(0);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('stops on %s to the launcher (Ctrl-C, or a supervisor), exits 0 and leaves nothing running', async (signal) => {
+    const launcher = await start();
+    const named = servicePid(jail.dir, 'bind');
+    process.kill(launcher.pid, signal);
+    expect(await launcher.exitCode?.()).toBe(0);
+    expect(alive(named)).toBe(false);
+    expect(existsSync(join(jail.dir, 'bind.pid'))).toBe(false);
+    expect(await dig('www.example.test', fixture.port)).toBe('');
   });
 
   it(mode === 'self' ? 'holds no binary and no library' : 'holds named and every library ldd names for it', () => {

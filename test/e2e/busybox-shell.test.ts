@@ -1,7 +1,8 @@
 // recipes/busybox-shell.ts end to end: a person's shell in a jail, driven through a real pseudo-terminal
-// (tmux) by DIR/launch as a test user: id, ls /, job control, no host /etc/shadow; then the same jail as
+// (tmux) by DIR/launch as a test user: id, ls /, job control, no host /etc/shadow, a terminal of the
+// jail's own devpts that follows the window's size; then the same jail as
 // the test user's sshd ChrootDirectory login (a command over ssh runs in the jail's busybox sh).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,18 +42,29 @@ describe.skipIf(!ok)('a shell for a person in a jail (recipes/busybox-shell.ts)'
 
   const tmux = (...args: string[]) => execa('tmux', ['-L', SOCKET, ...args]);
   /** Types `line` and Enter, then waits until the pane shows `expected`; returns the pane. */
-  async function type(line: string, expected: string | RegExp): Promise<string> {
-    await tmux('send-keys', '-t', 'shell', line, 'Enter');
-    return screenShows(expected);
+  async function type(line: string, expected: string | RegExp): Promise<string>;
+  async function type(session: string, line: string, expected: string | RegExp): Promise<string>;
+  async function type(...args: [string, string | RegExp] | [string, string, string | RegExp]): Promise<string> {
+    const [session, line, expected] = args.length === 3 ? args : ['shell', ...args];
+    await tmux('send-keys', '-t', session, line, 'Enter');
+    return screenShows(expected, session);
   }
-  async function screenShows(expected: string | RegExp): Promise<string> {
+  /** Waits up to 10 s for the tmux session to end (its launcher exited). */
+  async function sessionEnds(session: string): Promise<'ended' | 'still running'> {
+    for (let i = 0; i < 40; i++) {
+      if (!(await tmux('has-session', '-t', session).then(() => true, () => false))) return 'ended';
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return 'still running';
+  }
+  async function screenShows(expected: string | RegExp, session = 'shell'): Promise<string> {
     let pane = '';
     for (let i = 0; i < 40; i++) {
-      pane = (await tmux('capture-pane', '-p', '-t', 'shell')).stdout;
+      pane = (await tmux('capture-pane', '-p', '-t', session)).stdout;
       if (typeof expected === 'string' ? pane.includes(expected) : expected.test(pane)) return pane;
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`the screen never showed ${String(expected)}:\n${pane}`);
+    throw new Error(`the screen never showed ${String(expected)}:\n${JSON.stringify(pane)}`);
   }
 
   it('gives the user a home and a shell in the jail\'s passwd, with the host\'s ids', () => {
@@ -73,6 +85,21 @@ describe.skipIf(!ok)('a shell for a person in a jail (recipes/busybox-shell.ts)'
     await type('bg; jobs', /\[1\]\+\s+Running\s+sleep 60/);
     await type('kill %1; echo killed-$?', 'killed-0');
     await tmux('send-keys', '-t', 'shell', 'exit', 'Enter');
+    expect(await sessionEnds('shell')).toBe('ended');
+  });
+
+  it('gives the shell a terminal of the jail\'s own devpts: the window\'s size, resized with it, and no other terminal in /dev/pts', async () => {
+    await tmux('new-session', '-d', '-s', 'sized', '-x', '120', '-y', '40', join(jail.dir, 'launch'));
+    await screenShows('/ $', 'sized');
+    await type('sized', '[ -t 0 ] && echo "terminal: $(stty size)"', 'terminal: 40 120');
+    await type('sized', 'ls /dev/pts | tr "\\n" " "; echo', /^0 ptmx$/m);
+    await tmux('resize-window', '-t', 'sized', '-x', '100', '-y', '30');
+    await type('sized', 'echo "resized: $(stty size)"', 'resized: 30 100');
+    const pidFile = join(jail.dir, 'busybox-shell.pid');
+    expect(readFileSync(pidFile, 'utf8')).toMatch(/^\d+\n$/);
+    await tmux('send-keys', '-t', 'sized', 'exit', 'Enter');
+    expect(await sessionEnds('sized')).toBe('ended');
+    expect(existsSync(pidFile)).toBe(false);
   });
 
   it('serves the same jail as the user\'s sshd ChrootDirectory login', async () => {

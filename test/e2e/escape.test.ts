@@ -87,7 +87,7 @@ describe.skipIf(!withTerminal)('a jailed program and the host processes, termina
   async function jailFor(mode: 'launcher' | 'self', network?: 'none'): Promise<BuiltJail> {
     const run =
       mode === 'self'
-        ? `{ argv: [${JSON.stringify(probe)}, 'self', '{root}', '65534', '65534'], chroot: 'self'${network ? `, network: '${network}'` : ''} }`
+        ? `{ argv: [${JSON.stringify(probe)}, 'self', '{root}', '65534', '65534'], chroot: 'self', capabilities: ['sys_chroot', 'setuid', 'setgid']${network ? `, network: '${network}'` : ''} }`
         : `{ argv: ['/bin/neighbours']${network ? `, network: '${network}'` : ''} }`;
     const jail = await buildJail(`import { defineRecipe } from 'mkjail';
 export default defineRecipe({

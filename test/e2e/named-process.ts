@@ -78,6 +78,8 @@ export interface Running {
   log(): string;
   /** SIGTERM, then SIGKILL after 10 s; resolves when it is gone. */
   stop(): Promise<void>;
+  /** Its exit code once it ended (null when a signal ended it), when started by startInBackground. */
+  exitCode?: () => Promise<number | null>;
 }
 
 /** Starts `launch` (DIR/launch, or any command) with `stdin` as fd 0 and host descriptors `fds` as fds 3, 4, ... */
@@ -90,6 +92,10 @@ export function startInBackground(command: string, args: string[], stdin: number
   return {
     pid: child.pid as number,
     log: () => log,
+    exitCode: async () => {
+      await exited;
+      return child.exitCode;
+    },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill('SIGTERM');

@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../helpers/cli.js';
 import { freeTcpPort } from '../helpers/free-port.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { procView } from './named-process.js';
+import { procView, servicePid } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['nginx', 'curl', 'getent', 'setpriv'], packages: 'nginx-light curl' });
 
@@ -105,7 +105,7 @@ describe.skipIf(!ok)('nginx serving a static site from its jail', () => {
   });
 
   it('runs master and worker as www-data, chrooted, with no capability and no root id left', () => {
-    const master = nginx?.child.pid as number;
+    const master = servicePid(jail.dir, 'nginx');
     const workers = childrenOf(master);
     expect(workers.length).toBe(1);
     const [uid, gid] = ['passwd', 'group'].map((db) => readFileSync(`/etc/${db}`, 'utf8').split('\n').find((l) => l.startsWith('www-data:'))?.split(':')[2]);

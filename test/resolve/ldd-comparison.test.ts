@@ -63,7 +63,7 @@ describe.skipIf(!ok)('resolveClosure compared with ldd on every system ELF file'
     // runs no 32-bit code); /usr/libx32 is left out: no kernel here runs x32 code, so no loader answers.
     libraries = [...elfFiles('/usr/lib/x86_64-linux-gnu', true), ...(existsSync('/usr/lib32') ? elfFiles('/usr/lib32', true) : [])];
     oracle = await lddAll([...programs, ...libraries]);
-  }, 180_000);
+  }, 600_000);
 
   it('finds what the loader maps for every executable and library, with no difference', () => {
     expect(programs.length).toBeGreaterThan(300);

@@ -58,7 +58,7 @@ describe.skipIf(!ok)('copyServiceData', () => {
     const leaks: string[] = [];
     let rounds = 0;
     try {
-      while ((Date.now() - start < 5_000 || rounds < MIN_ROUNDS) && Date.now() - start < 30_000 && leaks.length === 0) {
+      while ((Date.now() - start < 5_000 || rounds < MIN_ROUNDS) && Date.now() - start < 90_000 && leaks.length === 0) {
         const destination = join(scratch, `new-${rounds++}`);
         mkdirSync(destination);
         try {
