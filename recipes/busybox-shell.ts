@@ -37,6 +37,7 @@ export default defineRecipe({
       binaries: ['/usr/bin/busybox'],
       links: { '/bin/sh': '/usr/bin/busybox', ...Object.fromEntries(APPLETS.map((applet) => [`/usr/bin/${applet}`, 'busybox'])) },
       files: TERMINALS,
+      devices: ['null', { name: 'tty', why: 'a terminal login through sshd opens /dev/tty to take its terminal' }],
       user: vars.user,
       group: vars.group,
       account: { home, shell: '/bin/sh' },

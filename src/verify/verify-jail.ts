@@ -1,5 +1,7 @@
 // Compares a jail tree with its manifest: every missing, extra or changed entry, and every ELF of the
 // jail whose interpreter or libraries can't be found inside the jail.
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { readTree, type ObservedEntry } from '../fs/read-tree.js';
 import { comparePaths, type Manifest } from '../plan/manifest.js';
 import { compareEntry } from './compare-entry.js';
@@ -21,7 +23,7 @@ export function verifyJail(root: string, manifest: Manifest, options: VerifyOpti
   const writable = manifest.writable.map((w) => w.path);
   const drifts: Drift[] = [];
   for (const entry of manifest.entries) {
-    const scope = isServiceData(entry.path, writable) ? 'presence' : writable.includes(entry.path) ? 'no-content' : 'full';
+    const scope = isServiceData(entry.path, writable) || isMountedPts(root, entry) ? 'presence' : writable.includes(entry.path) ? 'no-content' : 'full';
     drifts.push(...compareEntry(root, entry, byPath.get(entry.path), scope));
   }
   for (const entry of observed) {
@@ -37,6 +39,19 @@ export function verifyJail(root: string, manifest: Manifest, options: VerifyOpti
 /** True for the socket rsyslog makes in a jail whose manifest declares syslog (present or not, never drift). */
 export function isSyslogSocket(manifest: Manifest, entry: { path: string; type: string }): boolean {
   return entry.type === 'socket' && entry.path === manifest.syslog?.socket;
+}
+
+/**
+ * True for a declared /dev/pts with a file system mounted on it (the launcher's own devpts, or the host's
+ * bound there for sshd's terminal logins): its mode is the mount's, not the built directory's.
+ */
+function isMountedPts(root: string, entry: Manifest['entries'][number]): boolean {
+  if (entry.path !== '/dev/pts' || entry.type !== 'dir') return false;
+  try {
+    return lstatSync(join(root, 'dev/pts')).dev !== lstatSync(join(root, 'dev')).dev;
+  } catch {
+    return false;
+  }
 }
 
 /** True when `path` lies below a declared writable directory: the service's own data, never "extra". */

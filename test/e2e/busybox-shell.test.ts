@@ -115,6 +115,27 @@ describe.skipIf(!ok)('a shell for a person in a jail (recipes/busybox-shell.ts)'
     }
   });
 
+  it('gives a terminal login over ssh once the host\'s devpts is bound at the jail\'s /dev/pts, as DIR/sshd_config says', async () => {
+    const pts = join(jail.root, 'dev/pts');
+    expect(readFileSync(join(jail.dir, 'sshd_config'), 'utf8')).toContain(`mount --bind /dev/pts ${pts}`);
+    await execa('mount', ['--bind', '/dev/pts', pts]);
+    const keys = makeScratch('shell-pty-');
+    const sshd: TestSshd = await startTestSshd(keys, USER, join(jail.dir, 'sshd_config'));
+    try {
+      const ssh = ['ssh', ...sshd.clientOptions, '-tt', '-p', String(sshd.port), `${USER}@127.0.0.1`, '[ -t 0 ] && [ -t 1 ] && echo terminal-login'];
+      const result = await execa('script', ['-qec', ssh.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' '), '/dev/null'], { reject: false, timeout: 20_000 });
+      expect(result.stdout, sshd.running.log()).toContain('terminal-login');
+      const audit = await mkjail(['audit', jail.dir]);
+      expect({ exitCode: audit.exitCode, verify: (await mkjail(['verify', jail.dir])).exitCode }).toEqual({ exitCode: 0, verify: 0 });
+    } finally {
+      await sshd.stop();
+      await execa('umount', [pts]);
+      removeScratch(keys);
+    }
+    // sshd opened the login's pts and /dev/tty inside the jail: none of its old complaints.
+    expect(sshd.running.log()).not.toMatch(/No such file or directory|could not set controlling tty/);
+  });
+
   it('audits and verifies clean, busybox declared by the recipe', async () => {
     const audit = await mkjail(['audit', jail.dir]);
     expect(audit.stdout).toContain('allowed  dangerous-binary:/usr/bin/busybox (recipe:');
