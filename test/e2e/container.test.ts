@@ -5,7 +5,7 @@
 // (`mkjail verify` on the mounted image), and a second build with the same SOURCE_DATE_EPOCH gives the
 // same layer digest. Everything lives in a storage of its own below the scratch directory, removed after.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkjail, REPO_ROOT } from '../helpers/cli.js';
@@ -51,8 +51,10 @@ describe.skipIf(!ok)('examples/container/Dockerfile: mkjail in a build stage, th
     const base = await timed('base', () => baseTarball(scratch));
     seconds.baseMade = base.made ? 1 : 0;
     await timed('import', () => importBase(buildah, base.path));
+    // The build context holds the Dockerfile and the packed tarball, nothing else.
     mkdirSync(join(scratch, 'context'));
-    await timed('pack', () => packMkjail(join(scratch, 'context')));
+    const tarball = await timed('pack', () => packMkjail(scratch));
+    copyFileSync(tarball, join(scratch, 'context', basename(tarball)));
     copyFileSync(`${REPO_ROOT}examples/container/Dockerfile`, join(scratch, 'context/Dockerfile'));
     // --layers keeps the build stage, so that `--target build` below is that same stage, not a rebuild.
     await timed('build', () => bud(`${IMAGE}:first`, ['--layers']));
