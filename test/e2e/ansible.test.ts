@@ -2,11 +2,12 @@
 // a scratch prefix, builds, verifies and audits the BIND jail on a host; a second run of the same play
 // reports nothing changed (mkjail build --json drives changed_when); check mode reports a pending build
 // and writes nothing.
-import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { packMkjail } from '../helpers/pack.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../audit/helpers/clean-jail.js';
 
@@ -19,13 +20,7 @@ describe.skipIf(!ok)('the Ansible example play', () => {
   afterAll(() => removeScratch(scratch));
 
   beforeAll(async () => {
-    // Packed from a copy of the sources, so the checkout's dist/ (other tests run it) is never rebuilt.
-    const source = join(scratch, 'source');
-    mkdirSync(source);
-    for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'src', 'recipes']) cpSync(join(REPO_ROOT, name), join(source, name), { recursive: true });
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(source, 'node_modules'));
-    const pack = await execa('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: source });
-    tarball = join(scratch, JSON.parse(pack.stdout)[0].filename);
+    tarball = await packMkjail(scratch);
   }, 180_000);
 
   const play = (jail: string, extra: string[] = []) =>

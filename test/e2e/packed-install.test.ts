@@ -1,11 +1,12 @@
 // The packed package as users get it: `npm pack` from a copy of the sources that has no dist/ (prepack
 // builds it), `npm install -g --prefix` of the tarball into a scratch prefix, then the installed
 // `mkjail` builds a jail from a recipe outside any checkout that imports 'mkjail', and from a shipped recipe.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { packMkjail } from '../helpers/pack.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
 
@@ -22,12 +23,7 @@ describe.skipIf(!ok)('the packed, installed mkjail', () => {
 
   beforeAll(async () => {
     scratch = makeScratch('packed-');
-    const source = join(scratch, 'source');
-    mkdirSync(source);
-    for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'src', 'recipes']) cpSync(join(REPO_ROOT, name), join(source, name), { recursive: true });
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(source, 'node_modules'));
-    const pack = await execa('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: source });
-    packed = join(scratch, JSON.parse(pack.stdout)[0].filename);
+    packed = await packMkjail(scratch);
     prefix = join(scratch, 'prefix');
     await execa('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', packed], { cwd: scratch });
   }, 300_000);

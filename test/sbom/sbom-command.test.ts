@@ -53,7 +53,7 @@ describe.skipIf(!ok)('mkjail sbom on a wrapper-mode BIND jail', () => {
   it('prints CycloneDX 1.6 that the published schema accepts, with named and its libraries in their packages', async () => {
     const result = await mkjail(['sbom', jail.dir, '--format', 'cyclonedx'], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
     expect(result.exitCode, result.stderr).toBe(0);
-    const doc = JSON.parse(result.stdout) as { metadata: { timestamp: string }; components: Array<{ name: string; purl?: string; type: string; components?: Array<{ name: string; hashes: Array<{ alg: string; content: string }> }> }> };
+    const doc = JSON.parse(result.stdout) as { metadata: { timestamp: string }; components: Array<{ name: string; purl?: string; type: string; properties?: Array<{ name: string; value: string }>; components?: Array<{ name: string; hashes: Array<{ alg: string; content: string }> }> }> };
     const validate = cycloneDxValidator();
     expect(validate(doc)).toEqual([]);
     // The schema check can fail: a hash algorithm CycloneDX does not know is refused.
@@ -68,8 +68,15 @@ describe.skipIf(!ok)('mkjail sbom on a wrapper-mode BIND jail', () => {
     const named = doc.components.flatMap((c) => c.components ?? []).find((f) => f.name === '/usr/sbin/named');
     const sha256 = (await execa('sha256sum', [join(jail.root, 'usr/sbin/named')])).stdout.split(' ')[0];
     expect(named?.hashes.find((h) => h.alg === 'SHA-256')?.content).toBe(sha256);
-    const unowned = doc.components.filter((c) => c.type === 'file').map((c) => c.name);
+    // Files no package owns (the generated passwd...) are listed as such, with the recipe's reason.
+    const unowned = doc.components.filter((c) => c.type === 'file');
     expect(unowned.length).toBeGreaterThan(0);
+    const property = (c: (typeof unowned)[number], name: string) => c.properties?.find((p) => p.name === name)?.value ?? '';
+    for (const file of unowned) {
+      expect(property(file, 'mkjail:owner'), file.name).toBe('none: no Debian package owns it');
+      expect(property(file, 'mkjail:why'), file.name).not.toBe('');
+    }
+    expect(unowned.map((c) => c.name)).toContain('/etc/passwd');
   });
 
   it('prints SPDX 2.3 with every file hashed, each owned one tied to its package by a CONTAINS relationship', async () => {
