@@ -19,6 +19,7 @@ import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts,
 import { acquireBuildLock } from './build-lock.js';
 import { type OutputLayout, outputLayout } from '../plan/output-layout.js';
 import { STAGING_PREFIX, checkOutputDir, claimOutputDir, removeLeftovers } from './output-dir.js';
+import { registerJail } from './jail-registry.js';
 import { type CreatedAccount, createServiceAccounts } from './service-accounts.js';
 import { sshdChrootWarning } from './sshd-chroot.js';
 import { artifactChanges, entryChanges, treeChanges } from './plan-changes.js';
@@ -93,6 +94,8 @@ export async function runBuild(options: BuildOptions, step: StepRunner = plainSt
   if (options.check) return result;
   // A killed build's leftovers are cleaned even when nothing else changes.
   if (changes.length > 0 || hasLeftovers(build.layout.dir)) await applyBuild(build, step);
+  // The host's list of jails and their users (the audit's shared-service-user rule); only a tree is a jail here.
+  if (build.tar === undefined) registerJail(build.layout.dir, build.plan.manifest, options.env ?? process.env);
   return result;
 }
 
