@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/plan/manifest.js';
+import { registeredJails } from '../../src/stage/jail-registry.js';
 import { mkjail } from '../helpers/cli.js';
 import { mkjailForOthers } from '../helpers/mkjail-for-others.js';
 import { prerequisites } from '../helpers/prereq.js';
@@ -72,6 +73,7 @@ describe.skipIf(!ok)('createUser: true', () => {
     expect(JSON.parse(json.stdout).createdAccounts).toEqual([{ type: 'group', name: USER, id: null }, { type: 'user', name: USER, id: null }]);
     expect([entry('passwd', USER), entry('group', USER)]).toEqual([undefined, undefined]);
     expect(existsSync(serviceRecipe.out)).toBe(false);
+    expect(registeredJails()).toEqual([]);
   });
 
   it('creates a system user in a group of its own, without home or login shell, and jails it', async () => {
@@ -88,6 +90,7 @@ describe.skipIf(!ok)('createUser: true', () => {
     const manifest = readManifest(join(serviceRecipe.out, 'manifest.json'));
     expect(manifest.identity).toEqual({ user: USER, uid: Number(uid), group: USER, gid: Number(gid) });
     expect(manifest.entries.find((e) => e.path === '/var/lib/state')).toMatchObject({ uid: Number(uid), gid: Number(gid), mode: '0700' });
+    expect(registeredJails()).toEqual([{ dir: serviceRecipe.out, recipe: 'accounts-test', user: USER, uid: Number(uid), group: USER, gid: Number(gid) }]);
     const run = await mkjail(['run', serviceRecipe.out]);
     expect(run.stdout).toBe(`uid=${uid}(${USER}) gid=${gid}(${USER}) groups=${gid}(${USER})`);
   });
