@@ -9,7 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
-    setupFiles: ['./test/helpers/umask.ts'],
+    globalSetup: ['./test/helpers/shipped-accounts.ts'],
+    setupFiles: ['./test/helpers/umask.ts', './test/helpers/state-dir.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

@@ -5,8 +5,9 @@
 //   mkjail run /srv/jails/shell-alice        # a login shell as alice, in the jail
 //
 // Variables:
-//   user, group  the host account the shell runs as (default nobody/nogroup, only so that the recipe
-//                builds anywhere); the jail's etc/passwd gives it home /home/USER and shell /bin/sh.
+//   user, group  the host account the shell runs as (default mkjail-shell, only so that the recipe
+//                builds anywhere: that placeholder account is created when missing, a person's account
+//                must exist already); the jail's etc/passwd gives it home /home/USER and shell /bin/sh.
 //
 // What the jail holds, and why:
 //   /usr/bin/busybox   static (no library, no loader); declared to the audit: it is the shell here.
@@ -28,8 +29,11 @@ const APPLETS = [
 
 const TERMINALS = ['/lib/terminfo/l/linux', '/lib/terminfo/s/screen', '/lib/terminfo/t/tmux', '/lib/terminfo/t/tmux-256color', '/lib/terminfo/v/vt100', '/lib/terminfo/x/xterm', '/lib/terminfo/x/xterm-256color'];
 
+/** The account the recipe builds for without --set user=: a system user of its own, never nobody. */
+const PLACEHOLDER = 'mkjail-shell';
+
 export default defineRecipe({
-  vars: { user: 'nobody', group: 'nogroup' },
+  vars: { user: PLACEHOLDER, group: PLACEHOLDER },
   recipe: (vars) => {
     const home = `/home/${vars.user}`;
     return {
@@ -40,6 +44,7 @@ export default defineRecipe({
       devices: ['null', { name: 'tty', why: 'a terminal login through sshd opens /dev/tty to take its terminal' }],
       user: vars.user,
       group: vars.group,
+      createUser: vars.user === PLACEHOLDER,
       account: { home, shell: '/bin/sh' },
       writable: [{ path: home, owner: vars.user, group: vars.group, mode: '0700', why: "the user's home directory" }],
       allow: [{ rule: 'dangerous-binary' as const, path: '/usr/bin/busybox', why: 'this jail is a shell for a person: busybox is that shell and its tools' }],

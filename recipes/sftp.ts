@@ -8,8 +8,9 @@
 //   sshd -t && systemctl reload ssh && systemctl restart rsyslog
 //
 // Variables:
-//   user   the host user who logs in (default nobody, only so that the recipe builds anywhere).
-//   group  the user's group, for upload/ (default nogroup, nobody's).
+//   user   the host user who logs in (default mkjail-sftp, only so that the recipe builds anywhere:
+//          that placeholder account is created when missing, a person's account must exist already).
+//   group  the user's group, for upload/ (default mkjail-sftp).
 //
 // What the jail holds, and why:
 //   /upload       the only writable directory, the user's (0700): sshd wants the jail root itself
@@ -21,12 +22,16 @@
 //   /dev/null     the default device.
 import { defineRecipe } from 'mkjail';
 
+/** The account the recipe builds for without --set user=: a system user of its own, never nobody. */
+const PLACEHOLDER = 'mkjail-sftp';
+
 export default defineRecipe({
-  vars: { user: 'nobody', group: 'nogroup' },
+  vars: { user: PLACEHOLDER, group: PLACEHOLDER },
   recipe: (vars) => ({
     name: 'sftp',
     user: vars.user,
     group: vars.group,
+    createUser: vars.user === PLACEHOLDER,
     account: { home: '/upload' },
     writable: [{ path: '/upload', owner: vars.user, group: vars.group, mode: '0700', why: 'the files the user uploads: the one place the user may write' }],
     syslog: true,

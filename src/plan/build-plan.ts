@@ -11,6 +11,7 @@ import { TOOL_VERSION } from '../version.js';
 import { type RunCapability, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
 import { type Identity, MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
+import { hostAccounts, type PendingAccounts } from './host-accounts.js';
 import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
 import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
@@ -28,11 +29,14 @@ export interface Plan {
 export interface PlanOptions {
   /** The jail being replaced: writable files the service changed there keep their content. */
   previousRoot?: string;
+  /** Accounts `createUser` will add but that do not exist yet (`build --check`): planned with placeholder ids. */
+  pendingAccounts?: PendingAccounts | undefined;
 }
 
 export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   const plan = new PlanBuilder();
-  const identity = resolveIdentity(recipe);
+  const accounts = hostAccounts(options.pendingAccounts);
+  const identity = resolveIdentity(recipe, accounts);
   const configs = followConfigs(recipe);
   planBinaries(plan, [...recipe.binaries, ...loadedCode(configs)]);
   planFiles(plan, recipe);
@@ -41,12 +45,12 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
   const syslog = planSyslog(plan, recipe.syslog);
-  if (identity) letServiceReadPrivateFiles(plan, identity);
+  if (identity) letServiceReadPrivateFiles(plan, identity, accounts);
   keepSecretsPrivate(plan, configs, identity);
   refuseOwnAccountFiles(plan, recipe);
   if (identity) planIdentityFiles(plan, identity, recipe.account?.value);
   planLinks(plan, recipe.links);
-  const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot);
+  const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot, accounts);
   checkAccount(plan, recipe.account, identity);
   const run = planRun(plan, recipe);
   // Parsed through the schema: asserts the plan is a valid manifest and fixes the key order on disk.

@@ -43,3 +43,34 @@ export function hostGroupIdsOf(user: string): number[] {
   const line = execFileSync('id', ['-G', '--', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return line.trim().split(/\s+/).filter(Boolean).map(Number);
 }
+
+/**
+ * The accounts a recipe's `createUser` will add on the host that are not there yet (a `--check` plan is
+ * drawn before they exist): the user and group to create, and the primary group a new user gets.
+ */
+export interface PendingAccounts {
+  user: string | undefined;
+  group: string | undefined;
+  primaryGroup: string;
+}
+
+/**
+ * Stands for the id of an account not created yet, in a plan that is never written (`build --check`):
+ * (uid_t)-2, which no account may have.
+ */
+export const PENDING_ID = 4294967294;
+
+/** Host lookups, with placeholder entries for `pending` accounts. */
+export interface AccountLookup {
+  user(nameOrId: string): HostUser | undefined;
+  group(nameOrId: string): HostGroup | undefined;
+  groupIdsOf(user: string): number[];
+}
+
+export function hostAccounts(pending?: PendingAccounts): AccountLookup {
+  const group = (nameOrId: string): HostGroup | undefined =>
+    pending?.group !== undefined && (nameOrId === pending.group || nameOrId === String(PENDING_ID)) ? { name: pending.group, gid: PENDING_ID } : lookUpHostGroup(nameOrId);
+  const user = (nameOrId: string): HostUser | undefined =>
+    pending?.user !== undefined && nameOrId === pending.user ? { name: nameOrId, uid: PENDING_ID, gid: group(pending.primaryGroup)?.gid ?? PENDING_ID } : lookUpHostUser(nameOrId);
+  return { user, group, groupIdsOf: (name) => (name === pending?.user ? [] : hostGroupIdsOf(name)) };
+}

@@ -7,7 +7,7 @@ import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { readFileBelow } from '../fs/open-below.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
 import { whyOthersCanChangeDirectory } from '../fs/host-trust.js';
-import { hostGroupIdsOf } from './host-accounts.js';
+import { type AccountLookup, hostAccounts } from './host-accounts.js';
 import type { Identity, Reason } from './manifest.js';
 import type { HostContent, PlanBuilder } from './plan-builder.js';
 import { DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, copiedFileMode, serviceGroupMode } from './policy.js';
@@ -187,8 +187,8 @@ const STABLE_MS = 1000;
  * already (its uid is the service's, or its group one of the service's groups). Any other stays for
  * root alone, with a warning: a config may name any host file (/etc/shadow as a zone file).
  */
-export function letServiceReadPrivateFiles(plan: PlanBuilder, identity: Identity): void {
-  const groups = new Set([identity.gid, ...hostGroupIdsOf(identity.user)]);
+export function letServiceReadPrivateFiles(plan: PlanBuilder, identity: Identity, accounts: AccountLookup = hostAccounts()): void {
+  const groups = new Set([identity.gid, ...accounts.groupIdsOf(identity.user)]);
   for (const entry of plan.sorted()) {
     const content = plan.contents.get(entry.path);
     if (entry.type !== 'file' || content?.kind !== 'host') continue;

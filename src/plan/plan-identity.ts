@@ -5,22 +5,53 @@ import { createHash } from 'node:crypto';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { recipeError, type Sourced } from '../recipe/recipe-error.js';
 import type { AccountSpec } from '../recipe/schema.js';
-import { lookUpHostGroup, lookUpHostUser } from './host-accounts.js';
+import { type AccountLookup, hostAccounts, type PendingAccounts } from './host-accounts.js';
 import type { Identity } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { FILE_MODE, modeIsProgram, NOLOGIN_SHELL, ROOT_GID, ROOT_UID } from './policy.js';
 
 const IDENTITY_WHY = 'names the service identity inside the jail (root and the service user only)';
 
-export function resolveIdentity(recipe: Recipe): Identity | null {
+/** What useradd and groupadd accept everywhere: a lower-case letter or "_", then letters, digits, "_" and "-". */
+const NEW_ACCOUNT_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/**
+ * The host accounts `createUser: true` asks for that are missing: the user (a system user in its own
+ * group, or in the recipe's group) and that group. Undefined when nothing is to be created. Reads the
+ * host only; src/stage/service-accounts.ts creates them.
+ */
+export function accountsToCreate(recipe: Recipe): PendingAccounts | undefined {
+  if (recipe.createUser?.value !== true) return undefined;
+  const { user: wanted, group: wantedGroup } = recipe;
+  if (!wanted) throw recipeError(recipe.createUser.origin, 'createUser without a user', "name the service's own user: user: 'NAME' (and group, or a group of the same name is created)");
+  const accounts = hostAccounts();
+  const primaryGroup = wantedGroup?.value ?? wanted.value;
+  const user = accounts.user(wanted.value) ? undefined : wanted.value;
+  const group = (user !== undefined || wantedGroup) && !accounts.group(primaryGroup) ? primaryGroup : undefined;
+  if (user !== undefined) requireNewName(wanted, 'user');
+  if (group !== undefined) requireNewName(wantedGroup ?? wanted, 'group');
+  return user === undefined && group === undefined ? undefined : { user, group, primaryGroup };
+}
+
+function requireNewName(name: Sourced<string>, kind: 'user' | 'group'): void {
+  if (NEW_ACCOUNT_NAME.test(name.value)) return;
+  throw recipeError(
+    name.origin,
+    `createUser: ${kind} ${name.value} does not exist on the host and is not a name mkjail creates`,
+    `name a new ${kind} with a lower-case letter or "_" first, then lower-case letters, digits, "_" or "-" (at most 32), or create it on the host yourself`,
+  );
+}
+
+/** The service's identity on the host (`accounts` stands in for those a --check build would create). */
+export function resolveIdentity(recipe: Recipe, accounts: AccountLookup = hostAccounts()): Identity | null {
   if (!recipe.user) {
     if (recipe.group) throw recipeError(recipe.group.origin, 'a group without a user', 'declare user as well (group defaults to its primary group)');
     return null;
   }
-  const user = lookUpHostUser(recipe.user.value);
-  if (!user) throw recipeError(recipe.user.origin, `user ${recipe.user.value} does not exist on the host`, `create it on the host (adduser --system ${recipe.user.value}) or name an existing user`);
+  const user = accounts.user(recipe.user.value);
+  if (!user) throw recipeError(recipe.user.origin, `user ${recipe.user.value} does not exist on the host`, `create it on the host (adduser --system ${recipe.user.value}), name an existing user, or add createUser: true to have mkjail create it`);
   if (user.uid === 0) throw recipeError(recipe.user.origin, `user ${recipe.user.value} is root (uid 0)`, 'run the service as an unprivileged user: root can break out of a chroot');
-  const group = recipe.group ? lookUpHostGroup(recipe.group.value) : lookUpHostGroup(String(user.gid));
+  const group = recipe.group ? accounts.group(recipe.group.value) : accounts.group(String(user.gid));
   if (!group) {
     const origin = recipe.group?.origin ?? recipe.user.origin;
     const name = recipe.group?.value ?? `gid ${user.gid}`;

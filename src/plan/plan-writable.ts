@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Sourced } from '../recipe/recipe-error.js';
 import { recipeError } from '../recipe/recipe-error.js';
 import type { WritableSpec } from '../recipe/schema.js';
-import { lookUpHostGroup, lookUpHostUser } from './host-accounts.js';
+import { type AccountLookup, hostAccounts } from './host-accounts.js';
 import type { Manifest } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { readFileBelow } from '../fs/open-below.js';
@@ -12,15 +12,15 @@ import { readFileBelow } from '../fs/open-below.js';
 export type WritableDeclaration = Manifest['writable'][number];
 
 /** Plans every writable path; a writable file already in `previousRoot` keeps the service's content. */
-export function planWritable(plan: PlanBuilder, specs: Sourced<WritableSpec>[], previousRoot: string | undefined): WritableDeclaration[] {
-  return specs.map((spec) => planOne(plan, spec, previousRoot));
+export function planWritable(plan: PlanBuilder, specs: Sourced<WritableSpec>[], previousRoot: string | undefined, accounts: AccountLookup = hostAccounts()): WritableDeclaration[] {
+  return specs.map((spec) => planOne(plan, spec, previousRoot, accounts));
 }
 
-function planOne(plan: PlanBuilder, spec: Sourced<WritableSpec>, previousRoot: string | undefined): WritableDeclaration {
+function planOne(plan: PlanBuilder, spec: Sourced<WritableSpec>, previousRoot: string | undefined, accounts: AccountLookup): WritableDeclaration {
   const { path, owner, group, mode, why } = spec.value;
-  const user = lookUpHostUser(owner);
+  const user = accounts.user(owner);
   if (!user) throw recipeError({ ...spec.origin, field: `${spec.origin.field}.owner` }, `user ${owner} does not exist on the host`, 'create it on the host or name an existing user');
-  const hostGroup = lookUpHostGroup(group);
+  const hostGroup = accounts.group(group);
   if (!hostGroup) throw recipeError({ ...spec.origin, field: `${spec.origin.field}.group` }, `group ${group} does not exist on the host`, 'create it on the host or name an existing group');
   const through = plan.symlinkOnTheWay(path);
   if (through) throw recipeError({ ...spec.origin, field: `${spec.origin.field}.path` }, `${path} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');

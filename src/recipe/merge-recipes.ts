@@ -26,6 +26,8 @@ export interface Recipe {
   dirs: Sourced<string>[];
   user: Sourced<string> | undefined;
   group: Sourced<string> | undefined;
+  /** `createUser: true`: mkjail creates `user` (and its group) on the host when missing. */
+  createUser: Sourced<boolean> | undefined;
   writable: Sourced<WritableSpec>[];
   devices: Sourced<DeviceSpec>[];
   configs: Sourced<ConfigSpec>[];
@@ -61,6 +63,7 @@ export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
     dirs: all((f) => f.recipe.dirs, 'dirs'),
     user: first((f) => f.recipe.user, 'user'),
     group: first((f) => f.recipe.group, 'group'),
+    createUser: first((f) => f.recipe.createUser, 'createUser'),
     writable: all((f) => f.recipe.writable, 'writable'),
     devices: declaresDevices
       ? all((f) => f.recipe.devices, 'devices')

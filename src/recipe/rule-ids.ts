@@ -22,6 +22,7 @@ export const RULE_IDS = [
   'writable-parent',
   'artifact-writable',
   'drift',
+  'shared-service-user',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

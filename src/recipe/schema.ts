@@ -120,6 +120,8 @@ export const recipeSchema = z.strictObject({
   dirs: z.array(jailPathBelowRoot).optional(),
   user: hostName.optional(),
   group: hostName.optional(),
+  /** Create `user` (a system user: no home, no login shell) and its group on the host when missing. */
+  createUser: z.boolean().optional(),
   writable: z.array(writableSpecSchema).optional(),
   devices: z.array(deviceSpecSchema).optional(),
   configs: z.array(configSpecSchema).optional(),

@@ -9,6 +9,9 @@ import { timed } from '../timings.js';
 import { renameDurably } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
+import type { PendingAccounts } from '../plan/host-accounts.js';
+import { accountsToCreate } from '../plan/plan-identity.js';
+import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
 import { loadRecipe } from '../recipe/load-recipe.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
@@ -16,6 +19,8 @@ import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts,
 import { acquireBuildLock } from './build-lock.js';
 import { type OutputLayout, outputLayout } from '../plan/output-layout.js';
 import { STAGING_PREFIX, checkOutputDir, claimOutputDir, removeLeftovers } from './output-dir.js';
+import { registerJail } from './jail-registry.js';
+import { type CreatedAccount, createServiceAccounts } from './service-accounts.js';
 import { sshdChrootWarning } from './sshd-chroot.js';
 import { artifactChanges, entryChanges, treeChanges } from './plan-changes.js';
 import { swapTree } from './swap-tree.js';
@@ -47,6 +52,8 @@ export interface BuildResult {
   warnings: string[];
   /** What changed (or, with --check, would change): one line each. */
   changes: string[];
+  /** Host accounts this build created for the service (`createUser`); with --check, those it would create (id null). */
+  createdAccounts: Array<{ type: 'user' | 'group'; name: string; id: number | null }>;
 }
 
 /** Runs `title`'s work; the CLI shows it as a progress step. */
@@ -57,6 +64,8 @@ const plainSteps: StepRunner = async (_title, work) => work();
 /** Everything a build decided before writing anything. */
 interface PreparedBuild {
   recipe: Recipe;
+  /** Service accounts `createUser` asks for that the host lacks; planned with placeholder ids. */
+  pendingAccounts: PendingAccounts | undefined;
   plan: Plan;
   layout: OutputLayout;
   tar: string | undefined;
@@ -71,12 +80,22 @@ interface PreparedBuild {
 }
 
 export async function runBuild(options: BuildOptions, step: StepRunner = plainSteps): Promise<BuildResult> {
-  const build = await prepareBuild(options, step);
-  const changes = [...entryChanges(build.previous, build.plan.manifest), ...build.payload, ...artifactChanges(build.toWrite)];
-  const result = summary(build, changes);
+  let build = await prepareBuild(options, step);
+  let accounts: BuildResult['createdAccounts'] = pendingList(build.pendingAccounts);
+  if (build.pendingAccounts && !options.check) {
+    const pending = build.pendingAccounts;
+    accounts = await step('Create the service user', () => createAccounts(pending, build.recipe.name));
+    // Planned again with the ids the host just gave: the first plan only validated the whole recipe.
+    build = await prepareBuild(options, step);
+    if (build.pendingAccounts) throw new Error(`service accounts still missing after they were created: ${JSON.stringify(build.pendingAccounts)}`);
+  }
+  const changes = [...accounts.map(accountChange), ...entryChanges(build.previous, build.plan.manifest), ...build.payload, ...artifactChanges(build.toWrite)];
+  const result = { ...summary(build, changes), createdAccounts: accounts };
   if (options.check) return result;
   // A killed build's leftovers are cleaned even when nothing else changes.
   if (changes.length > 0 || hasLeftovers(build.layout.dir)) await applyBuild(build, step);
+  // The host's list of jails and their users (the audit's shared-service-user rule); only a tree is a jail here.
+  if (build.tar === undefined) registerJail(build.layout.dir, build.plan.manifest, options.env ?? process.env);
   return result;
 }
 
@@ -94,7 +113,8 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
     });
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
-  const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, previousRoot ? { previousRoot } : {})));
+  const pendingAccounts = timed('plan', () => accountsToCreate(recipe));
+  const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, { ...(previousRoot ? { previousRoot } : {}), pendingAccounts })));
   // Only root can give files away to other owners and create /dev/null; a tar needs neither. Checked
   // after the plan, so that a bad recipe is reported as such (exit 2) to anyone.
   if (tar === undefined && !options.check && process.geteuid?.() !== 0) {
@@ -113,7 +133,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   const previous = timed('compare', () => readPreviousManifest(layout.manifest));
   const treeOnly = tar === undefined && plan.manifest.sshd ? sshdChrootWarning(layout.root) : undefined;
   const allWarnings = [...warnings, ...plan.warnings, ...(treeOnly ? [treeOnly] : [])];
-  return { recipe, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: allWarnings };
+  return { recipe, pendingAccounts, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: allWarnings };
 }
 
 /** Writes what changed, under DIR's lock: the tree (staged, then swapped in) or the tar, then the scripts. */
@@ -142,6 +162,32 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
   } finally {
     release();
   }
+}
+
+/** Creates the missing service accounts; only root can. */
+function createAccounts(pending: PendingAccounts, recipeName: string): CreatedAccount[] {
+  if (process.geteuid?.() !== 0) {
+    const what = pending.user !== undefined ? `user ${pending.user}` : `group ${pending.group ?? ''}`;
+    throw new MkjailError(`Can't create system ${what} on the host: not running as root (the recipe says createUser: true)`, {
+      exitCode: EXIT.environment,
+      hint: 'run the build as root once, or create the account yourself (useradd --system)',
+    });
+  }
+  return createServiceAccounts(pending, recipeName);
+}
+
+/** The accounts a --check build would create, group first, as createServiceAccounts creates them. */
+function pendingList(pending: PendingAccounts | undefined): BuildResult['createdAccounts'] {
+  if (!pending) return [];
+  return [
+    ...(pending.group !== undefined ? [{ type: 'group' as const, name: pending.group, id: null }] : []),
+    ...(pending.user !== undefined ? [{ type: 'user' as const, name: pending.user, id: null }] : []),
+  ];
+}
+
+function accountChange(account: BuildResult['createdAccounts'][number]): string {
+  const id = account.id === null ? '' : ` (${account.type === 'user' ? 'uid' : 'gid'} ${account.id})`;
+  return account.type === 'user' ? `create system user ${account.name}${id}: no home, shell ${NOLOGIN_SHELL}` : `create system group ${account.name}${id}`;
 }
 
 function replaceTar(plan: Plan, tar: string, mtime: number): void {
@@ -181,7 +227,7 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function summary(build: PreparedBuild, changes: string[]): BuildResult {
+function summary(build: PreparedBuild, changes: string[]): Omit<BuildResult, 'createdAccounts'> {
   const { manifest } = build.plan;
   return {
     changed: changes.length > 0,

@@ -129,6 +129,7 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
         bytes: 4,
         warnings: [],
         changes: ['add / (dir)', 'add /dev (dir)', 'add /dev/null (chardev)', 'add /etc (dir)', 'add /etc/text (file)', `create ${join(dir, 'root')}`, 'write manifest.json', 'write perms.sh'],
+        createdAccounts: [],
       },
     });
     const plain = await mkjail(['build', recipe, '--out', dir, '--set', 'text=two']);

@@ -15,9 +15,13 @@ describe.skipIf(!ok)('the jail of recipes/id.ts', () => {
   });
   afterAll(() => jail?.cleanup());
 
-  it('runs id under chroot as nobody, naming the identity from the jail', () => {
-    const output = execFileSync('chroot', ['--userspec=65534:65534', '--groups=65534', jail.root, '/usr/bin/id'], { encoding: 'utf8' });
-    expect(output).toBe('uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n');
+  it('runs id under chroot as its own user, mkjail-id, naming the identity from the jail', () => {
+    const { uid, gid } = jail.manifest.identity ?? { uid: -1, gid: -1 };
+    expect(jail.manifest.identity).toMatchObject({ user: 'mkjail-id', group: 'mkjail-id' });
+    expect(uid).toBeGreaterThan(0);
+    expect(uid).not.toBe(65534);
+    const output = execFileSync('chroot', [`--userspec=${uid}:${gid}`, `--groups=${gid}`, jail.root, '/usr/bin/id'], { encoding: 'utf8' });
+    expect(output).toBe(`uid=${uid}(mkjail-id) gid=${gid}(mkjail-id) groups=${gid}(mkjail-id)\n`);
   });
 
   it('holds the program, its interpreter and libraries with their reasons, and no shell', () => {
@@ -42,15 +46,18 @@ describe.skipIf(!readable)('the jail of recipes/getent.ts, which includes recipe
   afterAll(() => jail?.cleanup());
 
   const getent = (...query: string[]) => {
+    const { uid, gid } = jail.manifest.identity ?? { uid: -1, gid: -1 };
     try {
-      return { status: 0, stdout: execFileSync('chroot', ['--userspec=65534:65534', '--groups=65534', jail.root, '/usr/bin/getent', ...query], { encoding: 'utf8' }) };
+      return { status: 0, stdout: execFileSync('chroot', [`--userspec=${uid}:${gid}`, `--groups=${gid}`, jail.root, '/usr/bin/getent', ...query], { encoding: 'utf8' }) };
     } catch (error) {
       return { status: (error as { status: number }).status, stdout: String((error as { stdout: string }).stdout) };
     }
   };
 
   it('answers name lookups from the jail\'s own files, not the host\'s', () => {
-    expect(getent('passwd', 'nobody')).toEqual({ status: 0, stdout: 'nobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n' });
+    const { uid, gid } = jail.manifest.identity ?? { uid: -1, gid: -1 };
+    expect(getent('passwd', 'mkjail-getent')).toEqual({ status: 0, stdout: `mkjail-getent:x:${uid}:${gid}:mkjail-getent:/:/usr/sbin/nologin\n` });
+    expect(getent('passwd', 'nobody')).toEqual({ status: 2, stdout: '' });
     expect(getent('passwd', 'root')).toEqual({ status: 0, stdout: 'root:x:0:0:root:/:/usr/sbin/nologin\n' });
     expect(execFileSync('getent', ['passwd', 'daemon'], { encoding: 'utf8' })).toMatch(/^daemon:/);
     expect(getent('passwd', 'daemon')).toEqual({ status: 2, stdout: '' });

@@ -80,8 +80,10 @@ describe.skipIf(!ok)('a jail built as a tar', () => {
     execFileSync('tar', ['-xpf', join(asUser, 'id.tar'), '-C', target]);
     const manifest = readManifest(join(asUser, 'out', 'manifest.json'));
     expect(verifyJail(target, manifest)).toEqual([]);
-    const output = execFileSync('chroot', ['--userspec=65534:65534', '--groups=65534', target, '/usr/bin/id'], { encoding: 'utf8' });
-    expect(output).toBe('uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n');
+    const { user, uid, group, gid } = manifest.identity ?? { user: '', uid: -1, group: '', gid: -1 };
+    expect(user).toBe('mkjail-id');
+    const output = execFileSync('chroot', [`--userspec=${uid}:${gid}`, `--groups=${gid}`, target, '/usr/bin/id'], { encoding: 'utf8' });
+    expect(output).toBe(`uid=${uid}(${user}) gid=${gid}(${group}) groups=${gid}(${group})\n`);
   });
 
   it('honours SOURCE_DATE_EPOCH as the mtime of every entry', async () => {

@@ -19,7 +19,8 @@ describe.skipIf(!ok)('the packed, installed mkjail', () => {
   let packed: string;
   const installed = () => join(prefix, 'lib/node_modules/mkjail');
   const run = (args: string[]) =>
-    execa(join(prefix, 'bin/mkjail'), args, { cwd: scratch, reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, extendEnv: false });
+    // A clean environment but for the test file's own list of built jails (test/helpers/state-dir.ts).
+    execa(join(prefix, 'bin/mkjail'), args, { cwd: scratch, reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', MKJAIL_STATE_DIR: process.env.MKJAIL_STATE_DIR }, extendEnv: false });
 
   beforeAll(async () => {
     scratch = makeScratch('packed-');

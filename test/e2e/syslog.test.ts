@@ -22,7 +22,10 @@ export default defineRecipe({
   group: 'nogroup',
   devices: [],
   syslog: true,
-  allow: [{ rule: 'dangerous-binary', path: '/usr/bin/busybox', why: 'busybox logger stands in for a service that logs' }],
+  allow: [
+    { rule: 'dangerous-binary', path: '/usr/bin/busybox', why: 'busybox logger stands in for a service that logs' },
+    { rule: 'shared-service-user', path: '/etc/passwd', why: 'a test jail: logger runs as nobody, as any user would do' },
+  ],
 });
 `;
 

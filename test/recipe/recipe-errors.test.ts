@@ -25,7 +25,7 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'an unknown key',
     "name: 'x', binarys: ['/usr/bin/id']",
-    (f) => `Can't use recipe at ${f}: field binarys: unknown key; known fields: name, binaries, files, dirs, user, group, writable, devices, configs, generated, run, include, links, account, allow, syslog, sshd (fix: remove it or fix its spelling)`,
+    (f) => `Can't use recipe at ${f}: field binarys: unknown key; known fields: name, binaries, files, dirs, user, group, createUser, writable, devices, configs, generated, run, include, links, account, allow, syslog, sshd (fix: remove it or fix its spelling)`,
   ],
   [
     'a relative path',
@@ -55,7 +55,7 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'a user that does not exist on the host',
     "name: 'x', user: 'no-such-user-x'",
-    (f) => `Can't use recipe at ${f}: field user: user no-such-user-x does not exist on the host (fix: create it on the host (adduser --system no-such-user-x) or name an existing user)`,
+    (f) => `Can't use recipe at ${f}: field user: user no-such-user-x does not exist on the host (fix: create it on the host (adduser --system no-such-user-x), name an existing user, or add createUser: true to have mkjail create it)`,
   ],
   [
     'a writable owner that does not exist on the host',

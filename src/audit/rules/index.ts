@@ -16,6 +16,7 @@ import { passwordHash } from './password-hash.js';
 import { rootRunScript } from './root-run-script.js';
 import { setuidSetgid } from './setuid-setgid.js';
 import { shadowFile } from './shadow-file.js';
+import { sharedServiceUser } from './shared-service-user.js';
 import { socketOrFifo } from './socket-or-fifo.js';
 import { untrustedSymlink } from './untrusted-symlink.js';
 import { worldWritable } from './world-writable.js';
@@ -43,6 +44,7 @@ const RULES: readonly AuditRule[] = [
   writableParent,
   artifactWritable,
   drift,
+  sharedServiceUser,
 ];
 
 /** Every rule, in RULE_IDS order. */

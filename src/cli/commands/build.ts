@@ -13,12 +13,14 @@ Builds the jail a recipe describes. DIR/root is the jail: root-owned, no write b
 writable paths, /dev holding only null. DIR/manifest.json, DIR/perms.sh, DIR/launch and
 DIR/NAME.service live beside it, outside the jail. The new tree is staged beside DIR/root and swapped
 in atomically; data in writable paths is carried over. Building again with the same inputs writes
-nothing and reports changed: false.
+nothing and reports changed: false. A recipe with createUser: true has its service user (and group)
+created on the host first when missing: a system user, no home, shell /usr/sbin/nologin.
 
 Options:
   --out DIR          output directory (new, empty, or made by mkjail build); required
   --set NAME=VALUE   set a recipe variable (repeatable); unknown names are errors
-  --json             print one JSON object (changed, root, entries, bytes, warnings, changes)
+  --json             print one JSON object (changed, root, entries, bytes, warnings, changes,
+                     createdAccounts)
   --check            print what would change and write nothing (exit 1 when something would)
   --tar FILE         write the jail as a reproducible tar instead of DIR/root (no root needed);
                      DIR still gets manifest.json and the scripts. Honours SOURCE_DATE_EPOCH.
@@ -30,7 +32,7 @@ Exit codes:
   0   built (or already up to date; with --check: nothing would change)
   1   --check only: something would change
   2   bad input: usage, recipe, missing host file or user, dangerous --out; nothing was written
-  3   environment: a tree build needs root; a host tool failed
+  3   environment: a tree build (or creating the service user) needs root; a host tool failed
   70  internal error
 
 Example:
@@ -141,6 +143,7 @@ function report(result: BuildResult, io: CommandIO, mode: { json: boolean; check
     io.stdout.write(result.changed ? `${where}: ${result.changes.length} change(s) pending\n` : `${where}: up to date\n`);
     return;
   }
+  for (const account of result.createdAccounts) io.stdout.write(`created system ${account.type} ${account.name} (${account.type === 'user' ? 'uid' : 'gid'} ${String(account.id)})\n`);
   const size = `${result.entries} entries, ${result.bytes} bytes`;
   io.stdout.write(result.changed ? `built ${where} (${size})\n` : `${where} is up to date (${size}); nothing written\n`);
 }
