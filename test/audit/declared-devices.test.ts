@@ -19,7 +19,7 @@ export default defineRecipe({
   binaries: ['/usr/bin/busybox'],
   user: 'nobody',
   group: 'nogroup',
-  allow: [{ rule: 'dangerous-binary', path: '/usr/bin/busybox', why: 'the shell' }],
+  allow: [{ rule: 'dangerous-binary', path: '/usr/bin/busybox', why: 'the shell' }, { rule: 'shared-service-user', path: '/etc/passwd', why: 'two test jails of nobody' }],
   devices: ['null'${devices}],
   run: { argv: ['/usr/bin/busybox', 'sh'], interactive: true, pts: { why: "the shell's terminal" } },
 });
