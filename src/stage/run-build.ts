@@ -6,7 +6,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync, renameSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
 import { timed } from '../timings.js';
-import { renameDurably } from '../fs/durable.js';
+import { flushBeforeRenames, renameDurably, renameFlushed } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
@@ -85,7 +85,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   const cwd = options.cwd ?? process.cwd();
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
   const mtime = tar === undefined ? 0 : archiveMtime(options.env ?? process.env);
-  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} })));
+  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {}, cache: !options.check })));
   const { dir, warnings } = await step('Check the output directory', () => timed('output check', () => checkOutputDir(options.out, cwd, tar === undefined)));
   const layout = outputLayout(dir);
   if (tar !== undefined && existsSync(layout.root)) {
@@ -124,18 +124,22 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
   try {
     removeLeftovers(layout.dir);
     if (build.payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => timed('stage', () => replaceTar(plan, tar, build.mtime)));
-    if (build.payload.length > 0 && tar === undefined) {
-      const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
-      await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writeTree(plan, staging, build.previousRoot)));
+    const swapTreeIn = build.payload.length > 0 && tar === undefined;
+    const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
+    if (swapTreeIn) await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writeTree(plan, staging, build.previousRoot)));
+    const artifacts = build.toWrite.length > 0 ? timed('artifacts', () => stageArtifacts(build.toWrite)) : [];
+    // The tree and the scripts wait staged in DIR: one flush of the file system puts both on disk before
+    // either is renamed into place (the tree first, then the scripts that describe it).
+    if (swapTreeIn || artifacts.length > 0) flushBeforeRenames(layout.dir);
+    if (swapTreeIn) {
       await step(`Swap it into ${layout.root} and remove the old one`, () => timed('swap', () => {
-        renameDurably(layout.dir, () => swapTree(staging, layout.root));
+        renameFlushed(layout.dir, () => swapTree(staging, layout.root));
         removeTree(staging);
       }));
     }
-    if (build.toWrite.length > 0) {
+    if (artifacts.length > 0) {
       await step('Write the manifest and scripts', () => timed('artifacts', () => {
-        const staged = stageArtifacts(build.toWrite);
-        renameDurably(layout.dir, () => commitArtifacts(staged));
+        renameFlushed(layout.dir, () => commitArtifacts(artifacts));
         removeStaleArtifacts(layout, build.artifacts, build.previous);
       }));
     }

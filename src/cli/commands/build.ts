@@ -1,6 +1,5 @@
 // `mkjail build`: build a jail from a recipe (a tree in DIR/root, or a reproducible tar).
 import { parseArgs } from 'node:util';
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { EXIT, MkjailError } from '../../errors.js';
 import { type BuildResult, type StepRunner, runBuild } from '../../stage/run-build.js';
 import { PhaseClock, type PhaseTimes, formatTimes, nodeStartupMs, sinceProcessStart, startClock } from '../../timings.js';
@@ -116,8 +115,10 @@ function stepRunner(io: CommandIO, json: boolean): StepRunner {
   if (json) return async (_title, work) => work();
   // A terminal with no width (a pty nobody sized) would wrap every character: use plain lines there.
   if (io.stderr.isTTY && ((io.stderr as NodeJS.WriteStream).columns ?? 0) > 0) {
-    const output = new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream);
+    // listr2 is loaded only here, on a terminal: a build in a script or a pipeline never pays for it.
     return async (title, work) => {
+      const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+      const output = new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream);
       let value: Awaited<ReturnType<typeof work>> | undefined;
       await new Listr([{ title, task: async () => { value = await work(); } }], { rendererOptions: { logger: new ListrLogger({ processOutput: output }) }, registerSignalListeners: false, exitOnError: true }).run();
       return value as Awaited<ReturnType<typeof work>>;
