@@ -24,7 +24,16 @@ export interface LoadOptions {
   cwd?: string;
   /** As root, keep and reuse transformed recipes in RECIPE_CACHE_DIR (never for --check: it writes). */
   cache?: boolean;
+  /**
+   * What each recipe file exported, kept by the caller across loads of the same recipe with other
+   * --set values (`build --jobs`): a file whose text is unchanged is not imported again, though it is
+   * still read and held to the trust rule each time.
+   */
+  modules?: RecipeModules;
 }
+
+/** A recipe file's exports by path, with the text they were imported from. */
+export type RecipeModules = Map<string, { text: string; exported: unknown }>;
 
 /** The package entry recipes import as 'mkjail' (compiled dist/index.js, or src/index.ts under vitest). */
 function packageEntry(): string {
@@ -38,7 +47,7 @@ export async function loadRecipe(file: string, options: LoadOptions = {}): Promi
   const set = options.set ?? {};
   const files: RecipeFile[] = [];
   const cache = options.cache === true && process.getuid?.() === 0 ? rootOnlyCacheDir() : false;
-  await loadRecipeFile(path, set, files, [], cache);
+  await loadRecipeFile(path, set, files, [], { cache, modules: options.modules });
   const declared = new Set(files.flatMap((f) => Object.keys(f.defaults)));
   for (const name of Object.keys(set)) {
     if (!declared.has(name)) {
@@ -51,7 +60,12 @@ export async function loadRecipe(file: string, options: LoadOptions = {}): Promi
   return mergeRecipes(files, recipeHash(files));
 }
 
-async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], chain: string[], cache: string | false): Promise<void> {
+interface Importing {
+  cache: string | false;
+  modules: RecipeModules | undefined;
+}
+
+async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], chain: string[], importing: Importing): Promise<void> {
   if (chain.includes(path)) {
     throw new MkjailError(`Can't include recipe at ${path}: it includes itself (${[...chain, path].join(' -> ')})`, {
       hint: 'remove the circular include',
@@ -61,7 +75,7 @@ async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], 
   const asRoot = process.getuid?.() === 0;
   if (asRoot) assertOnlyRootCanChange(path, path);
   const text = readRecipeText(path, chain.at(-1));
-  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, cache)) : await importRecipe(path, cache);
+  const exported = await importOnce(path, text, asRoot, importing);
   const parsed = parseRecipeValue(path, text, exported, set);
   out.push(parsed);
   for (const [index, include] of (parsed.recipe.include ?? []).entries()) {
@@ -71,7 +85,7 @@ async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], 
         hint: 'fix the path (relative paths are relative to the recipe file)',
       });
     }
-    await loadRecipeFile(includePath, set, out, [...chain, path], cache);
+    await loadRecipeFile(includePath, set, out, [...chain, path], importing);
   }
 }
 
@@ -84,6 +98,14 @@ function readRecipeText(path: string, includedBy: string | undefined): string {
       hint: 'give the path of a recipe file (a .ts file that default-exports defineRecipe(...))',
     });
   }
+}
+
+async function importOnce(path: string, text: string, asRoot: boolean, { cache, modules }: Importing): Promise<unknown> {
+  const known = modules?.get(path);
+  if (known && known.text === text) return known.exported;
+  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, cache)) : await importRecipe(path, cache);
+  modules?.set(path, { text, exported });
+  return exported;
 }
 
 /** RECIPE_CACHE_DIR, made 0700 if missing; false (no cache) when anyone but root could change it. */

@@ -10,7 +10,7 @@ import { flushBeforeRenames, renameDurably, renameFlushed } from '../fs/durable.
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
-import { loadRecipe } from '../recipe/load-recipe.js';
+import { loadRecipe, type RecipeModules } from '../recipe/load-recipe.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts } from './artifacts.js';
 import { acquireBuildLock } from './build-lock.js';
@@ -32,6 +32,8 @@ export interface BuildOptions {
   tar?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Recipe exports kept across the builds of one process (`build --jobs`). */
+  recipeModules?: RecipeModules;
 }
 
 export interface BuildResult {
@@ -85,7 +87,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   const cwd = options.cwd ?? process.cwd();
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
   const mtime = tar === undefined ? 0 : archiveMtime(options.env ?? process.env);
-  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {}, cache: !options.check })));
+  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {}, cache: !options.check, ...(options.recipeModules ? { modules: options.recipeModules } : {}) })));
   const { dir, warnings } = await step('Check the output directory', () => timed('output check', () => checkOutputDir(options.out, cwd, tar === undefined)));
   const layout = outputLayout(dir);
   if (tar !== undefined && existsSync(layout.root)) {

@@ -3,10 +3,13 @@ import { parseArgs } from 'node:util';
 import { EXIT, MkjailError } from '../../errors.js';
 import { type BuildResult, type StepRunner, runBuild } from '../../stage/run-build.js';
 import { PhaseClock, type PhaseTimes, formatTimes, nodeStartupMs, sinceProcessStart, startClock } from '../../timings.js';
+import type { RecipeModules } from '../../recipe/load-recipe.js';
 import type { Command, CommandIO } from '../command.js';
+import { type Job, readJobs } from '../jobs-file.js';
 import { withUsageErrors } from '../parse-args.js';
 
 const HELP = `Usage: mkjail build RECIPE --out DIR [--set NAME=VALUE ...] [--json] [--check] [--tar FILE] [--timings]
+       mkjail build RECIPE --jobs FILE [--set NAME=VALUE ...] [--json] [--check] [--timings]
 
 Builds the jail a recipe describes. DIR/root is the jail: root-owned, no write bit but on the recipe's
 writable paths, /dev holding only null. DIR/manifest.json, DIR/perms.sh, DIR/launch and
@@ -21,6 +24,12 @@ Options:
   --check            print what would change and write nothing (exit 1 when something would)
   --tar FILE         write the jail as a reproducible tar instead of DIR/root (no root needed);
                      DIR still gets manifest.json and the scripts. Honours SOURCE_DATE_EPOCH.
+  --jobs FILE        build many jails from RECIPE in this one process: each line of FILE (- for
+                     stdin) is one job, "--out DIR [--set NAME=VALUE ...] [--tar FILE]" (quoted as
+                     in sh; blank lines and # comments skipped). --set given here applies to every
+                     job, a job's own --set wins. Jobs run in order; the first that fails stops the
+                     rest (those before it stay built) and its error names its line. One result
+                     line per job (with --json, one JSON object per line, with "job")
   --timings          print where the time went, in milliseconds by phase (start-up, imports,
                      recipe load, output check, plan, artifacts, compare, stage, swap, sync, other),
                      on stderr; with --json, as the object's "timings" field instead
@@ -35,6 +44,8 @@ Exit codes:
 Example:
   sudo mkjail build recipes/bind.ts --out /srv/jails/bind --set mode=wrapper
   mkjail build recipes/id.ts --out ./out --tar ./id.tar --json
+  printf -- '--out /srv/jails/%s --set user=%s\\n' alice alice bob bob > jobs
+  sudo mkjail build recipes/sftp.ts --jobs jobs
 `;
 
 export const buildCommand: Command = {
@@ -52,12 +63,17 @@ export const buildCommand: Command = {
           check: { type: 'boolean' },
           tar: { type: 'string' },
           timings: { type: 'boolean' },
+          jobs: { type: 'string' },
         },
       }),
     );
     const clock = values.timings ? startedClock() : undefined;
     const [recipe, ...extra] = positionals;
     if (!recipe || extra.length > 0) throw usage(recipe ? `unexpected argument ${extra[0]}` : 'missing RECIPE');
+    if (values.jobs !== undefined) {
+      if (values.out !== undefined || values.tar !== undefined) throw usage('--out and --tar go on each line of the --jobs file, not on the command line');
+      return runJobs(recipe, readJobs(values.jobs, io.cwd), values, io, clock);
+    }
     if (!values.out) throw usage('missing --out DIR');
     let result: BuildResult & { timings?: PhaseTimes };
     try {
@@ -77,6 +93,45 @@ export const buildCommand: Command = {
     return values.check && result.changed ? EXIT.findings : EXIT.ok;
   },
 };
+
+interface JobsFlags {
+  set?: string[] | undefined;
+  json?: boolean | undefined;
+  check?: boolean | undefined;
+}
+
+/**
+ * Builds every job of a jobs file from one recipe, in order, in this process: Node, mkjail's code and
+ * the recipe's module load once, host look-ups and file hashes are shared, each job gets its own --set
+ * values and its own atomic build of its own DIR.
+ */
+async function runJobs(recipe: string, jobs: Job[], flags: JobsFlags, io: CommandIO, clock: PhaseClock | undefined): Promise<number> {
+  const common = parseSets(flags.set ?? []);
+  const recipeModules: RecipeModules = new Map();
+  let pending = false;
+  try {
+    for (const job of jobs) {
+      const options = { recipe, out: job.out, set: { ...common, ...parseSets(job.set) }, check: flags.check ?? false, cwd: io.cwd, env: io.env, recipeModules, ...(job.tar === undefined ? {} : { tar: job.tar }) };
+      let result: BuildResult;
+      try {
+        result = await runBuild(options, async (_title, work) => work());
+      } catch (error) {
+        if (error instanceof MkjailError) throw new MkjailError(`job at ${job.where}: ${error.message}`, { exitCode: error.exitCode, ...(error.hint === undefined ? {} : { hint: error.hint }) });
+        throw error;
+      }
+      pending ||= result.changed;
+      if (flags.json) io.stdout.write(`${JSON.stringify({ job: job.where, ...result })}\n`);
+      else report(result, io, { json: false, check: flags.check ?? false });
+    }
+  } finally {
+    startClock(undefined);
+  }
+  if (clock) {
+    const { times, total } = finalTimes(clock);
+    io.stderr.write(`mkjail build: timings (${jobs.length} jobs): ${formatTimes(times, total)}\n`);
+  }
+  return flags.check && pending ? EXIT.findings : EXIT.ok;
+}
 
 /** A clock that already holds Node's start-up and the loading of mkjail's code up to this command. */
 function startedClock(): PhaseClock {
