@@ -223,9 +223,9 @@ function hostFileCases() {
   return rows;
 }
 
-/** N jails, one per host user (cycling through the host's accounts), from one recipe. */
+/** N jails, one per host user but root (cycling through the host's accounts), from one recipe. */
 function jailsCase(n) {
-  const users = run(['getent', 'passwd']).stdout.trim().split('\n').map((l) => l.split(':')).filter((f) => /^[a-z_][\w-]*$/.test(f[0]));
+  const users = run(['getent', 'passwd']).stdout.trim().split('\n').map((l) => l.split(':')).filter((f) => /^[a-z_][\w-]*$/.test(f[0]) && f[2] !== '0');
   const recipe = writeRecipe('per-user', `{ vars: { user: 'nobody' }, recipe: (vars) => ({ name: 'per-user', binaries: ['/usr/bin/id'], user: vars.user, run: { argv: ['/usr/bin/id'] } }) }`);
   const groupOf = (gid) => run(['getent', 'group', gid]).stdout.split(':')[0];
   const jobs = [];
@@ -267,15 +267,21 @@ function depsCases() {
 
 const wanted = (name) => values.only === undefined || name.includes(values.only);
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, loadBefore: loadavg().map(round), cases: [] };
+/** Written after every group of cases, so that a run cut short keeps what it measured. */
+const save = () => writeFileSync(RESULTS, `${JSON.stringify({ ...results, loadAfter: loadavg().map(round) }, null, 2)}\n`);
 if (wanted('deps')) results.cases.push(...depsCases());
+save();
 if (asRoot) {
   mkdirSync(SCRATCH, { recursive: true, mode: 0o755 });
   chmodSync(SCRATCH, 0o755);
   mkdirSync(join(SCRATCH, 'recipes'), { mode: 0o755 });
   try {
     if (wanted('bind')) results.cases.push(...bindCases());
+    save();
     if (wanted('binaries')) results.cases.push(...(await binaryCases()));
+    save();
     if (wanted('files')) results.cases.push(...hostFileCases());
+    save();
     if (wanted('jails')) results.cases.push(jailsCase(100));
   } finally {
     rmSync(SCRATCH, { recursive: true, force: true });
@@ -284,6 +290,5 @@ if (asRoot) {
   console.log('build cases skipped: they need root (they build jails); run `sudo npm run bench`');
 }
 results.loadAfter = loadavg().map(round);
-if (!existsSync(join(REPO, 'bench'))) mkdirSync(join(REPO, 'bench'));
-writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+save();
 console.log(`\nwrote ${RESULTS} (load average before ${results.loadBefore.join(' ')}, after ${results.loadAfter.join(' ')})`);

@@ -118,8 +118,31 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   return { recipe, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: allWarnings };
 }
 
+/** A build whose tree and scripts wait staged in DIR, under DIR's lock, for the flush before their renames. */
+interface StagedBuild {
+  build: PreparedBuild;
+  staging: string;
+  swapTreeIn: boolean;
+  artifacts: Array<{ staged: string; final: string }>;
+  release: () => void;
+}
+
 /** Writes what changed, under DIR's lock: the tree (staged, then swapped in) or the tar, then the scripts. */
 async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void> {
+  const staged = await stageBuild(build, step);
+  try {
+    // The tree and the scripts wait staged in DIR: one flush of the file system puts both on disk before
+    // either is renamed into place (the tree first, then the scripts that describe it).
+    if (staged.swapTreeIn || staged.artifacts.length > 0) flushBeforeRenames(build.layout.dir);
+  } catch (error) {
+    staged.release();
+    throw error;
+  }
+  await commitBuild(staged, step);
+}
+
+/** Takes DIR's lock and writes the new tree (or the tar, durably) and the scripts beside their final names. */
+async function stageBuild(build: PreparedBuild, step: StepRunner): Promise<StagedBuild> {
   const { layout, plan, tar } = build;
   claimOutputDir(layout.dir);
   const release = acquireBuildLock(layout.dir);
@@ -130,10 +153,19 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
     const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
     if (swapTreeIn) await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writeTree(plan, staging, build.previousRoot)));
     const artifacts = build.toWrite.length > 0 ? timed('artifacts', () => stageArtifacts(build.toWrite)) : [];
-    // The tree and the scripts wait staged in DIR: one flush of the file system puts both on disk before
-    // either is renamed into place (the tree first, then the scripts that describe it).
-    if (swapTreeIn || artifacts.length > 0) flushBeforeRenames(layout.dir);
-    if (swapTreeIn) {
+    return { build, staging, swapTreeIn, artifacts, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Renames what stageBuild wrote into place (flushed before: flushBeforeRenames), then releases the lock. */
+async function commitBuild(staged: StagedBuild, step: StepRunner): Promise<void> {
+  const { build, staging, artifacts } = staged;
+  const { layout } = build;
+  try {
+    if (staged.swapTreeIn) {
       await step(`Swap it into ${layout.root} and remove the old one`, () => timed('swap', () => {
         renameFlushed(layout.dir, () => swapTree(staging, layout.root));
         removeTree(staging);
@@ -146,8 +178,64 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
       }));
     }
   } finally {
-    release();
+    staged.release();
   }
+}
+
+/** The job of `runBuilds` that failed (0-based), with what it threw and the results of the jobs before it. */
+export class BuildsFailure extends Error {
+  constructor(readonly index: number, readonly error: unknown, readonly results: BuildResult[]) {
+    super(`build ${index + 1} failed`);
+  }
+}
+
+/**
+ * Many builds in one process, as `runBuild` each, but staged first and flushed together: every job is
+ * planned and staged under its own lock, then one flush per file system puts them all on disk, then
+ * each is renamed into place. Each rename still comes after the flush of everything it brings in. The
+ * first job that fails stops the others from starting; those staged before it are still committed,
+ * and a BuildsFailure names it.
+ */
+export async function runBuilds(jobs: BuildOptions[]): Promise<BuildResult[]> {
+  const results: BuildResult[] = [];
+  const staged: Array<{ index: number; staged: StagedBuild }> = [];
+  let failure: BuildsFailure | undefined;
+  for (const [index, options] of jobs.entries()) {
+    try {
+      const build = await prepareBuild(options, plainSteps);
+      const changes = [...entryChanges(build.previous, build.plan.manifest), ...build.payload, ...artifactChanges(build.toWrite)];
+      results.push(summary(build, changes));
+      if (!options.check && (changes.length > 0 || hasLeftovers(build.layout.dir))) staged.push({ index, staged: await stageBuild(build, plainSteps) });
+    } catch (error) {
+      failure = new BuildsFailure(index, error, results.slice(0, index));
+      break;
+    }
+  }
+  /** How many of `staged` commitBuild took over (it releases their locks itself). */
+  let committing = 0;
+  try {
+    for (const dir of oneDirPerFileSystem(staged.map((s) => s.staged.build.layout.dir))) flushBeforeRenames(dir);
+    for (const { staged: build } of staged) {
+      committing++;
+      await commitBuild(build, plainSteps);
+    }
+  } catch (error) {
+    const index = staged[Math.max(0, committing - 1)]?.index ?? 0;
+    failure ??= new BuildsFailure(index, error, results.slice(0, index));
+  } finally {
+    for (const rest of staged.slice(committing)) rest.staged.release();
+  }
+  if (failure) throw failure;
+  return results;
+}
+
+function oneDirPerFileSystem(dirs: string[]): string[] {
+  const byDevice = new Map<number, string>();
+  for (const dir of dirs) {
+    const device = lstatSync(dir).dev;
+    if (!byDevice.has(device)) byDevice.set(device, dir);
+  }
+  return [...byDevice.values()];
 }
 
 function replaceTar(plan: Plan, tar: string, mtime: number): void {

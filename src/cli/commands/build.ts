@@ -1,7 +1,7 @@
 // `mkjail build`: build a jail from a recipe (a tree in DIR/root, or a reproducible tar).
 import { parseArgs } from 'node:util';
 import { EXIT, MkjailError } from '../../errors.js';
-import { type BuildResult, type StepRunner, runBuild } from '../../stage/run-build.js';
+import { type BuildResult, BuildsFailure, type StepRunner, runBuild, runBuilds } from '../../stage/run-build.js';
 import { PhaseClock, type PhaseTimes, formatTimes, nodeStartupMs, sinceProcessStart, startClock } from '../../timings.js';
 import type { RecipeModules } from '../../recipe/load-recipe.js';
 import type { Command, CommandIO } from '../command.js';
@@ -102,35 +102,40 @@ interface JobsFlags {
 
 /**
  * Builds every job of a jobs file from one recipe, in order, in this process: Node, mkjail's code and
- * the recipe's module load once, host look-ups and file hashes are shared, each job gets its own --set
- * values and its own atomic build of its own DIR.
+ * the recipe's module load once, host look-ups and file hashes are shared, one flush covers every
+ * job's new files, and each job gets its own --set values and its own atomic build of its own DIR.
  */
 async function runJobs(recipe: string, jobs: Job[], flags: JobsFlags, io: CommandIO, clock: PhaseClock | undefined): Promise<number> {
   const common = parseSets(flags.set ?? []);
   const recipeModules: RecipeModules = new Map();
-  let pending = false;
+  const options = jobs.map((job) => ({ recipe, out: job.out, set: { ...common, ...parseSets(job.set) }, check: flags.check ?? false, cwd: io.cwd, env: io.env, recipeModules, ...(job.tar === undefined ? {} : { tar: job.tar }) }));
+  let results: BuildResult[];
   try {
-    for (const job of jobs) {
-      const options = { recipe, out: job.out, set: { ...common, ...parseSets(job.set) }, check: flags.check ?? false, cwd: io.cwd, env: io.env, recipeModules, ...(job.tar === undefined ? {} : { tar: job.tar }) };
-      let result: BuildResult;
-      try {
-        result = await runBuild(options, async (_title, work) => work());
-      } catch (error) {
-        if (error instanceof MkjailError) throw new MkjailError(`job at ${job.where}: ${error.message}`, { exitCode: error.exitCode, ...(error.hint === undefined ? {} : { hint: error.hint }) });
-        throw error;
-      }
-      pending ||= result.changed;
-      if (flags.json) io.stdout.write(`${JSON.stringify({ job: job.where, ...result })}\n`);
-      else report(result, io, { json: false, check: flags.check ?? false });
-    }
+    results = await runBuilds(options);
+  } catch (error) {
+    if (!(error instanceof BuildsFailure)) throw error;
+    reportJobs(jobs, error.results, io, flags);
+    const cause = error.error;
+    const where = jobs[error.index]?.where ?? `job ${error.index + 1}`;
+    if (cause instanceof MkjailError) throw new MkjailError(`job at ${where}: ${cause.message}`, { exitCode: cause.exitCode, ...(cause.hint === undefined ? {} : { hint: cause.hint }) });
+    throw cause;
   } finally {
     startClock(undefined);
   }
+  reportJobs(jobs, results, io, flags);
+  const pending = results.some((r) => r.changed);
   if (clock) {
     const { times, total } = finalTimes(clock);
     io.stderr.write(`mkjail build: timings (${jobs.length} jobs): ${formatTimes(times, total)}\n`);
   }
   return flags.check && pending ? EXIT.findings : EXIT.ok;
+}
+
+function reportJobs(jobs: Job[], results: BuildResult[], io: CommandIO, flags: JobsFlags): void {
+  for (const [index, result] of results.entries()) {
+    if (flags.json) io.stdout.write(`${JSON.stringify({ job: jobs[index]?.where, ...result })}\n`);
+    else report(result, io, { json: false, check: flags.check ?? false });
+  }
 }
 
 /** A clock that already holds Node's start-up and the loading of mkjail's code up to this command. */
