@@ -17,7 +17,7 @@
 // jailkit refuses a jail below a directory others can write (/tmp): the scratch directory defaults to
 // /var/lib/mkjail-bench-PID (root-owned, on disk like a real jail), removed at the end.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
