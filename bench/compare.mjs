@@ -4,6 +4,7 @@
 // command (process start included). Writes bench/results.json: per case the median, min and max of each
 // side and ratio = median A / median B (below 1: mkjail is faster).
 //   sudo node bench/compare.mjs [--runs N] [--only SUBSTRING] [--scratch DIR]
+// --only measures the cases whose name holds SUBSTRING and keeps the others of an earlier results.json.
 // Cases (root only but `deps`):
 //   bind self|wrapper cold|no-op   recipes/bind.ts against jk_cp + jk_init + jk_cp of the same config
 //   binaries N                      a recipe of N programs of /usr/bin against `jk_cp` of the same N;
@@ -17,7 +18,7 @@
 // jailkit refuses a jail below a directory others can write (/tmp): the scratch directory defaults to
 // /var/lib/mkjail-bench-PID (root-owned, on disk like a real jail), removed at the end.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,10 +43,11 @@ const asRoot = process.getuid?.() === 0;
 // ---- measuring -------------------------------------------------------------------------------------
 
 /** Runs argv (no shell unless argv says so); wall ms and stdout. Throws when it fails. */
-function run(argv, options = {}) {
+function run(argv, options = {}, mayFail = false) {
   const started = process.hrtime.bigint();
   const result = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0 && mayFail) return undefined;
   if (result.status !== 0) throw new Error(`${argv.slice(0, 4).join(' ')} ... failed (${result.status}): ${String(result.stderr).slice(0, 500)}`);
   return { ms, stdout: result.stdout };
 }
@@ -223,9 +225,12 @@ function hostFileCases() {
   return rows;
 }
 
-/** N jails, one per host user but root (cycling through the host's accounts), from one recipe. */
+/** Debian's base system users (base-passwd): present on every host, never added or removed by tests. */
+const STABLE_USERS = ['daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data', 'backup', 'list', 'irc', '_apt', 'nobody'];
+
+/** N jails, one per base system user (cycling through them), from one recipe. */
 function jailsCase(n) {
-  const users = run(['getent', 'passwd']).stdout.trim().split('\n').map((l) => l.split(':')).filter((f) => /^[a-z_][\w-]*$/.test(f[0]) && f[2] !== '0');
+  const users = STABLE_USERS.map((name) => run(['getent', 'passwd', name], { stdio: ['ignore', 'pipe', 'ignore'] }, true)).filter((r) => r).map((r) => r.stdout.trim().split(':'));
   const recipe = writeRecipe('per-user', `{ vars: { user: 'nobody' }, recipe: (vars) => ({ name: 'per-user', binaries: ['/usr/bin/id'], user: vars.user, run: { argv: ['/usr/bin/id'] } }) }`);
   const groupOf = (gid) => run(['getent', 'group', gid]).stdout.split(':')[0];
   const jobs = [];
@@ -267,8 +272,10 @@ function depsCases() {
 
 const wanted = (name) => values.only === undefined || name.includes(values.only);
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, loadBefore: loadavg().map(round), cases: [] };
+/** With --only, the cases measured replace theirs in the results file and the others are kept. */
+const kept = values.only === undefined || !existsSync(RESULTS) ? [] : JSON.parse(readFileSync(RESULTS, 'utf8')).cases.filter((c) => !c.case.includes(values.only));
 /** Written after every group of cases, so that a run cut short keeps what it measured. */
-const save = () => writeFileSync(RESULTS, `${JSON.stringify({ ...results, loadAfter: loadavg().map(round) }, null, 2)}\n`);
+const save = () => writeFileSync(RESULTS, `${JSON.stringify({ ...results, cases: [...kept, ...results.cases], loadAfter: loadavg().map(round) }, null, 2)}\n`);
 if (wanted('deps')) results.cases.push(...depsCases());
 save();
 if (asRoot) {
