@@ -11,7 +11,17 @@ export const SYNC = '/bin/sync';
 
 /** Flushes the file system holding `dir`, runs `rename` (one or more renames inside `dir`), then fsyncs `dir`. */
 export function renameDurably(dir: string, rename: () => void): void {
+  flushBeforeRenames(dir);
+  renameFlushed(dir, rename);
+}
+
+/** The first half of renameDurably, once for several renames: what was written so far reaches the disk. */
+export function flushBeforeRenames(dir: string): void {
   timed('sync', () => flushFileSystem(dir));
+}
+
+/** The second half: runs `rename` (of files written before flushBeforeRenames), then fsyncs `dir`. */
+export function renameFlushed(dir: string, rename: () => void): void {
   rename();
   syncDirectory(dir);
 }

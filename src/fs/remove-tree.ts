@@ -4,9 +4,11 @@
 // recursive rmSync re-resolves every path name and can be led to delete host files that way.
 import { execFileSync } from 'node:child_process';
 import { EXIT, MkjailError, commandWords } from '../errors.js';
+import { lstatOrUndefined } from './path-in-root.js';
 
-/** Removes `path` and everything below it on its file system; nothing when it does not exist. */
+/** Removes `path` and everything below it on its file system; nothing (and no rm started) when it does not exist. */
 export function removeTree(path: string): void {
+  if (lstatOrUndefined(path) === undefined) return;
   try {
     execFileSync('rm', ['-rf', '--one-file-system', '--', path], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {

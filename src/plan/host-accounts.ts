@@ -26,7 +26,23 @@ export function lookUpHostGroup(nameOrId: string): HostGroup | undefined {
   return { name: fields[0] ?? nameOrId, gid: Number(fields[2]) };
 }
 
+/**
+ * The host's answers, kept for the life of the process: a build asks for the same user and group from
+ * several places (identity files, writable paths), and one process building many jails asks for the
+ * same ones again. Only entries found are kept (under the key asked and the entry's name), never a
+ * "no such entry": a user created meanwhile is found by the next look-up.
+ */
+const answers = new Map<string, string[]>();
+
 function getent(database: 'passwd' | 'group', key: string): string[] | undefined {
+  const known = answers.get(`${database}:${key}`);
+  if (known) return known;
+  const fields = askGetent(database, key);
+  if (fields) for (const name of new Set([key, fields[0] ?? key])) answers.set(`${database}:${name}`, fields);
+  return fields;
+}
+
+function askGetent(database: 'passwd' | 'group', key: string): string[] | undefined {
   try {
     const line = execFileSync('getent', [database, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const first = line.split('\n')[0];
@@ -38,10 +54,18 @@ function getent(database: 'passwd' | 'group', key: string): string[] | undefined
   }
 }
 
+/** `id -G` answers, kept for the process as getent's are. */
+const groupIds = new Map<string, number[]>();
+
 /** Every group id `user` has on the host: its primary group and its supplementary groups (`id -G`). */
 export function hostGroupIdsOf(user: string): number[] {
-  const line = execFileSync('id', ['-G', '--', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return line.trim().split(/\s+/).filter(Boolean).map(Number);
+  let ids = groupIds.get(user);
+  if (!ids) {
+    const line = execFileSync('id', ['-G', '--', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    ids = line.trim().split(/\s+/).filter(Boolean).map(Number);
+    groupIds.set(user, ids);
+  }
+  return [...ids];
 }
 
 /**

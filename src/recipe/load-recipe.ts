@@ -1,15 +1,39 @@
 // Loads a recipe file from anywhere on disk (TypeScript, through jiti), applies its variables, merges its
 // includes and validates everything against the strict schema. Reads files; writes nothing.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJiti } from 'jiti';
 import { MkjailError, errnoWords } from '../errors.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
-import { assertOnlyRootCanChange, trustErrorFromHook, withLoadsChecked } from './recipe-trust.js';
+import { assertOnlyRootCanChange, ownershipProblem, trustErrorFromHook, withLoadsChecked } from './recipe-trust.js';
+
+/**
+ * Where, as root, jiti keeps the JavaScript it made of each recipe file (and of mkjail's own entry), so
+ * that a rebuild skips the TypeScript transform and never loads Babel. Only root can write it; each
+ * file is named by the source's path and stamped with a hash of the source's text (a changed recipe is
+ * transformed again), and is read through the same checked readFileSync as the recipe itself, so the
+ * ownership rule holds for the cache as for any file a recipe loads.
+ */
+export const RECIPE_CACHE_DIR = '/var/cache/mkjail/recipes';
+
+export interface LoadOptions {
+  set?: RecipeVars;
+  cwd?: string;
+  /** As root, keep and reuse transformed recipes in RECIPE_CACHE_DIR (never for --check: it writes). */
+  cache?: boolean;
+  /**
+   * What each recipe file exported, kept by the caller across loads of the same recipe with other
+   * --set values (`build --jobs`): a file whose text is unchanged is not imported again, though it is
+   * still read and held to the trust rule each time.
+   */
+  modules?: RecipeModules;
+}
+
+/** A recipe file's exports by path, with the text they were imported from. */
+export type RecipeModules = Map<string, { text: string; exported: unknown }>;
 
 /** The package entry recipes import as 'mkjail' (compiled dist/index.js, or src/index.ts under vitest). */
 function packageEntry(): string {
@@ -18,11 +42,12 @@ function packageEntry(): string {
 }
 
 /** Loads the recipe at `file` with `--set` values; throws a clean MkjailError (exit 2) on any problem. */
-export async function loadRecipe(file: string, options: { set?: RecipeVars; cwd?: string } = {}): Promise<Recipe> {
+export async function loadRecipe(file: string, options: LoadOptions = {}): Promise<Recipe> {
   const path = resolve(options.cwd ?? process.cwd(), file);
   const set = options.set ?? {};
   const files: RecipeFile[] = [];
-  await loadRecipeFile(path, set, files, []);
+  const cache = options.cache === true && process.getuid?.() === 0 ? rootOnlyCacheDir() : false;
+  await loadRecipeFile(path, set, files, [], { cache, modules: options.modules });
   const declared = new Set(files.flatMap((f) => Object.keys(f.defaults)));
   for (const name of Object.keys(set)) {
     if (!declared.has(name)) {
@@ -35,7 +60,12 @@ export async function loadRecipe(file: string, options: { set?: RecipeVars; cwd?
   return mergeRecipes(files, recipeHash(files));
 }
 
-async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], chain: string[]): Promise<void> {
+interface Importing {
+  cache: string | false;
+  modules: RecipeModules | undefined;
+}
+
+async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], chain: string[], importing: Importing): Promise<void> {
   if (chain.includes(path)) {
     throw new MkjailError(`Can't include recipe at ${path}: it includes itself (${[...chain, path].join(' -> ')})`, {
       hint: 'remove the circular include',
@@ -45,7 +75,7 @@ async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], 
   const asRoot = process.getuid?.() === 0;
   if (asRoot) assertOnlyRootCanChange(path, path);
   const text = readRecipeText(path, chain.at(-1));
-  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path)) : await importRecipe(path);
+  const exported = await importOnce(path, text, asRoot, importing);
   const parsed = parseRecipeValue(path, text, exported, set);
   out.push(parsed);
   for (const [index, include] of (parsed.recipe.include ?? []).entries()) {
@@ -55,7 +85,7 @@ async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], 
         hint: 'fix the path (relative paths are relative to the recipe file)',
       });
     }
-    await loadRecipeFile(includePath, set, out, [...chain, path]);
+    await loadRecipeFile(includePath, set, out, [...chain, path], importing);
   }
 }
 
@@ -70,10 +100,33 @@ function readRecipeText(path: string, includedBy: string | undefined): string {
   }
 }
 
-async function importRecipe(path: string): Promise<unknown> {
+async function importOnce(path: string, text: string, asRoot: boolean, { cache, modules }: Importing): Promise<unknown> {
+  const known = modules?.get(path);
+  if (known && known.text === text) return known.exported;
+  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, cache)) : await importRecipe(path, cache);
+  modules?.set(path, { text, exported });
+  return exported;
+}
+
+/** RECIPE_CACHE_DIR, made 0700 if missing; false (no cache) when anyone but root could change it. */
+function rootOnlyCacheDir(): string | false {
+  try {
+    if (!existsSync(RECIPE_CACHE_DIR)) {
+      mkdirSync(RECIPE_CACHE_DIR, { recursive: true, mode: 0o700 });
+      chmodSync(RECIPE_CACHE_DIR, 0o700);
+    }
+    return ownershipProblem(RECIPE_CACHE_DIR) === undefined ? RECIPE_CACHE_DIR : false;
+  } catch {
+    return false;
+  }
+}
+
+async function importRecipe(path: string, cache: string | false): Promise<unknown> {
+  // Imported here, not at the top: only a command that loads a recipe pays for jiti.
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, {
     alias: { mkjail: packageEntry() },
-    fsCache: false,
+    fsCache: cache,
     moduleCache: false,
     interopDefault: false,
     // jiti's own loader first (it reads each file with readFileSync, which withLoadsChecked sees); what

@@ -3,8 +3,8 @@
 // /proc/cpuinfo is the kernel's view, and a hypervisor can make it differ from the CPUID the loader
 // reads in user space (an AMD guest whose kernel hides LZCNT, say); where the host's own 64-bit loader
 // is there, what its --help reports (it loads nothing) overrides the flags for 64-bit programs.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { execaSync } from 'execa';
 
 export interface CpuFacts {
   /** The vendor_id is GenuineIntel (glibc sets "haswell"/"avx512_1" only for Intel). */
@@ -60,8 +60,9 @@ export function hostCpuFacts(): CpuFacts {
 /** The host's 64-bit x86 loader's own report, or undefined when there is none to ask. */
 function askHostLoader(): LoaderReport | undefined {
   if (process.arch !== 'x64' || !existsSync(HOST_LOADER_64)) return undefined;
-  const { stdout, exitCode } = execaSync(HOST_LOADER_64, ['--help'], { reject: false, timeout: 10_000, env: {}, extendEnv: false });
-  return exitCode === 0 ? parseLoaderHelp(String(stdout)) : undefined;
+  // node:child_process, not execa: `mkjail deps` loads nothing it does not use.
+  const { stdout, status } = spawnSync(HOST_LOADER_64, ['--help'], { timeout: 10_000, env: {}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return status === 0 ? parseLoaderHelp(String(stdout)) : undefined;
 }
 
 /** The supported glibc-hwcaps levels, the platform and legacy hwcaps from `ld.so --help` (glibc 2.33+). */

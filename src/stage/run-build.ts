@@ -6,14 +6,14 @@ import { existsSync, lstatSync, readFileSync, readdirSync, renameSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
 import { timed } from '../timings.js';
-import { renameDurably } from '../fs/durable.js';
+import { flushBeforeRenames, renameDurably, renameFlushed } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
 import type { PendingAccounts } from '../plan/host-accounts.js';
 import { accountsToCreate } from '../plan/plan-identity.js';
 import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
-import { loadRecipe } from '../recipe/load-recipe.js';
+import { loadRecipe, type RecipeModules } from '../recipe/load-recipe.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts } from './artifacts.js';
 import { acquireBuildLock } from './build-lock.js';
@@ -37,6 +37,8 @@ export interface BuildOptions {
   tar?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Recipe exports kept across the builds of one process (`build --jobs`). */
+  recipeModules?: RecipeModules;
 }
 
 export interface BuildResult {
@@ -80,23 +82,37 @@ interface PreparedBuild {
 }
 
 export async function runBuild(options: BuildOptions, step: StepRunner = plainSteps): Promise<BuildResult> {
-  let build = await prepareBuild(options, step);
-  let accounts: BuildResult['createdAccounts'] = pendingList(build.pendingAccounts);
-  if (build.pendingAccounts && !options.check) {
-    const pending = build.pendingAccounts;
-    accounts = await step('Create the service user', () => createAccounts(pending, build.recipe.name));
-    // Planned again with the ids the host just gave: the first plan only validated the whole recipe.
-    build = await prepareBuild(options, step);
-    if (build.pendingAccounts) throw new Error(`service accounts still missing after they were created: ${JSON.stringify(build.pendingAccounts)}`);
-  }
-  const changes = [...accounts.map(accountChange), ...entryChanges(build.previous, build.plan.manifest), ...build.payload, ...artifactChanges(build.toWrite)];
+  const { build, accounts } = await prepareWithAccounts(options, step);
+  const changes = allChanges(build, accounts);
   const result = { ...summary(build, changes), createdAccounts: accounts };
   if (options.check) return result;
   // A killed build's leftovers are cleaned even when nothing else changes.
   if (changes.length > 0 || hasLeftovers(build.layout.dir)) await applyBuild(build, step);
-  // The host's list of jails and their users (the audit's shared-service-user rule); only a tree is a jail here.
-  if (build.tar === undefined) registerJail(build.layout.dir, build.plan.manifest, options.env ?? process.env);
+  register(build, options);
   return result;
+}
+
+/**
+ * Prepares a build; when `createUser` asks for accounts the host lacks, creates them (never with
+ * --check) and plans again with the ids the host gave: the first plan only validated the whole recipe.
+ */
+async function prepareWithAccounts(options: BuildOptions, step: StepRunner): Promise<{ build: PreparedBuild; accounts: BuildResult['createdAccounts'] }> {
+  const build = await prepareBuild(options, step);
+  const pending = build.pendingAccounts;
+  if (!pending || options.check) return { build, accounts: pendingList(pending) };
+  const accounts = await step('Create the service user', () => createAccounts(pending, build.recipe.name));
+  const again = await prepareBuild(options, step);
+  if (again.pendingAccounts) throw new Error(`service accounts still missing after they were created: ${JSON.stringify(again.pendingAccounts)}`);
+  return { build: again, accounts };
+}
+
+function allChanges(build: PreparedBuild, accounts: BuildResult['createdAccounts']): string[] {
+  return [...accounts.map(accountChange), ...entryChanges(build.previous, build.plan.manifest), ...build.payload, ...artifactChanges(build.toWrite)];
+}
+
+/** The host's list of jails and their users (the audit's shared-service-user rule); only a tree is a jail here. */
+function register(build: PreparedBuild, options: BuildOptions): void {
+  if (build.tar === undefined) registerJail(build.layout.dir, build.plan.manifest, options.env ?? process.env);
 }
 
 /** Loads, validates, plans and compares: reads the host and DIR, writes nothing. */
@@ -104,7 +120,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   const cwd = options.cwd ?? process.cwd();
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
   const mtime = tar === undefined ? 0 : archiveMtime(options.env ?? process.env);
-  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} })));
+  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {}, cache: !options.check, ...(options.recipeModules ? { modules: options.recipeModules } : {}) })));
   const { dir, warnings } = await step('Check the output directory', () => timed('output check', () => checkOutputDir(options.out, cwd, tar === undefined)));
   const layout = outputLayout(dir);
   if (tar !== undefined && existsSync(layout.root)) {
@@ -136,31 +152,67 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   return { recipe, pendingAccounts, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: allWarnings };
 }
 
+/** A build whose tree and scripts wait staged in DIR, under DIR's lock, for the flush before their renames. */
+interface StagedBuild {
+  build: PreparedBuild;
+  staging: string;
+  swapTreeIn: boolean;
+  artifacts: Array<{ staged: string; final: string }>;
+  release: () => void;
+}
+
 /** Writes what changed, under DIR's lock: the tree (staged, then swapped in) or the tar, then the scripts. */
 async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void> {
+  const staged = await stageBuild(build, step);
+  try {
+    // The tree and the scripts wait staged in DIR: one flush of the file system puts both on disk before
+    // either is renamed into place (the tree first, then the scripts that describe it).
+    if (staged.swapTreeIn || staged.artifacts.length > 0) flushBeforeRenames(build.layout.dir);
+  } catch (error) {
+    staged.release();
+    throw error;
+  }
+  await commitBuild(staged, step);
+}
+
+/** Takes DIR's lock and writes the new tree (or the tar, durably) and the scripts beside their final names. */
+async function stageBuild(build: PreparedBuild, step: StepRunner): Promise<StagedBuild> {
   const { layout, plan, tar } = build;
   claimOutputDir(layout.dir);
   const release = acquireBuildLock(layout.dir);
   try {
     removeLeftovers(layout.dir);
     if (build.payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => timed('stage', () => replaceTar(plan, tar, build.mtime)));
-    if (build.payload.length > 0 && tar === undefined) {
-      const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
-      await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writeTree(plan, staging, build.previousRoot)));
+    const swapTreeIn = build.payload.length > 0 && tar === undefined;
+    const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
+    if (swapTreeIn) await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writeTree(plan, staging, build.previousRoot)));
+    const artifacts = build.toWrite.length > 0 ? timed('artifacts', () => stageArtifacts(build.toWrite)) : [];
+    return { build, staging, swapTreeIn, artifacts, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Renames what stageBuild wrote into place (flushed before: flushBeforeRenames), then releases the lock. */
+async function commitBuild(staged: StagedBuild, step: StepRunner): Promise<void> {
+  const { build, staging, artifacts } = staged;
+  const { layout } = build;
+  try {
+    if (staged.swapTreeIn) {
       await step(`Swap it into ${layout.root} and remove the old one`, () => timed('swap', () => {
-        renameDurably(layout.dir, () => swapTree(staging, layout.root));
+        renameFlushed(layout.dir, () => swapTree(staging, layout.root));
         removeTree(staging);
       }));
     }
-    if (build.toWrite.length > 0) {
+    if (artifacts.length > 0) {
       await step('Write the manifest and scripts', () => timed('artifacts', () => {
-        const staged = stageArtifacts(build.toWrite);
-        renameDurably(layout.dir, () => commitArtifacts(staged));
+        renameFlushed(layout.dir, () => commitArtifacts(artifacts));
         removeStaleArtifacts(layout, build.artifacts, build.previous);
       }));
     }
   } finally {
-    release();
+    staged.release();
   }
 }
 
@@ -188,6 +240,68 @@ function pendingList(pending: PendingAccounts | undefined): BuildResult['created
 function accountChange(account: BuildResult['createdAccounts'][number]): string {
   const id = account.id === null ? '' : ` (${account.type === 'user' ? 'uid' : 'gid'} ${account.id})`;
   return account.type === 'user' ? `create system user ${account.name}${id}: no home, shell ${NOLOGIN_SHELL}` : `create system group ${account.name}${id}`;
+}
+
+/** The job of `runBuilds` that failed (0-based), with what it threw and the results of the jobs before it. */
+export class BuildsFailure extends Error {
+  constructor(readonly index: number, readonly error: unknown, readonly results: BuildResult[]) {
+    super(`build ${index + 1} failed`);
+  }
+}
+
+/**
+ * Many builds in one process, as `runBuild` each, but staged first and flushed together: every job is
+ * planned and staged under its own lock, then one flush per file system puts them all on disk, then
+ * each is renamed into place. Each rename still comes after the flush of everything it brings in. The
+ * first job that fails stops the others from starting; those staged before it are still committed,
+ * and a BuildsFailure names it.
+ */
+export async function runBuilds(jobs: BuildOptions[]): Promise<BuildResult[]> {
+  const results: BuildResult[] = [];
+  const staged: Array<{ index: number; staged: StagedBuild }> = [];
+  /** Jobs in place once the loop and the commits are done: unchanged ones at once, staged ones when committed. */
+  const inPlace = new Map<number, () => void>();
+  let failure: BuildsFailure | undefined;
+  for (const [index, options] of jobs.entries()) {
+    try {
+      const { build, accounts } = await prepareWithAccounts(options, plainSteps);
+      const changes = allChanges(build, accounts);
+      results.push({ ...summary(build, changes), createdAccounts: accounts });
+      if (options.check) continue;
+      if (changes.length > 0 || hasLeftovers(build.layout.dir)) staged.push({ index, staged: await stageBuild(build, plainSteps) });
+      else inPlace.set(index, () => register(build, options));
+    } catch (error) {
+      failure = new BuildsFailure(index, error, results.slice(0, index));
+      break;
+    }
+  }
+  /** How many of `staged` commitBuild took over (it releases their locks itself). */
+  let committing = 0;
+  try {
+    for (const dir of oneDirPerFileSystem(staged.map((s) => s.staged.build.layout.dir))) flushBeforeRenames(dir);
+    for (const { index, staged: build } of staged) {
+      committing++;
+      await commitBuild(build, plainSteps);
+      inPlace.set(index, () => register(build.build, jobs[index] as BuildOptions));
+    }
+  } catch (error) {
+    const index = staged[Math.max(0, committing - 1)]?.index ?? 0;
+    failure ??= new BuildsFailure(index, error, results.slice(0, index));
+  } finally {
+    for (const rest of staged.slice(committing)) rest.staged.release();
+  }
+  for (const registerJob of inPlace.values()) registerJob();
+  if (failure) throw failure;
+  return results;
+}
+
+function oneDirPerFileSystem(dirs: string[]): string[] {
+  const byDevice = new Map<number, string>();
+  for (const dir of dirs) {
+    const device = lstatSync(dir).dev;
+    if (!byDevice.has(device)) byDevice.set(device, dir);
+  }
+  return [...byDevice.values()];
 }
 
 function replaceTar(plan: Plan, tar: string, mtime: number): void {

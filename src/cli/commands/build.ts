@@ -1,13 +1,15 @@
 // `mkjail build`: build a jail from a recipe (a tree in DIR/root, or a reproducible tar).
 import { parseArgs } from 'node:util';
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { EXIT, MkjailError } from '../../errors.js';
-import { type BuildResult, type StepRunner, runBuild } from '../../stage/run-build.js';
+import { type BuildResult, BuildsFailure, type StepRunner, runBuild, runBuilds } from '../../stage/run-build.js';
 import { PhaseClock, type PhaseTimes, formatTimes, nodeStartupMs, sinceProcessStart, startClock } from '../../timings.js';
+import type { RecipeModules } from '../../recipe/load-recipe.js';
 import type { Command, CommandIO } from '../command.js';
+import { type Job, readJobs } from '../jobs-file.js';
 import { withUsageErrors } from '../parse-args.js';
 
 const HELP = `Usage: mkjail build RECIPE --out DIR [--set NAME=VALUE ...] [--json] [--check] [--tar FILE] [--timings]
+       mkjail build RECIPE --jobs FILE [--set NAME=VALUE ...] [--json] [--check] [--timings]
 
 Builds the jail a recipe describes. DIR/root is the jail: root-owned, no write bit but on the recipe's
 writable paths, /dev holding only null. DIR/manifest.json, DIR/perms.sh, DIR/launch and
@@ -24,6 +26,12 @@ Options:
   --check            print what would change and write nothing (exit 1 when something would)
   --tar FILE         write the jail as a reproducible tar instead of DIR/root (no root needed);
                      DIR still gets manifest.json and the scripts. Honours SOURCE_DATE_EPOCH.
+  --jobs FILE        build many jails from RECIPE in this one process: each line of FILE (- for
+                     stdin) is one job, "--out DIR [--set NAME=VALUE ...] [--tar FILE]" (quoted as
+                     in sh; blank lines and # comments skipped). --set given here applies to every
+                     job, a job's own --set wins. Jobs run in order; the first that fails stops the
+                     rest (those before it stay built) and its error names its line. One result
+                     line per job (with --json, one JSON object per line, with "job")
   --timings          print where the time went, in milliseconds by phase (start-up, imports,
                      recipe load, output check, plan, artifacts, compare, stage, swap, sync, other),
                      on stderr; with --json, as the object's "timings" field instead
@@ -38,6 +46,8 @@ Exit codes:
 Example:
   sudo mkjail build recipes/bind.ts --out /srv/jails/bind --set mode=wrapper
   mkjail build recipes/id.ts --out ./out --tar ./id.tar --json
+  printf -- '--out /srv/jails/%s --set user=%s\\n' alice alice bob bob > jobs
+  sudo mkjail build recipes/sftp.ts --jobs jobs
 `;
 
 export const buildCommand: Command = {
@@ -55,12 +65,17 @@ export const buildCommand: Command = {
           check: { type: 'boolean' },
           tar: { type: 'string' },
           timings: { type: 'boolean' },
+          jobs: { type: 'string' },
         },
       }),
     );
     const clock = values.timings ? startedClock() : undefined;
     const [recipe, ...extra] = positionals;
     if (!recipe || extra.length > 0) throw usage(recipe ? `unexpected argument ${extra[0]}` : 'missing RECIPE');
+    if (values.jobs !== undefined) {
+      if (values.out !== undefined || values.tar !== undefined) throw usage('--out and --tar go on each line of the --jobs file, not on the command line');
+      return runJobs(recipe, readJobs(values.jobs, io.cwd), values, io, clock);
+    }
     if (!values.out) throw usage('missing --out DIR');
     let result: BuildResult & { timings?: PhaseTimes };
     try {
@@ -80,6 +95,50 @@ export const buildCommand: Command = {
     return values.check && result.changed ? EXIT.findings : EXIT.ok;
   },
 };
+
+interface JobsFlags {
+  set?: string[] | undefined;
+  json?: boolean | undefined;
+  check?: boolean | undefined;
+}
+
+/**
+ * Builds every job of a jobs file from one recipe, in order, in this process: Node, mkjail's code and
+ * the recipe's module load once, host look-ups and file hashes are shared, one flush covers every
+ * job's new files, and each job gets its own --set values and its own atomic build of its own DIR.
+ */
+async function runJobs(recipe: string, jobs: Job[], flags: JobsFlags, io: CommandIO, clock: PhaseClock | undefined): Promise<number> {
+  const common = parseSets(flags.set ?? []);
+  const recipeModules: RecipeModules = new Map();
+  const options = jobs.map((job) => ({ recipe, out: job.out, set: { ...common, ...parseSets(job.set) }, check: flags.check ?? false, cwd: io.cwd, env: io.env, recipeModules, ...(job.tar === undefined ? {} : { tar: job.tar }) }));
+  let results: BuildResult[];
+  try {
+    results = await runBuilds(options);
+  } catch (error) {
+    if (!(error instanceof BuildsFailure)) throw error;
+    reportJobs(jobs, error.results, io, flags);
+    const cause = error.error;
+    const where = jobs[error.index]?.where ?? `job ${error.index + 1}`;
+    if (cause instanceof MkjailError) throw new MkjailError(`job at ${where}: ${cause.message}`, { exitCode: cause.exitCode, ...(cause.hint === undefined ? {} : { hint: cause.hint }) });
+    throw cause;
+  } finally {
+    startClock(undefined);
+  }
+  reportJobs(jobs, results, io, flags);
+  const pending = results.some((r) => r.changed);
+  if (clock) {
+    const { times, total } = finalTimes(clock);
+    io.stderr.write(`mkjail build: timings (${jobs.length} jobs): ${formatTimes(times, total)}\n`);
+  }
+  return flags.check && pending ? EXIT.findings : EXIT.ok;
+}
+
+function reportJobs(jobs: Job[], results: BuildResult[], io: CommandIO, flags: JobsFlags): void {
+  for (const [index, result] of results.entries()) {
+    if (flags.json) io.stdout.write(`${JSON.stringify({ job: jobs[index]?.where, ...result })}\n`);
+    else report(result, io, { json: false, check: flags.check ?? false });
+  }
+}
 
 /** A clock that already holds Node's start-up and the loading of mkjail's code up to this command. */
 function startedClock(): PhaseClock {
@@ -118,8 +177,10 @@ function stepRunner(io: CommandIO, json: boolean): StepRunner {
   if (json) return async (_title, work) => work();
   // A terminal with no width (a pty nobody sized) would wrap every character: use plain lines there.
   if (io.stderr.isTTY && ((io.stderr as NodeJS.WriteStream).columns ?? 0) > 0) {
-    const output = new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream);
+    // listr2 is loaded only here, on a terminal: a build in a script or a pipeline never pays for it.
     return async (title, work) => {
+      const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+      const output = new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream);
       let value: Awaited<ReturnType<typeof work>> | undefined;
       await new Listr([{ title, task: async () => { value = await work(); } }], { rendererOptions: { logger: new ListrLogger({ processOutput: output }) }, registerSignalListeners: false, exitOnError: true }).run();
       return value as Awaited<ReturnType<typeof work>>;
