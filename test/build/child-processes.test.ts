@@ -2,15 +2,19 @@
 // answers kept for the process), one flush of the file system for the tree and the scripts together, no
 // rm of a staging directory that was never left behind, and on a rebuild with nothing changed no write
 // at all: only the look-ups the plan needs.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { MKJAIL_BIN, REPO_ROOT } from '../helpers/cli.js';
+import { MKJAIL_BIN } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['strace', 'getent'], packages: 'strace' });
+/** id(1) jailed as nobody: one user and one group to look up, no account to create. */
+const RECIPE = `import { defineRecipe } from 'mkjail';
+export default defineRecipe({ name: 'id', binaries: ['/usr/bin/id'], user: 'nobody', group: 'nogroup', run: { argv: ['/usr/bin/id'] } });
+`;
 
 /** The programs `mkjail ARGS` started (successful execve), as "name arg...", mkjail's own node left out. */
 async function programsStarted(log: string, args: string[]): Promise<string[]> {
@@ -29,7 +33,9 @@ async function programsStarted(log: string, args: string[]): Promise<string[]> {
 describe.skipIf(!ok)('the programs mkjail build starts', () => {
   const scratch = ok ? makeScratch('children-') : '';
   afterAll(() => scratch && removeScratch(scratch));
-  const build = (log: string) => programsStarted(join(scratch, log), ['build', join(REPO_ROOT, 'recipes/id.ts'), '--out', join(scratch, 'out')]);
+  const recipe = join(scratch, 'id.ts');
+  if (ok) writeFileSync(recipe, RECIPE);
+  const build = (log: string) => programsStarted(join(scratch, log), ['build', recipe, '--out', join(scratch, 'out')]);
 
   it('asks getent once per user and group, flushes once and removes nothing on a first build', async () => {
     const started = await build('cold.txt');
