@@ -5,6 +5,8 @@ import type { Recipe } from '../recipe/merge-recipes.js';
 import { type Origin, reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
 import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
+import type { ConfigFollowResult } from '../resolve/config-followers/types.js';
+import { existsBelow } from '../fs/open-below.js';
 import { TOOL_VERSION } from '../version.js';
 import { SERVICE_CAPABILITIES, type ServiceCapability } from '../recipe/run-shapes.js';
 import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
@@ -30,9 +32,10 @@ export interface PlanOptions {
 export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   const plan = new PlanBuilder();
   const identity = resolveIdentity(recipe);
-  planBinaries(plan, recipe.binaries);
+  const configs = followConfigs(recipe);
+  planBinaries(plan, [...recipe.binaries, ...loadedLibraries(configs)]);
   planFiles(plan, recipe);
-  const followed = planConfigs(plan, recipe);
+  const followed = planConfigs(plan, recipe, configs, options.previousRoot);
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
   if (identity) letServiceReadPrivateFiles(plan, identity);
@@ -67,28 +70,55 @@ function planFiles(plan: PlanBuilder, recipe: Recipe): void {
   }
 }
 
-/** Follows each config; returns the writable directories it found that the recipe did not declare. */
-function planConfigs(plan: PlanBuilder, recipe: Recipe): Sourced<WritableSpec>[] {
-  const writable: Sourced<WritableSpec>[] = [];
-  for (const { value, origin } of recipe.configs) {
+/** A followed config, with the recipe entry that named it. */
+interface FollowedConfig {
+  result: ConfigFollowResult;
+  origin: Origin;
+}
+
+/** Follows each config the recipe names (reads the host, plans nothing yet). */
+function followConfigs(recipe: Recipe): FollowedConfig[] {
+  return recipe.configs.map(({ value, origin }) => {
     const follower = findConfigFollower(value.format);
     if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format such as 'named.conf'");
     if (!existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
     const result = follower.follow('/', value.path);
     if (!result.files.some((f) => f.path === value.path)) result.files.unshift({ path: value.path, by: value.path, what: 'the configuration itself' });
+    return { result, origin };
+  });
+}
+
+/** The ELF objects the service loads with dlopen (plugins): planned with their library closure, as binaries are. */
+function loadedLibraries(configs: FollowedConfig[]): Sourced<string>[] {
+  return configs.flatMap(({ result, origin }) => result.files.filter((f) => f.elf).map((f) => ({ value: f.path, origin })));
+}
+
+/**
+ * Plans the files each config names; returns the writable paths it found that the recipe did not
+ * declare. State the service left on the host comes in on the first build, and later only while the
+ * previous jail still has it (the jail's copy is then carried over): what the service removed in the
+ * jail never comes back from the host.
+ */
+function planConfigs(plan: PlanBuilder, recipe: Recipe, configs: FollowedConfig[], previousRoot: string | undefined): Sourced<WritableSpec>[] {
+  const writable: Sourced<WritableSpec>[] = [];
+  const declare = (path: string, why: string, mode: number, origin: Origin) => {
+    if (recipe.writable.some((w) => w.value.path === path) || writable.some((w) => w.value.path === path)) return;
+    if (!recipe.user) throw recipeError(origin, `${path} must be writable (${why}) but the recipe has no user`, 'declare user (and group), or declare the writable path yourself');
+    const owner = recipe.user.value;
+    writable.push({ value: { path, owner, group: recipe.group?.value ?? owner, mode, why }, origin });
+  };
+  for (const { result, origin } of configs) {
     for (const file of result.files) {
+      if (file.state && previousRoot && !existsBelow(previousRoot, file.path)) continue;
       const reasons = [{ kind: 'config' as const, by: file.by, what: file.what }];
-      if (planHostPath(plan, file.path, reasons)) continue;
-      if (file.optional) plan.warnings.push(`optional file ${file.path} (${file.what}, in ${file.by}) is not on the host; the jail goes without it`);
+      if (planHostPath(plan, file.path, reasons)) {
+        if (file.state === 'written') declare(file.path, `${file.what}: the service rewrites it`, 0o600, origin);
+        continue;
+      }
+      if (file.optional || file.state) plan.warnings.push(`optional file ${file.path} (${file.what}, in ${file.by}) is not on the host; the jail goes without it`);
       else throw recipeError(origin, `${file.path} (${file.what}, in ${file.by}) does not exist on the host`, 'create it, or fix the configuration');
     }
-    for (const dir of result.writable) {
-      if (recipe.writable.some((w) => w.value.path === dir.path) || writable.some((w) => w.value.path === dir.path)) continue;
-      if (!recipe.user) throw recipeError(origin, `${dir.path} must be writable (${dir.what}) but the recipe has no user`, 'declare user (and group), or declare the writable path yourself');
-      const owner = recipe.user.value;
-      const group = recipe.group?.value ?? owner;
-      writable.push({ value: { path: dir.path, owner, group, mode: 0o700, why: dir.what }, origin });
-    }
+    for (const dir of result.writable) declare(dir.path, dir.what, 0o700, origin);
   }
   return writable;
 }

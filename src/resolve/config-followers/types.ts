@@ -10,6 +10,14 @@ export interface FollowedFile {
   what: string;
   /** True when the service runs without it (it only warns): absence is not an error. */
   optional?: boolean;
+  /** An ELF object the service loads with dlopen: its whole library closure comes with it. */
+  elf?: boolean;
+  /**
+   * State the service left on the host (a journal, a signed copy, DNSSEC keys): brought into the first
+   * build, and later only while the jail still holds it (the jail's copy is then the one kept). `written`
+   * state is the service's to rewrite in place (owned by it); `read` state is read-only, as copied files are.
+   */
+  state?: 'read' | 'written';
 }
 
 export interface FollowedWritable {
