@@ -77,7 +77,14 @@ export default defineRecipe({
         return {
           ...common,
           // -g: foreground, logs to stderr (the launcher and systemd supervise it; no /dev/log in the jail).
-          run: { argv: ['/usr/sbin/named', '-g', '-t', '{root}', '-u', 'bind', '-c', vars.config], chroot: 'self' as const },
+          // named's own start-up list (its linux_initialprivs), as the launcher's and the unit's bounding
+          // set: bind port 53, chroot, drop to bind, read root-only keys, raise its file limit, chown its
+          // files. named narrows it further after the drop.
+          run: {
+            argv: ['/usr/sbin/named', '-g', '-t', '{root}', '-u', 'bind', '-c', vars.config],
+            chroot: 'self' as const,
+            capabilities: ['net_bind_service' as const, 'sys_chroot' as const, 'setuid' as const, 'setgid' as const, 'dac_read_search' as const, 'sys_resource' as const, 'chown' as const],
+          },
         };
       case 'wrapper':
         return {

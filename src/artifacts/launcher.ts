@@ -1,8 +1,8 @@
 // The launcher (DIR/launch), outside the jail: starts the recipe's `run` with root given up correctly.
 // A generated bash script; it does, in order: check root and that only root can change the jail, resolve
 // the user and group on the host and compare them with the ids baked at build time, chdir into the jail,
-// close every descriptor above 2, then exec `env -i` (allowlist, PWD=/) -> `setpriv --no-new-privs` ->
-// coreutils `chroot`, each by its absolute path (never looked up in the PATH `run.env` may set), which
+// close every descriptor above 2, then start, in namespaces and a session of its own (launcher-isolation.ts),
+// `env -i` (allowlist, PWD=/) -> `setpriv --no-new-privs` -> coreutils `chroot`, each by its absolute path (never looked up in the PATH `run.env` may set), which
 // does chroot, chdir /, setgroups(exactly the group), setgid, setuid (as root these set real, effective
 // and saved ids). With `run.capabilities` (net_bind_service) setpriv also sets
 // them as inheritable and ambient, and the securebit no_setuid_fixup (locked) so that chroot's setuid does
@@ -10,38 +10,20 @@
 // `chroot: 'self'` the daemon chroots and drops root itself: no chroot and no drop here.
 import { EXIT, MkjailError } from '../errors.js';
 import type { Identity, Manifest } from '../plan/manifest.js';
-import type { ServiceCapability } from '../recipe/run-shapes.js';
+import type { RunCapability } from '../recipe/run-shapes.js';
 import { TOOL_VERSION } from '../version.js';
+import { HOST_TOOLS, LAUNCHER_PATH } from './host-tools.js';
+import { checkTools, isolation } from './launcher-isolation.js';
 import { shellQuote } from './shell-quote.js';
-
-/** The launcher's PATH while it runs as root, and the jailed program's PATH: never the caller's. */
-export const LAUNCHER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
-
-/**
- * The host tools the launcher execs as root, by absolute path (Debian 12): `run.env` may set PATH for the
- * program, and `env` and `setpriv` would otherwise look the next tool up in it.
- */
-export const HOST_TOOLS = { env: '/usr/bin/env', setpriv: '/usr/bin/setpriv', chroot: '/usr/sbin/chroot' } as const;
 
 /** The environment every launched program gets (plus `run.env`); nothing of the caller's passes. */
 export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = { PATH: LAUNCHER_PATH, PWD: '/' };
 
 /**
- * What a daemon that binds its ports, chroots and drops root by itself needs, and nothing more: BIND's
- * own list (named's linux_initialprivs), which it narrows further after the drop.
+ * The launcher's bounding set for a self-chrooting daemon, in setpriv's words: the recipe's
+ * `run.capabilities` (checked against SELF_CHROOT_CAPABILITIES when the recipe was read), nothing else.
  */
-export const SELF_CHROOT_CAPABILITIES = [
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_SETUID',
-  'CAP_SETGID',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_SYS_RESOURCE',
-  'CAP_CHOWN',
-] as const;
-
-/** The launcher's bounding set for a self-chrooting daemon, in setpriv's words. */
-const SELF_BOUNDING_SET = `-all,${SELF_CHROOT_CAPABILITIES.map((c) => `+${c.slice(4).toLowerCase()}`).join(',')}`;
+const selfBoundingSet = (capabilities: readonly string[]): string => ['-all', ...capabilities.map((c) => `+${c}`)].join(',');
 
 /** What chroot(8) needs to chroot and drop; the dropped process keeps none of it (nnp, all ids non-zero). */
 const CHROOT_CAPABILITIES = ['sys_chroot', 'setuid', 'setgid'] as const;
@@ -67,7 +49,7 @@ export function renderLauncher(manifest: Manifest): string | undefined {
       hint: "set `user` and `group` in the recipe; a jailed program never runs as root",
     });
   }
-  return [header(manifest, run), functions(name), identityCheck(manifest.identity), main(run, manifest.identity), 'main "$@"', ''].join('\n');
+  return [header(manifest, run), functions(name), identityCheck(manifest.identity), isolation(run, manifest.identity), main(run, manifest.identity, name), 'main "$@"', ''].join('\n');
 }
 
 function header(manifest: Manifest, run: Run): string {
@@ -134,12 +116,14 @@ function identityCheck(identity: Identity | null): string {
 `;
 }
 
-function main(run: Run, identity: Identity | null): string {
+function main(run: Run, identity: Identity | null, name: string): string {
   const env = Object.entries({ ...BASE_ENVIRONMENT, ...run.env, PWD: '/' }).map(([k, v]) => shellQuote(`${k}=${v}`));
+  // A human's terminal type passes to an interactive program: a terminfo name, read as data only.
+  if (run.interactive) env.push('"TERM=${TERM:-dumb}"');
   const argv = run.argv.map(jailWord).join(' ');
   const start =
     run.chroot === 'self'
-      ? `${HOST_TOOLS.setpriv} --no-new-privs --bounding-set=${SELF_BOUNDING_SET} -- ${argv}`
+      ? `${HOST_TOOLS.setpriv} --no-new-privs --bounding-set=${selfBoundingSet(run.capabilities ?? [])} -- ${argv}`
       : `${dropPrivileges(run.capabilities ?? [])} -- ${HOST_TOOLS.chroot} --userspec=+${identity?.uid}:+${identity?.gid} --groups=+${identity?.gid} "$JAIL" ${argv}`;
   return `main() {
   [ "$(id -u)" = 0 ] || fail "Can't start the jail at $JAIL: not running as root (uid $(id -u)) (fix: run it as root, e.g. sudo $0)"
@@ -148,15 +132,16 @@ function main(run: Run, identity: Identity | null): string {
   check_root_only "$self" 'rebuild the jail as root with mkjail build, or chown root and chmod go-w it'
   check_root_only "$JAIL" "rebuild it with mkjail build, or run $here/perms.sh"
   check_identity
+${checkTools(run)}  PIDFILE="$here"/${shellQuote(`${name}.pid`)}
   cd -- "$JAIL"
   close_inherited_fds
-  exec ${HOST_TOOLS.env} -i ${env.join(' ')} ${start} "$@"
+  start_service ${HOST_TOOLS.env} -i ${env.join(' ')} ${start} "$@"
 }
 `;
 }
 
 /** The setpriv before chroot(8): no_new_privs, the bounding set, and the capabilities the program keeps. */
-function dropPrivileges(kept: readonly ServiceCapability[]): string {
+function dropPrivileges(kept: readonly RunCapability[]): string {
   const bounding = `--bounding-set=-all,${[...kept, ...CHROOT_CAPABILITIES].map((c) => `+${c}`).join(',')}`;
   if (kept.length === 0) return `${HOST_TOOLS.setpriv} --no-new-privs ${bounding}`;
   const ambient = `-all,${kept.map((c) => `+${c}`).join(',')}`;

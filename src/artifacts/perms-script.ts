@@ -29,7 +29,7 @@ export function renderPermsScript(manifest: Manifest): string {
     'jail_entries',
     '',
     '# 2. Tight defaults, recursively, never following a symlink nor leaving this file system.',
-    ...tightDefaults(writableDirs),
+    ...tightDefaults(writableDirs, manifest.syslog?.socket),
     '',
     '# 3. Each path of the manifest gets its owner and mode (the relaxations, with why).',
     'phase=set',
@@ -144,12 +144,14 @@ function bakedIds(manifest: Manifest): BakedId[] {
   return ids;
 }
 
-function tightDefaults(writableDirs: string[]): string[] {
-  const prune = writableDirs.length === 0 ? '' : `\\( ${writableDirs.map((d) => `-path ${shellQuote(findPattern(d))}`).join(' -o ')} \\) -prune -o `;
+function tightDefaults(writableDirs: string[], syslogSocket: string | undefined): string[] {
+  const pruned = [...writableDirs, ...(syslogSocket ? [syslogSocket] : [])];
+  const prune = pruned.length === 0 ? '' : `\\( ${pruned.map((d) => `-path ${shellQuote(findPattern(d))}`).join(' -o ')} \\) -prune -o `;
   const { owner, fileMode, dirMode } = PERMS_DEFAULTS;
   const [uid, gid] = owner.split(':');
   return [
     ...(writableDirs.length === 0 ? [] : [`# Not below ${writableDirs.map(comment).join(', ')}: the service's own data.`]),
+    ...(syslogSocket ? [`# Not ${comment(syslogSocket)}: the socket the host's rsyslog makes (everyone writes to it to log).`] : []),
     `find -P . -xdev ${prune}-exec chown -h -- +${uid}:+${gid} {} +`,
     `find -P . -xdev ${prune}-type d -exec chmod -- 0${dirMode} {} +`,
     `find -P . -xdev ${prune}! -type d ! -type l -exec chmod -- 0${fileMode} {} +`,
@@ -242,7 +244,7 @@ export function describeReason(reason: Reason): string {
     case 'interpreter':
       return `the ELF interpreter of ${reason.of}`;
     case 'needed':
-      return `${reason.soname}, needed by ${reason.by} via ${reason.via}`;
+      return `${reason.soname}, needed by ${reason.by} via ${reason.via}${reason.dlopen ? ` (dlopen, ${reason.dlopen.priority})` : ''}`;
     case 'symlink-target':
       return `the target of the symlink ${reason.of}`;
     case 'recipe':

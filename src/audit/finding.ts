@@ -31,6 +31,8 @@ export const auditReportSchema = z.strictObject({
   entries: z.number().int().min(0),
   /** `--allow` values that suppressed a finding, as "RULE:PATH", sorted. */
   allowed: z.array(z.string()),
+  /** The allowances the manifest declares (the recipe's `allow`, each with its why); they count as --allow. */
+  declared: z.array(z.strictObject({ rule: z.enum(RULE_IDS), path: z.string(), why: z.string() })),
   /** `--allow` values that matched no finding (stale or mistyped), sorted. */
   unmatchedAllow: z.array(z.string()),
   /** Sorted by severity, then rule id, then path. */

@@ -19,7 +19,8 @@ export async function auditJail(root: string, options: AuditOptions = {}): Promi
   const manifest = options.manifestFile === undefined ? undefined : readManifest(options.manifestFile);
   const jail = readJailView(root, { manifest, manifestFile: options.manifestFile, outputDir: options.outputDir });
   const failOn = options.failOn ?? DEFAULT_FAIL_ON;
-  const allowed = new Set((options.allow ?? []).map(allowanceKey));
+  const declared = manifest?.allow ?? [];
+  const allowed = new Set([...(options.allow ?? []), ...declared].map(allowanceKey));
   const findings: Finding[] = [];
   for (const rule of AUDIT_RULES) {
     for (const hit of await rule.check(jail)) {
@@ -35,6 +36,7 @@ export async function auditJail(root: string, options: AuditOptions = {}): Promi
     failOn,
     entries: jail.entries.length,
     allowed: [...matched].sort(),
+    declared,
     unmatchedAllow: [...allowed].filter((key) => !matched.has(key)).sort(),
     findings: kept,
     failed: kept.some((f) => meetsThreshold(f.severity, failOn)),

@@ -4,12 +4,16 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { EXIT, MkjailError, errnoCode, errnoWords } from '../errors.js';
 import { ByteSource } from './byte-source.js';
+import { type DlopenNoteEntry, type NoteRegion, noteSections, readDlopenNotes } from './dlopen-note.js';
+
+export type { DlopenNoteEntry } from './dlopen-note.js';
 
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;
 const PT_INTERP = 3;
+const PT_NOTE = 4;
 const DT_NULL = 0;
 const DT_NEEDED = 1;
 const DT_STRTAB = 5;
@@ -40,6 +44,8 @@ export interface ElfInfo {
   rpath: string | undefined;
   runpath: string | undefined;
   flags1: number;
+  /** The `.note.dlopen` entries (owner FDO): libraries the object dlopen()s, with their priority. */
+  dlopen: DlopenNoteEntry[];
 }
 
 /** The identity of an ELF file as the loader compares it (class, byte order, machine). */
@@ -123,12 +129,18 @@ function parse(source: ByteSource, shownAs: string): ElfInfo {
     rpath: undefined,
     runpath: undefined,
     flags1: 0,
+    dlopen: [],
   };
-  if (phnum === 0) return info;
+  const sections = noteSections(source, r, head);
+  if (phnum === 0) {
+    info.dlopen = readDlopenNotes(source, r, sections ?? [], shownAs);
+    return info;
+  }
   if (phnum === 0xffff) throw corrupt(shownAs, 'too many program headers (PN_XNUM)');
   if (phentsize !== (is64 ? 56 : 32)) throw corrupt(shownAs, `bad program header size ${phentsize}`);
   if (!source.contains(phoff, phnum * phentsize)) throw corrupt(shownAs, 'truncated program headers');
   const phdrs = readProgramHeaders(source.view(phoff, phnum * phentsize), r, phnum);
+  info.dlopen = readDlopenNotes(source, r, sections ?? noteSegments(phdrs), shownAs);
   const interp = phdrs.find((p) => p.type === PT_INTERP);
   if (interp) info.interpreter = readInterpreter(source, interp, shownAs);
   const dynamic = phdrs.find((p) => p.type === PT_DYNAMIC);
@@ -144,6 +156,12 @@ interface ProgramHeader {
   offset: number;
   vaddr: number;
   filesz: number;
+  align: number;
+}
+
+/** PT_NOTE segments, where a file without section headers keeps its allocated notes. */
+function noteSegments(phdrs: ProgramHeader[]): NoteRegion[] {
+  return phdrs.filter((p) => p.type === PT_NOTE).map((p) => ({ offset: p.offset, size: p.filesz, align: p.align }));
 }
 
 function readProgramHeaders(bytes: DataView, r: Fields, count: number): ProgramHeader[] {
@@ -152,8 +170,8 @@ function readProgramHeaders(bytes: DataView, r: Fields, count: number): ProgramH
     const at = i * (r.is64 ? 56 : 32);
     headers.push(
       r.is64
-        ? { type: r.u32(bytes, at), offset: r.u64(bytes, at + 8), vaddr: r.u64(bytes, at + 16), filesz: r.u64(bytes, at + 32) }
-        : { type: r.u32(bytes, at), offset: r.u32(bytes, at + 4), vaddr: r.u32(bytes, at + 8), filesz: r.u32(bytes, at + 16) },
+        ? { type: r.u32(bytes, at), offset: r.u64(bytes, at + 8), vaddr: r.u64(bytes, at + 16), filesz: r.u64(bytes, at + 32), align: r.u64(bytes, at + 48) }
+        : { type: r.u32(bytes, at), offset: r.u32(bytes, at + 4), vaddr: r.u32(bytes, at + 8), filesz: r.u32(bytes, at + 16), align: r.u32(bytes, at + 28) },
     );
   }
   return headers;

@@ -4,13 +4,14 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { EXIT, MkjailError, commandWords, errnoCode, errnoWords } from '../errors.js';
+import { timed } from '../timings.js';
 
 /** coreutils sync where its package puts it (/bin, also with a merged /usr), never looked up in PATH. */
 export const SYNC = '/bin/sync';
 
 /** Flushes the file system holding `dir`, runs `rename` (one or more renames inside `dir`), then fsyncs `dir`. */
 export function renameDurably(dir: string, rename: () => void): void {
-  flushFileSystem(dir);
+  timed('sync', () => flushFileSystem(dir));
   rename();
   syncDirectory(dir);
 }
@@ -32,6 +33,10 @@ function flushFileSystem(path: string): void {
  * failure is an error (exit 3) that says the change is in place but may not be on disk yet.
  */
 export function syncDirectory(dir: string): void {
+  timed('sync', () => fsyncDirectory(dir));
+}
+
+function fsyncDirectory(dir: string): void {
   try {
     const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
     try {

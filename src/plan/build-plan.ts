@@ -1,21 +1,23 @@
 // Draws the whole jail from a recipe: every entry with owner, mode, content hash and reasons (the
 // manifest), where each file's bytes come from, and the warnings. Reads the host; writes nothing.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { type Origin, reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
-import { DEVICE_NUMBERS, type DeviceSpec, type WritableSpec } from '../recipe/schema.js';
+import { type ConfigSpec, DEVICE_NUMBERS, type DeviceSpec, type GeneratedSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import type { ConfigFollowResult } from '../resolve/config-followers/types.js';
 import { existsBelow } from '../fs/open-below.js';
 import { TOOL_VERSION } from '../version.js';
-import { SERVICE_CAPABILITIES, type ServiceCapability } from '../recipe/run-shapes.js';
-import { MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
+import { type RunCapability, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
+import { type Identity, MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
 import { planBinaries } from './plan-binaries.js';
-import { letServiceReadPrivateFiles, planCopyFollowingLinks, planHostPath } from './plan-host-path.js';
-import { planIdentityFiles, resolveIdentity } from './plan-identity.js';
+import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
+import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
+import { planLinks } from './plan-links.js';
 import { planWritable } from './plan-writable.js';
-import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, ROOT_GID, ROOT_UID } from './policy.js';
+import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, FILE_MODE, PRIVATE_FILE_MODE, PRIVATE_PROGRAM_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, SYSLOG_SOCKET, serviceGroupMode } from './policy.js';
 
 export interface Plan {
   manifest: Manifest;
@@ -33,14 +35,20 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   const plan = new PlanBuilder();
   const identity = resolveIdentity(recipe);
   const configs = followConfigs(recipe);
-  planBinaries(plan, [...recipe.binaries, ...loadedLibraries(configs)]);
+  planBinaries(plan, [...recipe.binaries, ...loadedCode(configs)]);
   planFiles(plan, recipe);
+  planGenerated(plan, recipe.generated);
   const followed = planConfigs(plan, recipe, configs, options.previousRoot);
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
+  const syslog = planSyslog(plan, recipe.syslog);
   if (identity) letServiceReadPrivateFiles(plan, identity);
-  if (identity) planIdentityFiles(plan, identity);
+  keepSecretsPrivate(plan, configs, identity);
+  refuseOwnAccountFiles(plan, recipe);
+  if (identity) planIdentityFiles(plan, identity, recipe.account?.value);
+  planLinks(plan, recipe.links);
   const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot);
+  checkAccount(plan, recipe.account, identity);
   const run = planRun(plan, recipe);
   // Parsed through the schema: asserts the plan is a valid manifest and fixes the key order on disk.
   const manifest: Manifest = manifestSchema.parse({
@@ -50,6 +58,9 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
     identity,
     writable,
     run,
+    ...(syslog ? { syslog } : {}),
+    ...planSshd(recipe, identity),
+    ...(recipe.allow.length > 0 ? { allow: recipe.allow.map((a) => a.value) } : {}),
     entries: plan.sorted(),
   });
   return { manifest, contents: plan.contents, warnings: plan.warnings };
@@ -61,36 +72,52 @@ function planFiles(plan: PlanBuilder, recipe: Recipe): void {
     if (!existsSync(value.from)) {
       throw recipeError(origin, `host file ${value.from} does not exist`, 'create it, or fix the path (a relative from is relative to the recipe file)');
     }
-    if (value.keepLinks) planHostPath(plan, value.from, reasons);
+    const refuse = (what: string, hint: string) => recipeError(origin, what, hint);
+    if (value.keepLinks) planHostPath(plan, value.from, reasons, undefined, refuse);
     else {
       const through = plan.symlinkOnTheWay(value.to);
       if (through) throw recipeError(origin, `${value.to} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
-      planCopyFollowingLinks(plan, value.from, value.to, reasons);
+      planHostCopy(plan, value.from, value.to, reasons, refuse);
     }
   }
 }
 
-/** A followed config, with the recipe entry that named it. */
+/** A recipe config with what its follower found; `generated` when the recipe writes the config itself. */
 interface FollowedConfig {
+  spec: Sourced<ConfigSpec>;
   result: ConfigFollowResult;
-  origin: Origin;
+  generated: boolean;
 }
 
-/** Follows each config the recipe names (reads the host, plans nothing yet). */
+/** Follows each config (reads the host, plans nothing). */
 function followConfigs(recipe: Recipe): FollowedConfig[] {
-  return recipe.configs.map(({ value, origin }) => {
+  return recipe.configs.map((spec) => {
+    const { value, origin } = spec;
     const follower = findConfigFollower(value.format);
-    if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format such as 'named.conf'");
-    if (!existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
-    const result = follower.follow('/', value.path);
+    if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf'");
+    const text = recipe.generated.find((g) => g.value.path === value.path)?.value.text;
+    if (text === undefined && !existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
+    const result = follower.follow('/', value.path, text);
     if (!result.files.some((f) => f.path === value.path)) result.files.unshift({ path: value.path, by: value.path, what: 'the configuration itself' });
-    return { result, origin };
+    return { spec, result, generated: text !== undefined };
   });
 }
 
-/** The ELF objects the service loads with dlopen (plugins): planned with their library closure, as binaries are. */
-function loadedLibraries(configs: FollowedConfig[]): Sourced<string>[] {
-  return configs.flatMap(({ result, origin }) => result.files.filter((f) => f.elf).map((f) => ({ value: f.path, origin })));
+/** The code the configs load (dlopen'd plugins, nginx's load_module): each goes in with its whole ELF closure, as a binary does. */
+function loadedCode(configs: FollowedConfig[]): Sourced<string>[] {
+  return configs.flatMap(({ spec, result }) => result.files.filter((f) => f.loaded).map((f) => ({ value: f.path, origin: { ...spec.origin, field: `${spec.origin.field} (${f.what}, in ${f.by})` } })));
+}
+
+/** The files a recipe writes itself: root-owned, readable by all, the recipe field as their reason. */
+function planGenerated(plan: PlanBuilder, generated: Sourced<GeneratedSpec>[]): void {
+  for (const { value, origin } of generated) {
+    const through = plan.symlinkOnTheWay(value.path);
+    if (through) throw recipeError(origin, `${value.path} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
+    const data = Buffer.from(value.text, 'utf8');
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const entry = { type: 'file' as const, path: value.path, mode: FILE_MODE, uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, reasons: [{ kind: 'recipe' as const, field: reasonField(origin) }] };
+    plan.add(entry, { kind: 'bytes', data });
+  }
 }
 
 /**
@@ -107,20 +134,39 @@ function planConfigs(plan: PlanBuilder, recipe: Recipe, configs: FollowedConfig[
     const owner = recipe.user.value;
     writable.push({ value: { path, owner, group: recipe.group?.value ?? owner, mode, why }, origin });
   };
-  for (const { result, origin } of configs) {
+  for (const { spec, result, generated } of configs) {
+    const { value, origin } = spec;
     for (const file of result.files) {
+      if (generated && file.path === value.path) continue;
       if (file.state && previousRoot && !existsBelow(previousRoot, file.path)) continue;
       const reasons = [{ kind: 'config' as const, by: file.by, what: file.what }];
       if (planHostPath(plan, file.path, reasons)) {
         if (file.state === 'written') declare(file.path, `${file.what}: the service rewrites it`, 0o600, origin);
         continue;
       }
+      if (plan.get(file.path)) continue; // the recipe brings it in itself (a seed for a file the service rewrites)
       if (file.optional || file.state) plan.warnings.push(`optional file ${file.path} (${file.what}, in ${file.by}) is not on the host; the jail goes without it`);
       else throw recipeError(origin, `${file.path} (${file.what}, in ${file.by}) does not exist on the host`, 'create it, or fix the configuration');
     }
+    plan.warnings.push(...(result.warnings ?? []));
     for (const dir of result.writable) declare(dir.path, dir.what, 0o700, origin);
   }
   return writable;
+}
+
+/**
+ * A secret a config names (a TLS private key) is never readable by others in the jail, even when the
+ * host lets everyone read it: 0440 root:<service group> (root alone, 0400, without a service identity).
+ */
+function keepSecretsPrivate(plan: PlanBuilder, configs: FollowedConfig[], identity: Identity | null): void {
+  for (const file of configs.flatMap((c) => c.result.files.filter((f) => f.private))) {
+    const entry = plan.resolve(file.path);
+    if (entry?.type !== 'file' || entry.uid !== ROOT_UID || entry.gid !== ROOT_GID) continue;
+    if ((Number.parseInt(entry.mode, 8) & 0o004) === 0) continue;
+    const rootOnly = (Number.parseInt(entry.mode, 8) & 0o111) !== 0 ? PRIVATE_PROGRAM_MODE : PRIVATE_FILE_MODE;
+    const mode = identity ? (serviceGroupMode(rootOnly) ?? rootOnly) : rootOnly;
+    plan.replace({ ...entry, mode, gid: identity ? identity.gid : ROOT_GID });
+  }
 }
 
 function planDirs(plan: PlanBuilder, dirs: Sourced<string>[]): void {
@@ -143,6 +189,23 @@ function planDevices(plan: PlanBuilder, devices: Sourced<DeviceSpec>[]): void {
   }
 }
 
+/** `syslog: true`: a /dev for the socket the host's rsyslog makes there; the socket itself is no entry. */
+function planSyslog(plan: PlanBuilder, syslog: Sourced<boolean> | undefined): Manifest['syslog'] {
+  if (!syslog?.value) return undefined;
+  const existing = plan.get(SYSLOG_SOCKET);
+  if (existing) throw recipeError(syslog.origin, `the jail already holds ${SYSLOG_SOCKET} (${existing.type}), where rsyslog would make its socket`, `leave ${SYSLOG_SOCKET} out of the other fields`);
+  plan.add({ type: 'dir', path: '/dev', mode: DEV_DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'device', why: 'holds the device nodes, search only' }] });
+  return { socket: SYSLOG_SOCKET };
+}
+
+/** `sshd`: a tree-only jail with a user, for the Match block beside it. */
+function planSshd(recipe: Recipe, identity: Identity | null): Pick<Manifest, 'sshd'> {
+  if (!recipe.sshd) return {};
+  const { value, origin } = recipe.sshd;
+  if (!identity) throw recipeError(origin, 'sshd needs the user who logs in', 'declare user (and group)');
+  return { sshd: value.forceCommand === undefined ? {} : { forceCommand: value.forceCommand } };
+}
+
 function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
   if (!recipe.run) return null;
   const { value, origin } = recipe.run;
@@ -159,13 +222,43 @@ function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
     throw recipeError(argvOrigin, `host program ${program} does not exist`, "with chroot: 'self', argv[0] is a host path of a daemon that chroots itself");
   }
   const capabilities = keptCapabilities(value.capabilities ?? [], chroot, { ...origin, field: `${origin.field}.capabilities` });
-  return { argv: value.argv, env: value.env ?? {}, chroot, ...(capabilities.length > 0 ? { capabilities } : {}) };
+  if (value.interactive && chroot === 'self') {
+    throw recipeError({ ...origin, field: `${origin.field}.interactive` }, "an interactive program is chrooted by the launcher, which relays its terminal", "use chroot: 'launcher', or remove interactive");
+  }
+  if (value.interactive && !value.pts) {
+    throw recipeError({ ...origin, field: `${origin.field}.interactive` }, 'an interactive program gets its pseudo-terminal from the jail\'s own devpts', "add pts: { why: '...' } to run");
+  }
+  if (value.pts) planPts(plan, value.pts.why);
+  return {
+    argv: value.argv,
+    env: value.env ?? {},
+    chroot,
+    ...(capabilities.length > 0 ? { capabilities } : {}),
+    ...(value.network === 'none' ? { network: 'none' as const } : {}),
+    ...(value.share ? { share: value.share } : {}),
+    ...(value.interactive ? { interactive: true as const } : {}),
+    ...(value.pts ? { pts: value.pts } : {}),
+  };
 }
 
-/** The capabilities the launcher keeps, once each in allowlist order; only the launcher can keep any. */
-function keptCapabilities(asked: ServiceCapability[], chroot: 'launcher' | 'self', origin: Origin): ServiceCapability[] {
-  if (asked.length > 0 && chroot === 'self') {
-    throw recipeError(origin, "capabilities are kept only when the launcher drops root (chroot: 'launcher'); a daemon that chroots itself keeps what it chooses", "remove run.capabilities, or use chroot: 'launcher'");
+/** /dev/pts, where the launcher mounts a private devpts instance, and /dev/ptmx, the instance's multiplexer. */
+function planPts(plan: PlanBuilder, why: string): void {
+  const reasons = [{ kind: 'device' as const, why }];
+  plan.add({ type: 'dir', path: '/dev', mode: DEV_DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [{ kind: 'device', why: 'holds the device nodes, search only' }] });
+  plan.add({ type: 'dir', path: '/dev/pts', mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons });
+  plan.add({ type: 'symlink', path: '/dev/ptmx', mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, target: 'pts/ptmx', reasons });
+}
+
+/**
+ * chroot 'launcher': what the program keeps after the drop; chroot 'self': the bounding set the daemon
+ * starts with. Each checked against its mode's allowlist; once each, in allowlist order.
+ */
+function keptCapabilities(asked: RunCapability[], chroot: 'launcher' | 'self', origin: Origin): RunCapability[] {
+  const allowed: readonly RunCapability[] = chroot === 'self' ? SELF_CHROOT_CAPABILITIES : SERVICE_CAPABILITIES;
+  const index = asked.findIndex((capability) => !allowed.includes(capability));
+  if (index >= 0) {
+    const words = chroot === 'self' ? `a self-chrooting daemon's bounding set holds only ${allowed.join(', ')}` : `a program the launcher drops to its user keeps only ${allowed.join(', ')}`;
+    throw recipeError({ ...origin, field: `${origin.field}.${index}` }, `${asked[index]} is not allowed with chroot: '${chroot}': ${words}`, 'remove it (see the run.capabilities allowlists in docs/recipes.md)');
   }
-  return SERVICE_CAPABILITIES.filter((capability) => asked.includes(capability));
+  return allowed.filter((capability) => asked.includes(capability));
 }

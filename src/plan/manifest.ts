@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EXIT, MkjailError, errnoWords } from '../errors.js';
+import { DLOPEN_PRIORITIES } from '../elf/dlopen-note.js';
 import { VIAS } from '../resolve/types.js';
-import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
+import { RULE_IDS } from '../recipe/rule-ids.js';
+import { recipeName, RUN_CAPABILITIES, runEnvironment, runPts, runShare, runWord } from '../recipe/run-shapes.js';
 
 export const MANIFEST_FORMAT = 'mkjail-manifest/1';
 
@@ -19,9 +21,17 @@ export const jailPath = z
 
 
 export const reasonSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('binary') }),
+  /** `field`: the recipe field that names it (`binaries.0`); absent in manifests written before it was recorded. */
+  z.strictObject({ kind: z.literal('binary'), field: z.string().optional() }),
   z.strictObject({ kind: z.literal('interpreter'), of: z.string() }),
-  z.strictObject({ kind: z.literal('needed'), soname: z.string(), by: z.string(), via: z.enum(VIAS) }),
+  z.strictObject({
+    kind: z.literal('needed'),
+    soname: z.string(),
+    by: z.string(),
+    via: z.enum(VIAS),
+    /** Present when `by` names it in its `.note.dlopen` (loaded with dlopen(), not through DT_NEEDED). */
+    dlopen: z.strictObject({ priority: z.enum(DLOPEN_PRIORITIES), feature: z.string().optional() }).optional(),
+  }),
   z.strictObject({ kind: z.literal('symlink-target'), of: z.string() }),
   z.strictObject({ kind: z.literal('recipe'), field: z.string() }),
   z.strictObject({ kind: z.literal('config'), by: z.string(), what: z.string() }),
@@ -80,9 +90,24 @@ export const runSchema = z.strictObject({
   env: runEnvironment,
   /** Who does chroot and the drop of root: the launcher, or the daemon itself (`named -t`). */
   chroot: z.enum(['launcher', 'self']),
-  /** Kept after the launcher's drop (chroot: 'launcher' only); absent when none is kept. */
-  capabilities: z.array(z.enum(SERVICE_CAPABILITIES)).min(1).optional(),
+  /**
+   * chroot 'launcher': kept after the launcher's drop (SERVICE_CAPABILITIES). chroot 'self': the bounding
+   * set the daemon starts with (SELF_CHROOT_CAPABILITIES). Absent when none.
+   */
+  capabilities: z.array(z.enum(RUN_CAPABILITIES)).min(1).optional(),
+  /** A network namespace holding only loopback; absent: the host's network. */
+  network: z.literal('none').optional(),
+  /** Host namespaces the service stays in; absent: its own PID and IPC namespaces. */
+  share: runShare.optional(),
+  /** A pseudo-terminal relayed by the launcher; absent: a daemon, stdin from /dev/null. */
+  interactive: z.literal(true).optional(),
+  /** A private devpts instance the launcher mounts at /dev/pts. */
+  pts: runPts.optional(),
 });
+
+/** An audit finding the recipe declared on purpose (its `allow`): `mkjail audit DIR` does not report it. */
+export const allowanceSchema = z.strictObject({ rule: z.enum(RULE_IDS), path: z.string().min(1), why: z.string().min(1) });
+export type DeclaredAllowance = z.infer<typeof allowanceSchema>;
 
 export const manifestSchema = z.strictObject({
   format: z.literal(MANIFEST_FORMAT),
@@ -91,6 +116,12 @@ export const manifestSchema = z.strictObject({
   identity: identitySchema.nullable(),
   writable: z.array(writableSchema),
   run: runSchema.nullable(),
+  /** `syslog: true`: the socket the host's rsyslog makes in the jail (DIR/rsyslog.conf); not an entry. */
+  syslog: z.strictObject({ socket: jailPath }).optional(),
+  /** A tree-only jail for sshd's ChrootDirectory (DIR/sshd_config): the command sshd forces, if any. */
+  sshd: z.strictObject({ forceCommand: runWord.optional() }).optional(),
+  /** The recipe's audit exceptions; absent when it declares none. */
+  allow: z.array(allowanceSchema).min(1).optional(),
   entries: z.array(manifestEntrySchema),
 });
 export type Manifest = z.infer<typeof manifestSchema>;

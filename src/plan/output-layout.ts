@@ -9,6 +9,10 @@ export interface OutputLayout {
   perms: string;
   launcher: string;
   unit: (name: string) => string;
+  /** The rsyslog drop-in that gives the jail a /dev/log (recipe `syslog: true`). */
+  rsyslog: string;
+  /** The sshd_config Match block for a tree-only jail sshd chroots into (recipe `sshd`). */
+  sshd: string;
 }
 
 export function outputLayout(dir: string): OutputLayout {
@@ -19,5 +23,7 @@ export function outputLayout(dir: string): OutputLayout {
     perms: join(dir, 'perms.sh'),
     launcher: join(dir, 'launch'),
     unit: (name) => join(dir, `${name}.service`),
+    rsyslog: join(dir, 'rsyslog.conf'),
+    sshd: join(dir, 'sshd_config'),
   };
 }

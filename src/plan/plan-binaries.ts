@@ -1,12 +1,14 @@
 // Plans each recipe binary with its whole library closure and interpreter, as glibc's loader finds them;
 // every symlink the loader crosses is kept, and each entry says why it is there.
 import { existsSync } from 'node:fs';
+import type { DlopenPriority } from '../elf/dlopen-note.js';
 import { readElfFile } from '../elf/read-elf.js';
 import { EXIT, isMkjailError } from '../errors.js';
 import { resolveClosure } from '../resolve/library-closure.js';
+import { SharedLookups } from '../resolve/root-files.js';
 import type { Closure, ClosureObject, NeededEdge } from '../resolve/types.js';
 import type { Sourced } from '../recipe/recipe-error.js';
-import { recipeError } from '../recipe/recipe-error.js';
+import { reasonField, recipeError } from '../recipe/recipe-error.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { lstatOrUndefined } from '../fs/path-in-root.js';
@@ -15,7 +17,9 @@ import { type CacheOnlyLibrary, planLdSoCache } from './plan-ld-so-cache.js';
 import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
 
 export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): void {
-  const cacheOnly = binaries.flatMap((binary) => planBinary(plan, binary));
+  // Every resolve of every binary shares one set of lookups: libc is read and parsed once per plan.
+  const shared = new SharedLookups();
+  const cacheOnly = binaries.flatMap((binary) => planBinary(plan, binary, shared));
   planLdSoCache(plan, cacheOnly);
 }
 
@@ -25,10 +29,10 @@ export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): vo
  * where its RPATH serves its libraries, or in a DT_NEEDED name) fails to start inside. Decided by
  * resolving it again with the program's origin unknown.
  */
-function originWarning(binary: string, closure: Closure): string | undefined {
+function originWarning(binary: string, closure: Closure, shared: SharedLookups): string | undefined {
   const mayUseOrigin = closure.edges.some((e) => e.via === 'rpath' || e.via === 'runpath' || e.soname.includes('$'));
   if (!mayUseOrigin) return undefined;
-  const lost = resolveClosure([binary], { root: '/', programOrigin: 'unknown' }).missing;
+  const lost = resolveClosure([binary], { root: '/', programOrigin: 'unknown', shared }).missing;
   if (lost.length === 0) return undefined;
   const info = readElfFile(binary);
   const paths = [info.rpath, info.runpath].filter((p): p is string => p !== undefined && p.includes('$'));
@@ -40,10 +44,10 @@ function originWarning(binary: string, closure: Closure): string | undefined {
  * A jail built without a cache finds libraries only through RPATH/RUNPATH and the default directories:
  * the edges the host's cache answers that a resolve without the cache step does not answer alike.
  */
-function cacheOnlyLibraries(binary: string, closure: Closure): CacheOnlyLibrary[] {
+function cacheOnlyLibraries(binary: string, closure: Closure, shared: SharedLookups): CacheOnlyLibrary[] {
   const cached = closure.edges.filter((e): e is NeededEdge & { path: string } => e.via === 'ld.so.cache' && e.path !== undefined);
   if (cached.length === 0) return [];
-  const bare = resolveClosure([binary], { root: '/', ldSoCache: 'none' });
+  const bare = resolveClosure([binary], { root: '/', ldSoCache: 'none', shared });
   const reached = new Set(bare.objects.map((o) => o.path));
   // An object the bare resolve never reached comes through a cache-only library: its need is answered when the bare resolve reached that library anyway.
   const answered = (edge: NeededEdge) => (reached.has(edge.by) ? bare.edges.some((e) => e.by === edge.by && e.soname === edge.soname && e.path === edge.path) : reached.has(edge.path ?? ''));
@@ -51,12 +55,20 @@ function cacheOnlyLibraries(binary: string, closure: Closure): CacheOnlyLibrary[
 }
 
 /** Plans one binary; returns the libraries the jail's own ld.so.cache must list for it. */
-function planBinary(plan: PlanBuilder, binary: Sourced<string>): CacheOnlyLibrary[] {
+function planBinary(plan: PlanBuilder, binary: Sourced<string>, shared: SharedLookups): CacheOnlyLibrary[] {
   if (!existsSync(binary.value)) {
     throw recipeError(binary.origin, `host file ${binary.value} does not exist`, 'install the program on the host, or fix the path');
   }
-  const closure = closureOf(binary);
+  const closure = closureOf(binary, shared);
   const [firstMissing] = closure.missing;
+  if (firstMissing?.dlopen) {
+    const { sonames, feature } = firstMissing.dlopen;
+    throw recipeError(
+      binary.origin,
+      `${sonames.join(' or ')}, a required library in the .note.dlopen of ${firstMissing.neededBy}${feature ? ` (feature '${feature}')` : ''}, is not found on the host`,
+      'install the package that provides it (mkjail deps shows the whole closure)',
+    );
+  }
   if (firstMissing) {
     throw recipeError(
       binary.origin,
@@ -64,15 +76,15 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>): CacheOnlyLibrar
       'install the package that provides it (mkjail deps shows the whole closure)',
     );
   }
-  for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value));
-  const warning = originWarning(binary.value, closure);
+  for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value, reasonField(binary.origin)));
+  const warning = originWarning(binary.value, closure, shared);
   if (warning) plan.warnings.push(warning);
-  return cacheOnlyLibraries(binary.value, closure);
+  return cacheOnlyLibraries(binary.value, closure, shared);
 }
 
-function closureOf(binary: Sourced<string>): Closure {
+function closureOf(binary: Sourced<string>, shared: SharedLookups): Closure {
   try {
-    return resolveClosure([binary.value], { root: '/' });
+    return resolveClosure([binary.value], { root: '/', shared });
   } catch (error) {
     if (isMkjailError(error) && error.exitCode !== EXIT.internal) {
       throw recipeError(binary.origin, error.message, error.hint ?? 'name an ELF program or shared object', error.exitCode);
@@ -81,15 +93,15 @@ function closureOf(binary: Sourced<string>): Closure {
   }
 }
 
-function reasonsFor(object: ClosureObject, closure: Closure, binary: string): Reason[] {
+function reasonsFor(object: ClosureObject, closure: Closure, binary: string, field: string): Reason[] {
   switch (object.kind) {
     case 'input':
-      return [{ kind: 'binary' }];
+      return [{ kind: 'binary', field }];
     case 'interpreter':
       return [{ kind: 'interpreter', of: binary }];
     case 'library': {
       const edges = closure.edges.filter((e) => e.path === object.path && e.via !== undefined);
-      const reasons = edges.map((e): Reason => ({ kind: 'needed', soname: e.soname, by: e.by, via: e.via ?? 'default' }));
+      const reasons = edges.map((e): Reason => ({ kind: 'needed', soname: e.soname, by: e.by, via: e.via ?? 'default', ...noted(e) }));
       return reasons.length > 0 ? reasons : [{ kind: 'needed', soname: object.path, by: binary, via: 'default' }];
     }
     default: {
@@ -97,6 +109,12 @@ function reasonsFor(object: ClosureObject, closure: Closure, binary: string): Re
       return never;
     }
   }
+}
+
+/** The note's priority and feature, for a library an object dlopen()s. */
+function noted(edge: NeededEdge): { dlopen?: { priority: DlopenPriority; feature?: string } } {
+  if (!edge.dlopen) return {};
+  return { dlopen: { priority: edge.dlopen.priority, ...(edge.dlopen.feature ? { feature: edge.dlopen.feature } : {}) } };
 }
 
 function planObject(plan: PlanBuilder, object: ClosureObject, reasons: Reason[]): void {

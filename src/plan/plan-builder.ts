@@ -17,10 +17,17 @@ export interface HostContent {
   ino: number;
   uid: number;
   gid: number;
+  /**
+   * The stamp (device, inode, size, times) of the file whose bytes gave the entry's sha256, when it
+   * was stable: a copy that opens a file with this very stamp has those bytes, and need not hash them.
+   */
+  stamp?: string;
 }
 
 export class PlanBuilder {
   private readonly entries = new Map<string, ManifestEntry>();
+  /** The reasons an entry holds, as JSON, so that merging one is a lookup (libc gets one per binary). */
+  private readonly reasonKeys = new WeakMap<Reason[], Set<string>>();
   readonly contents = new Map<string, Content>();
   readonly warnings: string[] = [];
 
@@ -47,7 +54,7 @@ export class PlanBuilder {
       });
     }
     if (existing.type === 'dir' && existing.reasons.every((r) => r.kind === 'parent-dir')) existing.reasons = [];
-    for (const reason of entry.reasons) addReason(existing, reason);
+    for (const reason of entry.reasons) this.addReason(existing, reason);
   }
 
   /** Replaces the attributes of an entry already planned (writable paths take their declared owner). */
@@ -82,6 +89,20 @@ export class PlanBuilder {
     return [...this.entries.values()].sort((a, b) => comparePaths(a.path, b.path));
   }
 
+  /** Adds `reason` to `entry` unless it holds an equal one already. */
+  private addReason(entry: ManifestEntry, reason: Reason): void {
+    // Keyed by the reasons array itself: an entry given new reasons (or replaced) starts a fresh set.
+    let keys = this.reasonKeys.get(entry.reasons);
+    if (!keys) {
+      keys = new Set(entry.reasons.map((r) => JSON.stringify(r)));
+      this.reasonKeys.set(entry.reasons, keys);
+    }
+    const key = JSON.stringify(reason);
+    if (keys.has(key)) return;
+    keys.add(key);
+    entry.reasons.push(reason);
+  }
+
   private addParents(path: string): void {
     const parents: string[] = [];
     for (let dir = posix.dirname(path); dir !== '/'; dir = posix.dirname(dir)) parents.unshift(dir);
@@ -98,10 +119,6 @@ export class PlanBuilder {
   }
 }
 
-function addReason(entry: ManifestEntry, reason: Reason): void {
-  const key = JSON.stringify(reason);
-  if (!entry.reasons.some((r) => JSON.stringify(r) === key)) entry.reasons.push(reason);
-}
 
 function sameThing(a: ManifestEntry, b: ManifestEntry): boolean {
   if (a.type !== b.type || a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid) return false;

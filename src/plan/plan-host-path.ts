@@ -1,7 +1,7 @@
 // Brings host paths into the plan at the same path (or a chosen one): files with their sha256, whole
 // directories, and symlinks kept as symlinks with their targets brought in too.
 import { createHash } from 'node:crypto';
-import { readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { readFileBelow } from '../fs/open-below.js';
@@ -12,12 +12,26 @@ import type { Identity, Reason } from './manifest.js';
 import type { HostContent, PlanBuilder } from './plan-builder.js';
 import { DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, copiedFileMode, serviceGroupMode } from './policy.js';
 
+/** A host tree copied into the jail: `host` (no symlink on its way) lands at `jail`; the same path for a plain path. */
+export interface CopiedTree {
+  host: string;
+  jail: string;
+}
+
+/** Makes the error for a refused symlink: a recipe error naming the field when the recipe asked for the copy. */
+export type Refuse = (what: string, hint: string) => Error;
+
+const refuseWithoutField: Refuse = (what, hint) => new MkjailError(`Can't copy ${what}`, { hint });
+
+/** Kernel file systems: their files are made by the kernel at run time, so no symlink may lead into them. */
+const KERNEL_TREES = ['/proc', '/sys', '/dev'] as const;
+
 /**
  * Adds host `path` at the same path in the jail: every symlink on the way is kept as the host has it,
- * a final symlink is kept and its target brought in, a directory is copied whole. Returns false when
- * the path does not exist on the host.
+ * a final symlink is kept and its target brought in, a directory is copied whole (see `planSymlink`
+ * for the symlinks inside). Returns false when the path does not exist on the host.
  */
-export function planHostPath(plan: PlanBuilder, path: string, reasons: Reason[], seen = new Set<string>()): boolean {
+export function planHostPath(plan: PlanBuilder, path: string, reasons: Reason[], seen = new Set<string>(), refuse: Refuse = refuseWithoutField): boolean {
   const resolved = resolveInRoot('/', path, { followFinal: false });
   if (!resolved) return false;
   for (const link of resolved.links) {
@@ -25,38 +39,94 @@ export function planHostPath(plan: PlanBuilder, path: string, reasons: Reason[],
     plan.add(symlinkEntry(link.path, link.target, reasons));
     seen.add(link.path);
   }
-  planResolved(plan, resolved.real, resolved.stats, reasons, seen);
+  const tree = { host: resolved.real, jail: resolved.real };
+  planTree(plan, tree, tree, resolved.stats, reasons, { seen, refuse });
   return true;
 }
 
-function planResolved(plan: PlanBuilder, real: string, stats: Stats, reasons: Reason[], seen: Set<string>): void {
-  if (seen.has(real)) return;
-  seen.add(real);
+/**
+ * Adds host `from` at jail path `to`: a file, or a directory copied whole. `from` itself is resolved
+ * (it names what to copy); below it, the one symlink rule of `planSymlink`.
+ */
+export function planHostCopy(plan: PlanBuilder, from: string, to: string, reasons: Reason[], refuse: Refuse = refuseWithoutField): void {
+  const resolved = resolveInRoot('/', from);
+  if (!resolved) throw new MkjailError(`Can't copy ${from} into the jail: it does not exist on the host`, { hint: 'create it, or fix the path' });
+  for (const link of resolved.links) refuseSymlinkOthersCanChange(link.path);
+  if (!resolved.stats.isDirectory()) {
+    planHostFile(plan, resolved.real, to, resolved.stats, reasons);
+    return;
+  }
+  const tree = { host: resolved.real, jail: to };
+  planTree(plan, tree, tree, resolved.stats, reasons, { seen: new Set(), refuse });
+}
+
+interface Walk {
+  seen: Set<string>;
+  refuse: Refuse;
+}
+
+/** Plans `at` (a place in the copied `tree`, with its lstat): a symlink, a directory and what it holds, or a file. */
+function planTree(plan: PlanBuilder, tree: CopiedTree, at: CopiedTree, stats: Stats, reasons: Reason[], walk: Walk): void {
+  // Host paths planned at their own path are planned once (a target reached twice, a symlink loop).
+  if (at.host === at.jail) {
+    const planned = walk.seen.has(at.host) ? plan.get(at.host) : undefined;
+    if (planned) return plan.add({ ...planned, reasons });
+    walk.seen.add(at.host);
+  }
   if (stats.isSymbolicLink()) {
-    refuseSymlinkOthersCanChange(real);
-    const target = readlinkSync(real);
-    plan.add(symlinkEntry(real, target, reasons));
-    const targetPath = posix.resolve(posix.dirname(real), target);
-    if (targetPath === '/') {
-      throw new MkjailError(`Can't copy symlink at ${real}: it points at the root directory (${target})`, {
-        hint: 'name the files it leads to instead (bringing in its target would copy the whole host)',
-      });
-    }
-    if (!planHostPath(plan, targetPath, [{ kind: 'symlink-target', of: real }], seen)) {
-      throw new MkjailError(`Can't copy symlink at ${real}: its target ${target} does not exist on the host`, {
-        hint: 'fix or remove the dangling symlink, or name its target instead',
-      });
-    }
+    planSymlink(plan, tree, at, reasons, walk);
     return;
   }
-  if (stats.isDirectory()) {
-    plan.add({ type: 'dir', path: real, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
-    for (const name of readdirSync(real).sort()) {
-      planHostPath(plan, posix.join(real, name), reasons, seen);
-    }
+  if (!stats.isDirectory()) {
+    planHostFile(plan, at.host, at.jail, stats, reasons);
     return;
   }
-  planHostFile(plan, real, real, stats, reasons);
+  plan.add({ type: 'dir', path: at.jail, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
+  for (const name of readdirSync(at.host).sort()) {
+    const child = { host: posix.join(at.host, name), jail: posix.join(at.jail, name) };
+    planTree(plan, tree, child, lstatSync(child.host), reasons, walk);
+  }
+}
+
+/**
+ * The one symlink rule of every copy (plain paths and `{ from, to }` alike): the symlink is kept as a
+ * symlink with the host's target text; a target inside the copied tree comes with the tree; a target
+ * outside it is brought in at its own path (with its own symlinks). Refused: a target that does not
+ * exist, the root directory, a kernel tree (/proc, /sys, /dev), and a relative target that leaves a
+ * tree copied to another place (it would name one thing in the jail and another on the host).
+ */
+function planSymlink(plan: PlanBuilder, tree: CopiedTree, link: CopiedTree, reasons: Reason[], walk: Walk): void {
+  refuseSymlinkOthersCanChange(link.host);
+  const target = readlinkSync(link.host);
+  plan.add(symlinkEntry(link.jail, target, reasons));
+  const onHost = posix.resolve(posix.dirname(link.host), target);
+  const inJail = posix.resolve(posix.dirname(link.jail), target);
+  const named = `symlink at ${link.host} (-> ${target})`;
+  if (inJail === '/' || onHost === '/') {
+    throw walk.refuse(`${named}: it points at the root directory`, 'name the files it leads to instead (bringing in its target would copy the whole host)');
+  }
+  const kernelTree = KERNEL_TREES.find((dir) => isWithin(inJail, dir) || isWithin(onHost, dir));
+  if (kernelTree) {
+    throw walk.refuse(`${named}: it leads into ${kernelTree}, which the kernel fills at run time and no jail can hold`, `leave the symlink out (copy the files beside it), or give the jail a device through devices`);
+  }
+  if (isWithin(inJail, tree.jail) && isWithin(onHost, tree.host) && posix.relative(tree.jail, inJail) === posix.relative(tree.host, onHost)) {
+    if (!resolveInRoot('/', onHost)) throw walk.refuse(`${named}: its target does not exist on the host`, 'fix or remove the dangling symlink, or name its target instead');
+    return;
+  }
+  if (inJail !== onHost) {
+    throw walk.refuse(
+      `${named}: its target leaves the copied ${tree.host}, so in the jail it would point at ${inJail} while on the host it points at ${onHost}`,
+      `make the link absolute, copy ${tree.host} to the same path, or copy what it points at into the tree`,
+    );
+  }
+  if (!planHostPath(plan, onHost, [{ kind: 'symlink-target', of: link.jail }], walk.seen, walk.refuse)) {
+    throw walk.refuse(`${named}: its target does not exist on the host`, 'fix or remove the dangling symlink, or name its target instead');
+  }
+}
+
+/** True when `path` is `dir` or below it. */
+function isWithin(path: string, dir: string): boolean {
+  return dir === '/' || path === dir || path.startsWith(`${dir}/`);
 }
 
 /**
@@ -70,11 +140,46 @@ export function planHostFile(plan: PlanBuilder, from: string, to: string, stats:
     });
   }
   const content: HostContent = { kind: 'host', path: from, dev: stats.dev, ino: stats.ino, uid: stats.uid, gid: stats.gid };
-  const data = readHostContent(content);
-  const sha256 = createHash('sha256').update(data).digest('hex');
-  const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, source: from, reasons: [...reasons] };
+  const { size, sha256, stamp } = hostFileDigest(content, stats);
+  if (stamp !== undefined) content.stamp = stamp;
+  const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size, sha256, source: from, reasons: [...reasons] };
   plan.add(entry, content);
 }
+
+interface HostDigest {
+  size: number;
+  sha256: string;
+  /** The stamp of the file these bytes came from, when it is stable (see `stableStamp`). */
+  stamp: string | undefined;
+}
+
+/**
+ * What each host file hashed to, by host path, for this process: a file brought in by many binaries
+ * (libc) or many jails is read and hashed once, as long as its stamp stays the same.
+ */
+const digests = new Map<string, HostDigest>();
+
+function hostFileDigest(content: HostContent, stats: Stats): HostDigest {
+  const known = digests.get(content.path);
+  if (known?.stamp !== undefined && known.stamp === stampOf(stats)) return known;
+  const { data, stamp } = readHostFile(content);
+  const digest = { size: data.length, sha256: createHash('sha256').update(data).digest('hex'), stamp };
+  if (stamp !== undefined) digests.set(content.path, digest);
+  return digest;
+}
+
+/** Device, inode, size, modification and change times: what any change of a file's bytes changes. */
+function stampOf(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
+/**
+ * How long a file must have been left alone before its stamp stands for its bytes. The kernel's file
+ * times advance in coarse ticks: a write in the very tick a file was read could leave its times as
+ * they were (git's "racy" files). A file unchanged for a second before the read is safe from that; a
+ * younger one has no stamp, and is hashed again wherever its bytes are used.
+ */
+const STABLE_MS = 1000;
 
 /**
  * Lets the service's group read the copied host files planned for root alone (others can't read them
@@ -112,19 +217,6 @@ function describeReason(reason: Reason): string {
   }
 }
 
-/** Adds host `from` (symlinks followed) at jail path `to`: a file, or a directory copied whole. */
-export function planCopyFollowingLinks(plan: PlanBuilder, from: string, to: string, reasons: Reason[]): void {
-  const resolved = resolveInRoot('/', from);
-  if (!resolved) throw new MkjailError(`Can't copy ${from} into the jail: it does not exist on the host`, { hint: 'create it, or fix the path' });
-  for (const link of resolved.links) refuseSymlinkOthersCanChange(link.path);
-  if (!resolved.stats.isDirectory()) {
-    planHostFile(plan, resolved.real, to, resolved.stats, reasons);
-    return;
-  }
-  plan.add({ type: 'dir', path: to, mode: DIR_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
-  for (const name of readdirSync(resolved.real).sort()) planCopyFollowingLinks(plan, posix.join(resolved.real, name), posix.join(to, name), reasons);
-}
-
 /**
  * Refuses the host symlink at `path` when a user other than root can change its directory: they could
  * point it at any host file (/etc/gshadow) for the next build, run by root, to copy into the jail.
@@ -139,10 +231,34 @@ export function refuseSymlinkOthersCanChange(path: string): void {
 }
 
 /**
+ * The bytes of a planned host file (see `readHostContent`), and the file's stamp when it is stable: the
+ * same before and after the read, and last changed at least STABLE_MS before it.
+ */
+export function readHostFile(content: HostContent): { data: Buffer; stamp: string | undefined } {
+  const started = Date.now();
+  let before: Stats | undefined;
+  const data = readHostContent(content, (stats) => {
+    before = stats;
+  });
+  if (!before || Math.max(before.ctimeMs, before.mtimeMs) > started - STABLE_MS) return { data, stamp: undefined };
+  const stamp = stampOf(before);
+  const after = lstatOrUndefined(content.path);
+  return { data, stamp: after && stampOf(after) === stamp ? stamp : undefined };
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The bytes of a planned host file, the one place host files are read: every component opened without
  * following a symlink, and the file must be the very one the plan saw (same device and inode).
  */
-export function readHostContent(content: HostContent): Buffer {
+export function readHostContent(content: HostContent, opened?: (stats: Stats) => void): Buffer {
   const changed = () =>
     new MkjailError(`Can't copy host file at ${content.path}: it changed while the jail was being built`, {
       exitCode: EXIT.environment,
@@ -152,6 +268,7 @@ export function readHostContent(content: HostContent): Buffer {
   try {
     data = readFileBelow('/', content.path, (stats) => {
       if (stats.dev !== content.dev || stats.ino !== content.ino) throw changed();
+      opened?.(stats);
     });
   } catch (error) {
     if (error instanceof MkjailError) throw error;

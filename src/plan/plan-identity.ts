@@ -1,12 +1,14 @@
 // The service's identity, looked up on the HOST at build time, and the minimal etc/passwd and etc/group
-// that name only root and that identity (no password hashes, no home, a nologin shell).
+// that name only root and that identity (no password hashes; home `/` and a nologin shell unless the
+// recipe's `account` gives the service user a home and a shell in the jail).
 import { createHash } from 'node:crypto';
 import type { Recipe } from '../recipe/merge-recipes.js';
-import { recipeError } from '../recipe/recipe-error.js';
+import { recipeError, type Sourced } from '../recipe/recipe-error.js';
+import type { AccountSpec } from '../recipe/schema.js';
 import { lookUpHostGroup, lookUpHostUser } from './host-accounts.js';
 import type { Identity } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
-import { FILE_MODE, NOLOGIN_SHELL, ROOT_GID, ROOT_UID } from './policy.js';
+import { FILE_MODE, modeIsProgram, NOLOGIN_SHELL, ROOT_GID, ROOT_UID } from './policy.js';
 
 const IDENTITY_WHY = 'names the service identity inside the jail (root and the service user only)';
 
@@ -30,12 +32,48 @@ export function resolveIdentity(recipe: Recipe): Identity | null {
   return { user: user.name, uid: user.uid, group: group.name, gid: group.gid };
 }
 
-/** Adds etc/passwd and etc/group for root and `identity`. */
-export function planIdentityFiles(plan: PlanBuilder, identity: Identity): void {
-  const passwd = `root:x:0:0:root:/:${NOLOGIN_SHELL}\n${identity.user}:x:${identity.uid}:${identity.gid}:${identity.user}:/:${NOLOGIN_SHELL}\n`;
+/** The account files mkjail writes itself: a recipe may not bring its own. */
+const ACCOUNT_FILES = ['/etc/passwd', '/etc/group'] as const;
+
+/**
+ * Refuses an etc/passwd or etc/group the recipe brought in (a copy of the host's names every host user,
+ * and the jail's must match the host's ids): mkjail writes them from `user`, `group` and `account`.
+ */
+export function refuseOwnAccountFiles(plan: PlanBuilder, recipe: Recipe): void {
+  for (const path of ACCOUNT_FILES) {
+    const entry = plan.get(path);
+    if (!entry) continue;
+    const field = entry.reasons.map((r) => (r.kind === 'recipe' ? r.field : r.kind === 'config' ? `configs (${r.what} in ${r.by})` : r.kind)).join(', ');
+    throw recipeError(
+      { file: recipe.file, field },
+      `brings its own ${path}, but mkjail writes the jail's ${path} itself (root and the service identity, with the host's numeric ids)`,
+      `remove it from the recipe; name the service user with user and group, and give it a home and a shell in the jail with account: { home: '/home/NAME', shell: '/bin/sh' }`,
+    );
+  }
+}
+
+/** Adds etc/passwd and etc/group for root and `identity`; the service user's home and shell from `account`. */
+export function planIdentityFiles(plan: PlanBuilder, identity: Identity, account: AccountSpec | undefined): void {
+  const home = account?.home ?? '/';
+  const shell = account?.shell ?? NOLOGIN_SHELL;
+  const passwd = `root:x:0:0:root:/:${NOLOGIN_SHELL}\n${identity.user}:x:${identity.uid}:${identity.gid}:${identity.user}:${home}:${shell}\n`;
   const group = `root:x:0:\n${identity.group}:x:${identity.gid}:\n`;
   addGenerated(plan, '/etc/passwd', passwd);
   addGenerated(plan, '/etc/group', group);
+}
+
+/** Checks, once the whole jail is planned, that the account's home is a directory and its shell a program in it. */
+export function checkAccount(plan: PlanBuilder, account: Sourced<AccountSpec> | undefined, identity: Identity | null): void {
+  if (!account) return;
+  const { value, origin } = account;
+  if (!identity) throw recipeError(origin, 'an account without a user', 'declare user (and group): account shapes that user\'s line in the jail\'s etc/passwd');
+  if (value.home && value.home !== '/' && plan.resolve(value.home)?.type !== 'dir') {
+    throw recipeError({ ...origin, field: `${origin.field}.home` }, `${value.home} is not a directory in the jail`, 'add it to dirs, or to writable for a home the user writes');
+  }
+  const shell = value.shell ? plan.resolve(value.shell) : undefined;
+  if (value.shell && (shell?.type !== 'file' || !modeIsProgram(shell.mode))) {
+    throw recipeError({ ...origin, field: `${origin.field}.shell` }, `${value.shell} is not a program in the jail`, 'bring the shell in (binaries, or links such as /bin/sh -> /usr/bin/busybox)');
+  }
 }
 
 function addGenerated(plan: PlanBuilder, path: string, text: string): void {

@@ -18,6 +18,9 @@ export const DEVICE_MODE = '0666';
 /** Symlink permission bits are ignored by Linux; the manifest records them as 0777. */
 export const SYMLINK_MODE = '0777';
 
+/** The socket rsyslog makes in a jail whose recipe says `syslog: true` (DIR/rsyslog.conf asks it to). */
+export const SYSLOG_SOCKET = '/dev/log';
+
 /** The shell of every account in the jail's etc/passwd: nobody logs in. */
 export const NOLOGIN_SHELL = '/usr/sbin/nologin';
 
@@ -36,6 +39,11 @@ export function copiedFileMode(hostMode: number): string {
   const program = (hostMode & 0o111) !== 0;
   if ((hostMode & 0o004) === 0) return program ? PRIVATE_PROGRAM_MODE : PRIVATE_FILE_MODE;
   return program ? PROGRAM_MODE : FILE_MODE;
+}
+
+/** True when a planned mode lets someone run the file (any execute bit). */
+export function modeIsProgram(mode: string): boolean {
+  return (Number.parseInt(mode, 8) & 0o111) !== 0;
 }
 
 /** The mode that lets the service's group read a copied file planned for root alone, if `mode` is one. */

@@ -1,7 +1,7 @@
 // Merges a recipe with the recipes it includes: lists are joined, single values come from the including
 // recipe first. Every value keeps the file and field it came from.
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ConfigSpec, DeviceSpec, RecipeVars, RunSpec, WritableSpec } from './schema.js';
+import type { AccountSpec, AllowSpec, ConfigSpec, DeviceSpec, GeneratedSpec, LinkSpec, RecipeVars, RunSpec, WritableSpec } from './schema.js';
 import type { RecipeFile } from './parse-recipe.js';
 import type { Origin, Sourced } from './recipe-error.js';
 
@@ -29,7 +29,13 @@ export interface Recipe {
   writable: Sourced<WritableSpec>[];
   devices: Sourced<DeviceSpec>[];
   configs: Sourced<ConfigSpec>[];
+  generated: Sourced<GeneratedSpec>[];
   run: Sourced<RunSpec> | undefined;
+  links: Sourced<LinkSpec>[];
+  account: Sourced<AccountSpec> | undefined;
+  allow: Sourced<AllowSpec>[];
+  syslog: Sourced<boolean> | undefined;
+  sshd: Sourced<{ forceCommand?: string | undefined }> | undefined;
 }
 
 export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
@@ -60,7 +66,13 @@ export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
       ? all((f) => f.recipe.devices, 'devices')
       : [{ value: 'null', origin: { file: top.path, field: 'devices (default)' } }],
     configs: all((f) => f.recipe.configs, 'configs'),
+    generated: all((f) => f.recipe.generated, 'generated'),
     run: first((f) => f.recipe.run, 'run'),
+    links: files.flatMap((f) => linkList(f.recipe.links).map(({ value, key }) => ({ value, origin: origin(f, `links.${key}`) }))),
+    account: first((f) => f.recipe.account, 'account'),
+    allow: all((f) => f.recipe.allow, 'allow'),
+    syslog: first((f) => f.recipe.syslog, 'syslog'),
+    sshd: first((f) => f.recipe.sshd, 'sshd'),
   };
 }
 
@@ -68,4 +80,11 @@ function fileCopy(recipePath: string, spec: string | { from: string; to: string 
   if (typeof spec === 'string') return { from: spec, to: spec, keepLinks: true };
   const from = isAbsolute(spec.from) ? spec.from : resolve(dirname(recipePath), spec.from);
   return { from, to: spec.to, keepLinks: false };
+}
+
+/** Both forms of `links` as one list, each with the key that names it in an error (`/bin/sh` or `0`). */
+function linkList(links: Record<string, string> | LinkSpec[] | undefined): { value: LinkSpec; key: string }[] {
+  if (!links) return [];
+  if (Array.isArray(links)) return links.map((value, i) => ({ value, key: String(i) }));
+  return Object.entries(links).map(([path, target]) => ({ value: { path, target }, key: path }));
 }

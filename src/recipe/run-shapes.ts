@@ -13,6 +13,24 @@ export const recipeName = z.string().regex(/^[a-z0-9-]+$/, 'a short id of lowerc
 export const SERVICE_CAPABILITIES = ['net_bind_service'] as const;
 export type ServiceCapability = (typeof SERVICE_CAPABILITIES)[number];
 
+/**
+ * The bounding set a daemon that chroots and drops root by itself (`chroot: 'self'`) may ask for: it
+ * starts as root, and keeps no capability outside this list, whatever it does. Each, and why a daemon
+ * needs it before its drop (BIND's named asks for all of them, its linux_initialprivs):
+ *   net_bind_service  bind a port below 1024
+ *   sys_chroot        chroot into the jail
+ *   setuid, setgid    drop to its user and group (setresuid, setgroups)
+ *   dac_read_search   read root-only files on the host before the drop (keys, its config)
+ *   sys_resource      raise its own limits (open files) before the drop
+ *   chown             give the files it makes (pid file, journals) to its user
+ */
+export const SELF_CHROOT_CAPABILITIES = ['net_bind_service', 'sys_chroot', 'setuid', 'setgid', 'dac_read_search', 'sys_resource', 'chown'] as const;
+export type SelfChrootCapability = (typeof SELF_CHROOT_CAPABILITIES)[number];
+
+/** Every capability name `run.capabilities` may hold: which ones depend on `run.chroot`. */
+export const RUN_CAPABILITIES = [...new Set([...SERVICE_CAPABILITIES, ...SELF_CHROOT_CAPABILITIES])] as [SelfChrootCapability, ...SelfChrootCapability[]];
+export type RunCapability = (typeof RUN_CAPABILITIES)[number];
+
 /** A control character would end its line in DIR/launch or the systemd unit, which write argv and env. */
 const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 
@@ -74,3 +92,22 @@ export const runEnvironment = z.record(z.string(), runWord).superRefine((env, co
     if (issue) context.addIssue({ code: 'custom', ...issue });
   }
 });
+
+/**
+ * The launcher's isolations a service may give up, each only with a reason: the host's PID namespace
+ * (it must see or signal host processes) or its IPC namespace (it shares SysV IPC or POSIX message
+ * queues with host processes).
+ */
+export const SHAREABLE_NAMESPACES = ['pid', 'ipc'] as const;
+export type ShareableNamespace = (typeof SHAREABLE_NAMESPACES)[number];
+
+/** `run.share`: host namespaces the service stays in, with why. */
+export const runShare = z
+  .array(z.strictObject({ namespace: z.enum(SHAREABLE_NAMESPACES), why: z.string().trim().min(1, 'say why the service must share this host namespace') }))
+  .min(1);
+
+/** `run.network`: the host's network (default), or a network namespace of its own holding only loopback. */
+export const RUN_NETWORKS = ['host', 'none'] as const;
+
+/** `run.pts`: a private devpts instance at the jail's /dev/pts, mounted by the launcher. */
+export const runPts = z.strictObject({ why: z.string().trim().min(1, 'say why the service needs pseudo-terminals') });

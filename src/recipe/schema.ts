@@ -1,6 +1,7 @@
 // The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
 import { z } from 'zod';
-import { recipeName, runEnvironment, runWord, SERVICE_CAPABILITIES } from './run-shapes.js';
+import { RULE_IDS } from './rule-ids.js';
+import { RUN_NETWORKS, recipeName, RUN_CAPABILITIES, runEnvironment, runPts, runShare, runWord, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from './run-shapes.js';
 
 /** Devices a recipe may ask for, with their (Linux) numbers; anything beyond `null` needs a `why`. */
 export const DEVICE_NUMBERS = {
@@ -9,6 +10,8 @@ export const DEVICE_NUMBERS = {
   full: { major: 1, minor: 7 },
   random: { major: 1, minor: 8 },
   urandom: { major: 1, minor: 9 },
+  /** The calling process's controlling terminal (a shell, `ssh -t`); only its own pseudo-terminal in a jail. */
+  tty: { major: 5, minor: 0 },
 } as const;
 export type DeviceName = keyof typeof DEVICE_NUMBERS;
 export const DEVICE_NAMES = Object.keys(DEVICE_NUMBERS) as [DeviceName, ...DeviceName[]];
@@ -64,11 +67,50 @@ export const runSpecSchema = z.strictObject({
   env: runEnvironment.optional(),
   chroot: z.enum(['launcher', 'self']).optional(),
   capabilities: z
-    .array(z.enum(SERVICE_CAPABILITIES, { error: `not a capability a jailed program may keep (only ${SERVICE_CAPABILITIES.join(', ')})` }))
+    .array(
+      z.enum(RUN_CAPABILITIES, {
+        error: `not a capability a jailed program may keep (only ${SERVICE_CAPABILITIES.join(', ')}; with chroot: 'self', a bounding set from ${SELF_CHROOT_CAPABILITIES.join(', ')})`,
+      }),
+    )
     .optional(),
+  /** 'none': a network namespace of its own with only loopback (no host address, no abstract socket of the host). */
+  network: z.enum(RUN_NETWORKS).optional(),
+  /** Host namespaces the service stays in (the launcher gives it its own PID and IPC namespaces otherwise). */
+  share: runShare.optional(),
+  /** A human's program (a shell): the launcher relays a fresh pseudo-terminal from the jail's own devpts. */
+  interactive: z.boolean().optional(),
+  /** A private devpts instance mounted by the launcher at the jail's /dev/pts (/dev/ptmx links to it). */
+  pts: runPts.optional(),
 });
 
 export const configSpecSchema = z.strictObject({ format: z.string().min(1), path: absolutePath });
+
+/** A file the recipe writes itself (a config with the port filled in): root-owned 0444, at `path` in the jail. */
+export const generatedSpecSchema = z.strictObject({ path: jailPathBelowRoot, text: z.string() });
+
+/** A symlink's target as the link will say it (relative to the link, or absolute in the jail). */
+const linkTarget = z
+  .string()
+  .min(1)
+  // eslint-disable-next-line no-control-regex
+  .refine((t) => !/[\u0000-\u001f\u007f]/.test(t), 'must not contain control characters (a newline, a tab, a NUL byte)');
+
+export const linkSpecSchema = z.strictObject({ path: jailPathBelowRoot, target: linkTarget });
+/** `{ '/bin/sh': '/usr/bin/busybox' }` or `[{ path, target }]`: root-owned symlinks made in the jail. */
+export const linksSchema = z.union([z.record(jailPathBelowRoot, linkTarget), z.array(linkSpecSchema)]);
+
+/** The service user's line in the jail's etc/passwd: its home directory and shell, both in the jail. */
+export const accountSpecSchema = z.strictObject({ home: absolutePath.optional(), shell: jailPathBelowRoot.optional() });
+
+/** An audit finding the jail holds on purpose: the rule, the exact path, and why. */
+export const allowSpecSchema = z.strictObject({
+  rule: z.enum(RULE_IDS, { error: 'not an audit rule id (see mkjail audit --help)' }),
+  path: absolutePath,
+  why: z.string().trim().min(1, 'say why the jail holds this on purpose'),
+});
+
+/** A tree-only jail for sshd's ChrootDirectory: the Match block written beside it (DIR/sshd_config). */
+export const sshdSpecSchema = z.strictObject({ forceCommand: runWord.min(1).optional() });
 
 /** One recipe file's own content, after its variables were applied (includes not yet merged). */
 export const recipeSchema = z.strictObject({
@@ -81,8 +123,14 @@ export const recipeSchema = z.strictObject({
   writable: z.array(writableSpecSchema).optional(),
   devices: z.array(deviceSpecSchema).optional(),
   configs: z.array(configSpecSchema).optional(),
+  generated: z.array(generatedSpecSchema).optional(),
   run: runSpecSchema.optional(),
   include: z.array(sourcePath).optional(),
+  links: linksSchema.optional(),
+  account: accountSpecSchema.optional(),
+  allow: z.array(allowSpecSchema).optional(),
+  syslog: z.boolean().optional(),
+  sshd: sshdSpecSchema.optional(),
 });
 
 export type RecipeInput = z.input<typeof recipeSchema>;
@@ -92,6 +140,11 @@ export type WritableSpec = z.output<typeof writableSpecSchema>;
 export type DeviceSpec = z.output<typeof deviceSpecSchema>;
 export type RunSpec = z.output<typeof runSpecSchema>;
 export type ConfigSpec = z.output<typeof configSpecSchema>;
+export type GeneratedSpec = z.output<typeof generatedSpecSchema>;
+
+export type LinkSpec = z.output<typeof linkSpecSchema>;
+export type AccountSpec = z.output<typeof accountSpecSchema>;
+export type AllowSpec = z.output<typeof allowSpecSchema>;
 
 /** Variables: names to default values (strings, as `--set name=value` gives them). */
 export const varsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable name'), z.string());

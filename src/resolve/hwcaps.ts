@@ -1,12 +1,28 @@
 // The CPU-dependent subdirectories glibc's loader (2.36, x86) searches, computed from /proc/cpuinfo
 // flags the way sysdeps/x86 computes them: glibc-hwcaps x86-64-vN levels, legacy hwcap strings, platform.
-import { readFileSync } from 'node:fs';
+// /proc/cpuinfo is the kernel's view, and a hypervisor can make it differ from the CPUID the loader
+// reads in user space (an AMD guest whose kernel hides LZCNT, say); where the host's own 64-bit loader
+// is there, what its --help reports (it loads nothing) overrides the flags for 64-bit programs.
+import { existsSync, readFileSync } from 'node:fs';
+import { execaSync } from 'execa';
 
 export interface CpuFacts {
   /** The vendor_id is GenuineIntel (glibc sets "haswell"/"avx512_1" only for Intel). */
   intel: boolean;
   flags: ReadonlySet<string>;
+  /** What the host's 64-bit loader says it supports, when it could be asked. */
+  loader?: LoaderReport;
 }
+
+/** The CPU-dependent part of `ld.so --help`. */
+export interface LoaderReport {
+  isaLevels: number[];
+  platform: string;
+  legacyHwcaps: string[];
+}
+
+const HOST_LOADER_64 = '/lib64/ld-linux-x86-64.so.2';
+const LEGACY_HWCAPS_64 = ['x86_64', 'avx512_1'];
 
 /** x86-64 micro-architecture levels (glibc sysdeps/x86/get-isa-level.h), with their /proc/cpuinfo flags. */
 const ISA_LEVEL_FLAGS: ReadonlyArray<readonly [level: number, flags: readonly string[]]> = [
@@ -36,13 +52,35 @@ export function hostCpuFacts(): CpuFacts {
     } catch {
       text = '';
     }
-    hostCpu = parseCpuinfo(text);
+    hostCpu = { ...parseCpuinfo(text), loader: askHostLoader() };
   }
   return hostCpu;
 }
 
+/** The host's 64-bit x86 loader's own report, or undefined when there is none to ask. */
+function askHostLoader(): LoaderReport | undefined {
+  if (process.arch !== 'x64' || !existsSync(HOST_LOADER_64)) return undefined;
+  const { stdout, exitCode } = execaSync(HOST_LOADER_64, ['--help'], { reject: false, timeout: 10_000, env: {}, extendEnv: false });
+  return exitCode === 0 ? parseLoaderHelp(String(stdout)) : undefined;
+}
+
+/** The supported glibc-hwcaps levels, the platform and legacy hwcaps from `ld.so --help` (glibc 2.33+). */
+export function parseLoaderHelp(help: string): LoaderReport | undefined {
+  const hwcapsAt = help.indexOf('Subdirectories of glibc-hwcaps');
+  const legacyAt = help.indexOf('Legacy HWCAP subdirectories');
+  if (hwcapsAt < 0 || legacyAt < 0) return undefined;
+  const supported = (section: string) => [...section.matchAll(/^ {2}(\S+) \((AT_PLATFORM; )?supported, searched\)$/gm)];
+  const levels = supported(help.slice(hwcapsAt, legacyAt)).map((m) => Number(/^x86-64-v(\d)$/.exec(m[1] as string)?.[1]));
+  const legacy = supported(help.slice(legacyAt));
+  const platform = legacy.find((m) => m[2])?.[1];
+  if (platform === undefined || levels.some(Number.isNaN)) return undefined;
+  const named = new Set(legacy.filter((m) => !m[2]).map((m) => m[1]));
+  return { isaLevels: levels.sort(), platform, legacyHwcaps: LEGACY_HWCAPS_64.filter((name) => named.has(name)) };
+}
+
 /** The x86-64 ISA levels (2, 3, 4) the CPU supports; each needs every lower level too. */
 export function supportedIsaLevels(cpu: CpuFacts): number[] {
+  if (cpu.loader) return [...cpu.loader.isaLevels];
   const levels: number[] = [];
   for (const [level, flags] of ISA_LEVEL_FLAGS) {
     if (!flags.every((flag) => cpu.flags.has(flag))) break;
@@ -61,6 +99,7 @@ export function glibcHwcapsSubdirs(cpu: CpuFacts): string[] {
 /** The loader's AT_PLATFORM-derived platform string for x86 (glibc init_cpu_features). */
 export function x86Platform(cpu: CpuFacts, is64: boolean): string {
   if (!is64) return 'i686';
+  if (cpu.loader) return cpu.loader.platform;
   const haswell = cpu.intel && HASWELL_FLAGS.every((flag) => cpu.flags.has(flag));
   const xeonPhi = cpu.intel && ['avx512cd', 'avx512er', 'avx512pf'].every((flag) => cpu.flags.has(flag));
   return xeonPhi ? 'xeon_phi' : haswell ? 'haswell' : 'x86_64';
@@ -69,6 +108,7 @@ export function x86Platform(cpu: CpuFacts, is64: boolean): string {
 /** Legacy hwcap names the loader uses (masked by HWCAP_IMPORTANT), in ascending bit order. */
 export function x86LegacyHwcaps(cpu: CpuFacts, is64: boolean): string[] {
   if (!is64) return cpu.flags.has('sse2') ? ['sse2'] : [];
+  if (cpu.loader) return [...cpu.loader.legacyHwcaps];
   const avx512 = cpu.intel && !cpu.flags.has('avx512er') && AVX512_1_FLAGS.every((flag) => cpu.flags.has(flag));
   return avx512 ? ['x86_64', 'avx512_1'] : ['x86_64'];
 }

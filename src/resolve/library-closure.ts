@@ -9,9 +9,9 @@ import { normalizeRootPath } from '../fs/path-in-root.js';
 import { CacheLookup } from './cache-lookup.js';
 import { hostCpuFacts } from './hwcaps.js';
 import { type LoaderAbi, loaderAbiFor } from './loader-abi.js';
-import { type FoundFile, RootFiles } from './root-files.js';
+import { type FoundFile, RootFiles, type SharedLookups } from './root-files.js';
 import { cleanPath, expandElement, hasDotDot, searchDirs, type SecureMode, type TokenValues } from './search-path.js';
-import type { Closure, ClosureObject, ClosureObjectKind, LdSoCacheSource, MissingLibrary, NeededEdge, ProgramOrigin, ResolveOptions, Via } from './types.js';
+import type { Closure, ClosureObject, ClosureObjectKind, DlopenNeed, LdSoCacheSource, MissingLibrary, NeededEdge, ProgramOrigin, ResolveOptions, Via } from './types.js';
 
 /** Libraries the loader maps into every dynamic program, before the program's own needs. */
 const PRELOAD_PATH = '/etc/ld.so.preload';
@@ -86,7 +86,7 @@ interface Process {
  * library; a library that can't be found is recorded in `missing`.
  */
 export function resolveClosure(files: string[], options: ResolveOptions = {}): Closure {
-  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known', options.ldSoCache ?? 'root');
+  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known', options.ldSoCache ?? 'root', options.shared);
   for (const file of files) builder.addInput(file);
   return builder.result();
 }
@@ -111,8 +111,9 @@ class ClosureBuilder {
     private readonly root: string,
     private readonly programOrigin: ProgramOrigin,
     ldSoCache: LdSoCacheSource,
+    shared?: SharedLookups,
   ) {
-    this.files = new RootFiles(root);
+    this.files = shared?.of(root) ?? new RootFiles(root);
     this.cache = new CacheLookup(this.files, ldSoCache);
   }
 
@@ -182,7 +183,8 @@ class ClosureBuilder {
     const usesTokens = [info.rpath, info.runpath, ...info.needed].some((text) => text?.includes('$'));
     const origin = usesTokens ? posix.dirname(this.files.resolve(path)?.real ?? path) : '';
     const none = '\u0002';
-    return [elfAbiKey(info), info.interpreter, info.needed.join('\0'), info.rpath ?? none, info.runpath ?? none, info.flags1 & DF_1_NODEFLIB, info.soname ?? none, origin, isSetId(found.mode)].join('\u0001');
+    const notes = info.dlopen.length > 0 ? JSON.stringify(info.dlopen) : none;
+    return [elfAbiKey(info), info.interpreter, info.needed.join('\0'), info.rpath ?? none, info.runpath ?? none, info.flags1 & DF_1_NODEFLIB, info.soname ?? none, origin, isSetId(found.mode), notes].join('\u0001');
   }
 
   /** Adds what a program of the same shape added, with its path in place of the other program's. */
@@ -251,6 +253,12 @@ class ClosureBuilder {
       const preloaded = this.mapNeeded(process, process.main, name, PRELOAD_PATH);
       if (preloaded) queue.push(preloaded);
     }
+    this.drain(process, queue);
+    this.loadNoted(process);
+  }
+
+  /** Maps the DT_NEEDED libraries of everything queued, breadth-first. */
+  private drain(process: Process, queue: LoadedObject[]): void {
     for (let next = queue.shift(); next; next = queue.shift()) {
       for (const name of next.info.needed) {
         const loaded = this.mapNeeded(process, next, name);
@@ -260,20 +268,47 @@ class ClosureBuilder {
   }
 
   /**
+   * After start-up, what each mapped object's `.note.dlopen` names, as dlopen() from that object
+   * would find it (its own RPATH/RUNPATH, then the cache and default directories), with the libraries
+   * each one needs; the first of a note's alternative names that is found is the one used.
+   */
+  private loadNoted(process: Process): void {
+    for (let index = 0; index < process.loaded.length; index++) {
+      const requester = process.loaded[index];
+      if (!requester) continue;
+      for (const entry of requester.info.dlopen) {
+        const need: DlopenNeed = { priority: entry.priority, sonames: entry.sonames, ...(entry.feature ? { feature: entry.feature } : {}) };
+        const name = entry.sonames.find((soname) => this.findNoted(process, requester, soname)) ?? entry.sonames[0] ?? '';
+        const loaded = this.mapNeeded(process, requester, name, requester.path, need);
+        if (loaded) this.drain(process, [loaded]);
+      }
+    }
+  }
+
+  /** True when dlopen(soname) from `requester` would find a file. */
+  private findNoted(process: Process, requester: LoadedObject, soname: string): boolean {
+    if (process.byName.has(soname)) return true;
+    return (soname.includes('/') ? this.openByPath(process, soname) : this.search(process, requester, soname)) !== undefined;
+  }
+
+  /**
    * Resolves one DT_NEEDED entry of `requester` (or, with `by` = /etc/ld.so.preload, one preloaded
    * name, searched as the program's, whose absence the loader only warns about); returns the object
    * when it is newly mapped.
    */
-  private mapNeeded(process: Process, requester: LoadedObject, needed: string, by = requester.path): LoadedObject | undefined {
+  private mapNeeded(process: Process, requester: LoadedObject, needed: string, by = requester.path, dlopen?: DlopenNeed): LoadedObject | undefined {
+    const tag = dlopen ? { dlopen } : {};
+    // Only a required library of a .note.dlopen is missing when absent: the object copes without the others.
+    const isMissing = by !== PRELOAD_PATH && (dlopen === undefined || dlopen.priority === 'required');
     const name = needed.includes('$') ? expandElement(needed, this.tokens(process, requester), this.secureMode(process, requester)) : needed;
     if (name === undefined) {
-      this.addEdge({ soname: needed, by, path: undefined, via: undefined });
-      if (by !== PRELOAD_PATH) this.addMissing({ soname: needed, neededBy: requester.path });
+      this.addEdge({ soname: needed, by, path: undefined, via: undefined, ...tag });
+      if (isMissing) this.addMissing({ soname: needed, neededBy: requester.path, ...tag });
       return undefined;
     }
     const already = process.byName.get(name);
     if (already) {
-      this.addEdge({ soname: needed, by, path: already.path, via: already.via });
+      this.addEdge({ soname: needed, by, path: already.path, via: already.via, ...tag });
       return undefined;
     }
     const found = process.notFound.has(name)
@@ -282,10 +317,10 @@ class ClosureBuilder {
         ? this.openByPath(process, name)
         : this.search(process, requester, name);
     if (!found && by === PRELOAD_PATH) return undefined;
-    this.addEdge({ soname: needed, by, path: found?.path, via: found?.via });
+    this.addEdge({ soname: needed, by, path: found?.path, via: found?.via, ...tag });
     if (!found) {
-      process.notFound.add(name);
-      this.addMissing({ soname: needed, neededBy: requester.path });
+      if (!dlopen) process.notFound.add(name);
+      if (isMissing) this.addMissing({ soname: needed, neededBy: requester.path, ...tag });
       return undefined;
     }
     return this.mapFound(process, requester, name, found);

@@ -32,11 +32,13 @@ export function renderTree(closure: Closure): string {
   function drawNeeds(by: string, depth: number, label = ''): void {
     for (const edge of byRequester.get(by) ?? []) {
       const pad = `${INDENT.repeat(depth)}${label}`;
+      const noted = edge.dlopen ? `dlopen ${edge.dlopen.priority}${edge.dlopen.feature ? ` '${edge.dlopen.feature}'` : ''}` : '';
       if (edge.path === undefined) {
-        lines.push(`${pad}${edge.soname} => not found`);
+        const optional = edge.dlopen && edge.dlopen.priority !== 'required' ? ', optional' : '';
+        lines.push(`${pad}${edge.soname} => not found${noted ? ` (${noted}${optional})` : ''}`);
         continue;
       }
-      const how = interpreters.has(edge.path) && edge.via === 'slash' ? 'interpreter' : edge.via;
+      const how = `${interpreters.has(edge.path) && edge.via === 'slash' ? 'interpreter' : edge.via}${noted ? `, ${noted}` : ''}`;
       const seen = expanded.has(edge.path);
       lines.push(`${pad}${edge.soname} => ${edge.path} (${how}${seen && byRequester.has(edge.path) ? ', needs shown above' : ''})`);
       if (seen) continue;

@@ -18,6 +18,23 @@ export interface FoundFile {
   mode: number;
 }
 
+/**
+ * RootFiles by root, shared by several resolves of one moment (a build's binaries, each resolved two or
+ * three ways): each file is looked up and parsed as ELF once, not once per resolve.
+ */
+export class SharedLookups {
+  private readonly byRoot = new Map<string, RootFiles>();
+
+  of(root: string): RootFiles {
+    let files = this.byRoot.get(root);
+    if (!files) {
+      files = new RootFiles(root);
+      this.byRoot.set(root, files);
+    }
+    return files;
+  }
+}
+
 export class RootFiles {
   readonly root: string;
   private readonly files = new Map<string, FoundFile | null>();

@@ -1,5 +1,7 @@
 // The resolver's results: which files a set of ELF objects needs at load time, and why each one.
+import type { DlopenPriority } from '../elf/dlopen-note.js';
 import type { SymlinkStep } from '../fs/path-in-root.js';
+import type { SharedLookups } from './root-files.js';
 
 /** How the loader found a library: the ld.so(8) search step that matched. */
 export const VIAS = ['rpath', 'runpath', 'ld.so.cache', 'default', 'slash'] as const;
@@ -14,6 +16,16 @@ export interface NeededEdge {
   /** The path the loader would open, or undefined when it is missing. */
   path: string | undefined;
   via: Via | undefined;
+  /** Present when the need comes from the object's `.note.dlopen`, not from DT_NEEDED. */
+  dlopen?: DlopenNeed;
+}
+
+/** A library named in a `.note.dlopen`: how much the object needs it, and for what. */
+export interface DlopenNeed {
+  priority: DlopenPriority;
+  feature?: string;
+  /** Every name the note allows, in order of preference (`soname` is the one used, or the first). */
+  sonames: string[];
 }
 
 export type ClosureObjectKind = 'input' | 'interpreter' | 'library';
@@ -34,6 +46,8 @@ export interface MissingLibrary {
   /** The DT_NEEDED string, or the PT_INTERP path for a missing interpreter. */
   soname: string;
   neededBy: string;
+  /** Present for a `required` library of a `.note.dlopen` (other priorities are never missing). */
+  dlopen?: DlopenNeed;
 }
 
 export interface Closure {
@@ -60,6 +74,11 @@ export interface ResolveOptions {
    * the root's /etc/ld.so.cache or nothing. `none`: no cache step (a jail built without a cache).
    */
   ldSoCache?: LdSoCacheSource;
+  /**
+   * File lookups and parsed ELF to share with other resolves of the same moment (a build resolves each
+   * binary two or three ways): pass one `new SharedLookups()` to each. Default: this resolve's own.
+   */
+  shared?: SharedLookups;
 }
 
 export const LD_SO_CACHE_SOURCES = ['root', 'loader', 'none'] as const;

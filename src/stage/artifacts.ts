@@ -4,6 +4,8 @@ import { chmodSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { basename, dirname, join } from 'node:path';
 import { renderLauncher } from '../artifacts/launcher.js';
 import { renderPermsScript } from '../artifacts/perms-script.js';
+import { renderRsyslogConf } from '../artifacts/rsyslog-conf.js';
+import { renderSshdMatch } from '../artifacts/sshd-match.js';
 import { renderSystemdUnit } from '../artifacts/systemd-unit.js';
 import { errnoCode } from '../errors.js';
 import { type Manifest, serializeManifest } from '../plan/manifest.js';
@@ -27,6 +29,10 @@ export function renderArtifacts(manifest: Manifest, layout: OutputLayout): Artif
   if (launcher !== undefined) artifacts.push({ path: layout.launcher, text: launcher, mode: 0o700 });
   const unit = renderSystemdUnit(manifest, layout.dir);
   if (unit !== undefined) artifacts.push({ path: layout.unit(manifest.recipe.name), text: unit, mode: 0o644 });
+  const rsyslog = renderRsyslogConf(manifest, layout);
+  if (rsyslog !== undefined) artifacts.push({ path: layout.rsyslog, text: rsyslog, mode: 0o644 });
+  const sshd = renderSshdMatch(manifest, layout);
+  if (sshd !== undefined) artifacts.push({ path: layout.sshd, text: sshd, mode: 0o644 });
   return artifacts;
 }
 
@@ -69,7 +75,7 @@ export function removeStaleArtifacts(layout: OutputLayout, artifacts: Artifact[]
   // The manifest schema already holds recipe.name to the recipe-name rule; checked again here because the
   // name becomes a path to delete.
   const name = previous?.recipe.name;
-  const candidates = [layout.launcher, ...(name !== undefined && recipeName.safeParse(name).success ? [layout.unit(name)] : [])];
+  const candidates = [layout.launcher, layout.rsyslog, layout.sshd, ...(name !== undefined && recipeName.safeParse(name).success ? [layout.unit(name)] : [])];
   for (const path of candidates) if (!keep.has(path)) rmSync(path, { force: true });
 }
 

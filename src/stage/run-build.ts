@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
+import { timed } from '../timings.js';
 import { renameDurably } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
@@ -15,6 +16,7 @@ import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts,
 import { acquireBuildLock } from './build-lock.js';
 import { type OutputLayout, outputLayout } from '../plan/output-layout.js';
 import { STAGING_PREFIX, checkOutputDir, claimOutputDir, removeLeftovers } from './output-dir.js';
+import { sshdChrootWarning } from './sshd-chroot.js';
 import { artifactChanges, entryChanges, treeChanges } from './plan-changes.js';
 import { swapTree } from './swap-tree.js';
 import { archiveMtime, tarSha256, writeTar } from './write-tar.js';
@@ -83,8 +85,8 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   const cwd = options.cwd ?? process.cwd();
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
   const mtime = tar === undefined ? 0 : archiveMtime(options.env ?? process.env);
-  const recipe = await step('Load the recipe', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} }));
-  const { dir, warnings } = await step('Check the output directory', () => checkOutputDir(options.out, cwd, tar === undefined));
+  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {} })));
+  const { dir, warnings } = await step('Check the output directory', () => timed('output check', () => checkOutputDir(options.out, cwd, tar === undefined)));
   const layout = outputLayout(dir);
   if (tar !== undefined && existsSync(layout.root)) {
     throw new MkjailError(`Can't build a tar into output directory at ${dir}: it holds a jail tree (root/) whose manifest the tar's would replace`, {
@@ -92,7 +94,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
     });
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
-  const plan = await step('Plan the jail', () => buildPlan(recipe, previousRoot ? { previousRoot } : {}));
+  const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, previousRoot ? { previousRoot } : {})));
   // Only root can give files away to other owners and create /dev/null; a tar needs neither. Checked
   // after the plan, so that a bad recipe is reported as such (exit 2) to anyone.
   if (tar === undefined && !options.check && process.geteuid?.() !== 0) {
@@ -101,15 +103,17 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
       hint: 'run as root, or build a tar with --tar FILE (no root needed)',
     });
   }
-  const artifacts = renderArtifacts(plan.manifest, layout);
+  const artifacts = timed('artifacts', () => renderArtifacts(plan.manifest, layout));
   // The tree (or tar) is rewritten only when it differs from the new manifest; the scripts only when
   // their text does. A recipe edit that changes no entry rewrites manifest.json alone.
-  const { payload, toWrite } = await step('Compare with the existing output', () => ({
+  const { payload, toWrite } = await step('Compare with the existing output', () => timed('compare', () => ({
     payload: tar === undefined ? treeChanges(layout.root, previousRoot !== undefined, plan.manifest) : tarChanges(plan, tar, mtime),
     toWrite: changedArtifacts(artifacts),
-  }));
-  const previous = readPreviousManifest(layout.manifest);
-  return { recipe, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: [...warnings, ...plan.warnings] };
+  })));
+  const previous = timed('compare', () => readPreviousManifest(layout.manifest));
+  const treeOnly = tar === undefined && (plan.manifest.run === null || plan.manifest.sshd) ? sshdChrootWarning(layout.root) : undefined;
+  const allWarnings = [...warnings, ...plan.warnings, ...(treeOnly ? [treeOnly] : [])];
+  return { recipe, plan, layout, tar, mtime, previousRoot, previous, artifacts, payload, toWrite, warnings: allWarnings };
 }
 
 /** Writes what changed, under DIR's lock: the tree (staged, then swapped in) or the tar, then the scripts. */
@@ -119,21 +123,21 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
   const release = acquireBuildLock(layout.dir);
   try {
     removeLeftovers(layout.dir);
-    if (build.payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => replaceTar(plan, tar, build.mtime));
+    if (build.payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => timed('stage', () => replaceTar(plan, tar, build.mtime)));
     if (build.payload.length > 0 && tar === undefined) {
       const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
-      await step(`Stage the new jail beside ${layout.root}`, () => writeTree(plan, staging, build.previousRoot));
-      await step(`Swap it into ${layout.root} and remove the old one`, () => {
+      await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writeTree(plan, staging, build.previousRoot)));
+      await step(`Swap it into ${layout.root} and remove the old one`, () => timed('swap', () => {
         renameDurably(layout.dir, () => swapTree(staging, layout.root));
         removeTree(staging);
-      });
+      }));
     }
     if (build.toWrite.length > 0) {
-      await step('Write the manifest and scripts', () => {
+      await step('Write the manifest and scripts', () => timed('artifacts', () => {
         const staged = stageArtifacts(build.toWrite);
         renameDurably(layout.dir, () => commitArtifacts(staged));
         removeStaleArtifacts(layout, build.artifacts, build.previous);
-      });
+      }));
     }
   } finally {
     release();

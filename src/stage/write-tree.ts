@@ -8,7 +8,7 @@ import { hostPath } from '../fs/path-in-root.js';
 import type { ManifestEntry } from '../plan/manifest.js';
 import type { Plan } from '../plan/build-plan.js';
 import type { Content } from '../plan/plan-builder.js';
-import { readHostContent } from '../plan/plan-host-path.js';
+import { readHostFile } from '../plan/plan-host-path.js';
 import { copyServiceData } from './copy-service-data.js';
 
 /** Creates the whole tree of `plan` at `stagingRoot` (which must not exist yet). */
@@ -42,10 +42,19 @@ function createEntry(root: string, entry: ManifestEntry, content: Content | unde
   }
 }
 
-/** The bytes of a file entry, checked against the sha256 the plan recorded. */
+/**
+ * The bytes of a file entry, checked against the sha256 the plan recorded: hashed again, unless they
+ * were read from a host file with the very stable stamp whose bytes the plan hashed.
+ */
 export function fileBytes(path: string, sha256: string, content: Content | undefined): Buffer {
   if (!content) throw new Error(`no content planned for ${path}`);
-  const data = content.kind === 'bytes' ? content.data : readHostContent(content);
+  if (content.kind === 'bytes') return checked(path, sha256, content, content.data);
+  const { data, stamp } = readHostFile(content);
+  if (content.stamp !== undefined && stamp === content.stamp) return data;
+  return checked(path, sha256, content, data);
+}
+
+function checked(path: string, sha256: string, content: Content, data: Buffer): Buffer {
   if (createHash('sha256').update(data).digest('hex') !== sha256) {
     const from = content.kind === 'host' ? content.path : path;
     throw new MkjailError(`Can't copy host file at ${from}: it changed while the jail was being built`, {

@@ -25,13 +25,18 @@ export function verifyJail(root: string, manifest: Manifest, options: VerifyOpti
     drifts.push(...compareEntry(root, entry, byPath.get(entry.path), scope));
   }
   for (const entry of observed) {
-    if (!expected.has(entry.path) && !isServiceData(entry.path, writable)) drifts.push(extra(entry));
+    if (!expected.has(entry.path) && !isServiceData(entry.path, writable) && !isSyslogSocket(manifest, entry)) drifts.push(extra(entry));
   }
   if (options.loadCheck ?? true) {
     const files = observed.filter((e) => e.type === 'file' && !isServiceData(e.path, writable));
     drifts.push(...checkLoading(root, files));
   }
   return sortDrifts(drifts);
+}
+
+/** True for the socket rsyslog makes in a jail whose manifest declares syslog (present or not, never drift). */
+export function isSyslogSocket(manifest: Manifest, entry: { path: string; type: string }): boolean {
+  return entry.type === 'socket' && entry.path === manifest.syslog?.socket;
 }
 
 /** True when `path` lies below a declared writable directory: the service's own data, never "extra". */

@@ -12,6 +12,7 @@ import { MkjailError } from '../../src/errors.js';
 import { type Identity, MANIFEST_FORMAT, type Manifest } from '../../src/plan/manifest.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { ALL_ESCAPES_BLOCKED, buildEscapeProbe } from '../helpers/escape-probe.js';
+import { servicePid } from '../e2e/named-process.js';
 
 const NOBODY: Identity = { user: 'nobody', uid: 65534, group: 'nogroup', gid: 65534 };
 
@@ -126,7 +127,11 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  /** Starts `launch hold` with two host descriptors open (a file as fd 3, a directory as fd 4). */
+  /**
+   * Starts `launch hold` with two host descriptors open (a file as fd 3, a directory as fd 4), inspects
+   * the program by the pid the launcher wrote to DIR/probe.pid, then stops it with a SIGTERM to the
+   * launcher, which passes it on: the program says so and the launcher exits with its status.
+   */
   async function holdAndInspect(launch: string, run: (pid: number) => void): Promise<void> {
     const file = openSync('/etc/hostname', 'r');
     const directory = openSync(scratch, 'r');
@@ -137,13 +142,14 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
         child.stdout?.once('data', () => resolve());
         child.once('exit', (code) => reject(new Error(`the launcher exited with ${code}`)));
       });
-      run(child.pid as number);
+      run(servicePid(dir, 'probe'));
     } finally {
       closeSync(file);
       closeSync(directory);
-      child.stdin?.end();
-      await done;
+      child.kill('SIGTERM');
     }
+    expect(await done).toEqual({ exitCode: 0, stdout: 'ready\nstopped by TERM', stderr: '' });
+    expect(existsSync(join(dir, 'probe.pid'))).toBe(false);
   }
 
   function capBnd(pid: number): string {
@@ -154,6 +160,22 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
   function withinOwnBoundingSet(mask: bigint): string {
     const own = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
     return (mask & own).toString(16).padStart(16, '0');
+  }
+
+  /** What ties a process to the host: its stdin, its session's terminal, its namespaces. */
+  function isolationOf(pid: number) {
+    const namespace = (kind: string) => (readlinkSync(`/proc/${pid}/ns/${kind}`) === readlinkSync(`/proc/self/ns/${kind}`) ? 'host' : 'own');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+    const nsPid = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.split('\t');
+    return {
+      stdin: readlinkSync(`/proc/${pid}/fd/0`),
+      terminal: Number(stat[4]),
+      sessionLeader: Number(stat[3]) === pid,
+      pid: namespace('pid'),
+      ipc: namespace('ipc'),
+      net: namespace('net'),
+      nsPid: Number(nsPid?.at(-1)),
+    };
   }
 
   function statusLines(pid: number): string[] {
@@ -179,7 +201,34 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
       expect(readlinkSync(`/proc/${pid}/cwd`)).toBe(jail);
       expect(readdirSync(`/proc/${pid}/fd`).sort()).toEqual(['0', '1', '2']);
       expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toEqual(['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'PWD=/', 'LANG=C', '']);
+      expect(isolationOf(pid)).toEqual({ stdin: '/dev/null', terminal: 0, sessionLeader: false, pid: 'own', ipc: 'own', net: 'host', nsPid: 2 });
     });
+  });
+
+  it('gives up only the isolations a recipe shares, each by its namespace, and a network of loopback alone for network none', async () => {
+    const shared = writeLauncher(
+      manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher', share: [{ namespace: 'pid', why: 'test' }, { namespace: 'ipc', why: 'test' }] }),
+    );
+    await holdAndInspect(shared, (pid) => {
+      expect(isolationOf(pid)).toMatchObject({ stdin: '/dev/null', terminal: 0, sessionLeader: false, pid: 'host', ipc: 'host', net: 'host' });
+    });
+    const offline = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher', network: 'none' }));
+    await holdAndInspect(offline, (pid) => {
+      expect(isolationOf(pid)).toMatchObject({ pid: 'own', ipc: 'own', net: 'own' });
+      const links = readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]);
+      expect(links).toEqual(['lo']);
+      expect(readFileSync(`/proc/${pid}/net/route`, 'utf8').trim().split('\n')).toHaveLength(1);
+    });
+  });
+
+  it("passes the program's exit status back, and a signal's as 128+N", async () => {
+    const launch = writeLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }));
+    expect((await finished(spawn(launch, ['relative-marker']))).exitCode).toBe(2);
+    const child = spawn(launch, ['hold'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const done = finished(child);
+    await new Promise((resolve) => child.stdout?.once('data', resolve));
+    process.kill(servicePid(dir, 'probe'), 'SIGKILL');
+    expect((await done).exitCode).toBe(128 + 9);
   });
 
   it('blocks every classic escape of a program it started, which plain chroot as root lets through', async () => {
@@ -279,7 +328,7 @@ describe.skipIf(!ok)('the launcher on a real jail', () => {
     const result = await finished(spawn(launch, [marker]));
     expect({ ...result, hijacked: existsSync(hijacked) }).toEqual({ exitCode: 0, stdout: ALL_ESCAPES_BLOCKED, stderr: '', hijacked: false });
     expect(renderLauncher(manifestFor({ argv: ['/bin/escape'], env: {}, chroot: 'launcher' }))).toContain(
-      'exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PWD=/ /usr/bin/setpriv --no-new-privs --bounding-set=-all,+sys_chroot,+setuid,+setgid -- /usr/sbin/chroot --userspec=+65534:+65534 --groups=+65534 "$JAIL" /bin/escape "$@"\n',
+      'start_service /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PWD=/ /usr/bin/setpriv --no-new-privs --bounding-set=-all,+sys_chroot,+setuid,+setgid -- /usr/sbin/chroot --userspec=+65534:+65534 --groups=+65534 "$JAIL" /bin/escape "$@"\n',
     );
   });
 

@@ -119,6 +119,7 @@ describe.skipIf(!ok)('mkjail audit on a jail', () => {
         failOn: 'low',
         entries: 12,
         allowed: [],
+        declared: [],
         unmatchedAllow: ['dev-dir-mode:/dev'],
         findings: [findingOf(setuidSetgid, '/bin/service', 'setuid file, mode 4555, owner 0:0')],
         failed: true,

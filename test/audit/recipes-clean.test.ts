@@ -7,10 +7,10 @@ import { REPO_ROOT, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { buildInScratch } from './helpers/build-in-scratch.js';
 
-const ok = prerequisites({ root: true, commands: ['named', 'getcap', 'mknod'], packages: 'bind9 libcap2-bin' });
+const ok = prerequisites({ root: true, commands: ['named', 'nginx', 'unbound', 'getcap', 'mknod'], packages: 'bind9 nginx-light unbound libcap2-bin' });
 
 /** Every recipe of recipes/ with every variant it documents (--set values); a new recipe is built as is. */
-const VARIANTS: Record<string, Array<Record<string, string>>> = { bind: [{}, { mode: 'wrapper' }] };
+const VARIANTS: Record<string, Array<Record<string, string>>> = { bind: [{}, { mode: 'wrapper' }], unbound: [{}, { mode: 'self' }] };
 const RECIPES = readdirSync(join(REPO_ROOT, 'recipes'))
   .filter((name) => name.endsWith('.ts'))
   .flatMap((name) => (VARIANTS[name.slice(0, -3)] ?? [{}]).map((set) => ({ name, set })));

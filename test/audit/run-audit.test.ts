@@ -24,6 +24,7 @@ describe.skipIf(!ok)('auditing a jail', () => {
         failOn: 'low',
         entries: 11,
         allowed: [],
+        declared: [],
         unmatchedAllow: [],
         findings: [],
         failed: false,

@@ -22,7 +22,7 @@ describe.skipIf(!ok)('the jail of recipes/id.ts', () => {
 
   it('holds the program, its interpreter and libraries with their reasons, and no shell', () => {
     const byPath = new Map(jail.manifest.entries.map((e) => [e.path, e]));
-    expect(byPath.get('/usr/bin/id')).toMatchObject({ type: 'file', mode: '0555', uid: 0, gid: 0, reasons: [{ kind: 'binary' }] });
+    expect(byPath.get('/usr/bin/id')).toMatchObject({ type: 'file', mode: '0555', uid: 0, gid: 0, reasons: [{ kind: 'binary', field: 'binaries.0' }] });
     expect(byPath.get('/usr/lib/x86_64-linux-gnu/libc.so.6')?.reasons).toContainEqual({ kind: 'needed', soname: 'libc.so.6', by: '/usr/bin/id', via: 'ld.so.cache' });
     expect(byPath.get('/lib64')).toMatchObject({ type: 'symlink', target: 'usr/lib64' });
     expect(byPath.get('/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2')?.reasons).toContainEqual({ kind: 'interpreter', of: '/usr/bin/id' });

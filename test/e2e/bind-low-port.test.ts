@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { type BindFixture, type Running, dig, freeDnsPort, procView, startInBackground, tcpFree, udpFree, waitForAnswer, writeBindFixture } from './named-process.js';
+import { type BindFixture, type Running, dig, freeDnsPort, procView, servicePid, startInBackground, tcpFree, udpFree, waitForAnswer, writeBindFixture } from './named-process.js';
 
 const RECIPE = join(REPO_ROOT, 'recipes/bind.ts');
 const ok = prerequisites({ root: true, commands: ['named', 'dig', 'getent'], packages: 'bind9 bind9-dnsutils' });
@@ -72,7 +72,7 @@ describe.skipIf(!ok)('named jailed in wrapper mode on a port below 1024', () => 
       closeSync(stdin);
     }
     expect(await waitForAnswer('www.example.test', fixture.port, '192.0.2.80', named)).toBe('192.0.2.80');
-    const view = procView(named.pid);
+    const view = procView(servicePid(jail.dir, 'bind'));
     const [uid = '?', gid = '?'] = bindIds();
     expect({
       exe: view.exe,
@@ -103,7 +103,7 @@ describe.skipIf(!ok)('named jailed in wrapper mode on a port below 1024', () => 
     const refused = "creating IPv4 interface lo failed; interface ignored";
     for (let i = 0; i < 80 && !named.log().includes(refused); i++) await new Promise((r) => setTimeout(r, 250));
     expect(named.log()).toContain(refused);
-    expect(procView(named.pid).status.CapEff).toBe('0000000000000000');
+    expect(procView(servicePid(jail.dir, 'bind')).status.CapEff).toBe('0000000000000000');
     expect(await dig('www.example.test', fixture.port)).toBe('');
   });
 });

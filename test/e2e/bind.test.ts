@@ -10,7 +10,7 @@ import { resolveInRoot } from '../../src/fs/path-in-root.js';
 import { verifyJail } from '../../src/verify/verify-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { type BindFixture, type Running, dig, freeDnsPort, nsupdateAdd, procView, startInBackground, startPrimary, waitForAnswer, writeBindFixture } from './named-process.js';
+import { type BindFixture, type Running, dig, freeDnsPort, nsupdateAdd, procView, servicePid, startInBackground, startPrimary, waitForAnswer, writeBindFixture } from './named-process.js';
 
 const RECIPE = join(REPO_ROOT, 'recipes/bind.ts');
 const ok = prerequisites({ root: true, commands: ['named', 'dig', 'nsupdate', 'getent'], packages: 'bind9 bind9-dnsutils' });
@@ -52,9 +52,9 @@ describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode
     return running;
   }
 
-  it('answers from the jail as bind, with no root, no host descriptor and only the allowlisted environment', async () => {
-    const named = await start();
-    const view = procView(named.pid);
+  it('answers from the jail as bind, with no root, no host descriptor, only the allowlisted environment, and isolated', async () => {
+    await start();
+    const view = procView(servicePid(jail.dir, 'bind'));
     const { uid, gid } = hostIds();
     expect({
       exe: view.exe,
@@ -67,6 +67,9 @@ describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode
       CapBnd: view.status.CapBnd,
       environ: view.environ,
       outside: view.fds.filter(({ target }) => target.startsWith('/') && !target.startsWith(`${jail.root}/`)).map(({ target, chardev }) => `${target} ${chardev}`),
+      namespaces: view.namespaces,
+      controllingTerminal: view.controllingTerminal,
+      ownPid: view.status.NSpid?.split('\t').length,
     }).toEqual({
       exe: mode === 'self' ? '/usr/sbin/named' : join(jail.root, 'usr/sbin/named'),
       root: jail.root,
@@ -79,10 +82,14 @@ describe.skipIf(!ok).each(['self', 'wrapper'] as const)('named jailed in %s mode
       CapEff: mode === 'self' ? '0000000000000400' : '0000000000000000',
       CapBnd: withinOwnBoundingSet(mode === 'self' ? 0x10404c5n : 0x400c0n),
       environ: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'PWD=/'],
-      // In self mode named opens /dev/null before its own chroot (to detach stdio later) and keeps it: the
-      // host's null device, the same 1:3 as the jail's. Nothing the launcher passed in is left (fds 3 and 4 were
-      // /etc/hostname and a host directory).
-      outside: mode === 'self' ? ['/dev/null 1:3'] : [],
+      // Its stdin is the host's /dev/null, which the launcher gives every daemon (and, in self mode, named opens
+      // it before its own chroot to detach stdio later): the same 1:3 as the jail's. Nothing the launcher was
+      // given is left (stdin was the jail's /dev/null, fds 3 and 4 /etc/hostname and a host directory).
+      outside: mode === 'self' ? ['/dev/null 1:3', '/dev/null 1:3'] : ['/dev/null 1:3'],
+      // Its own PID and IPC namespaces (the host's network: it serves the host), and no controlling terminal.
+      namespaces: { pid: 'own', ipc: 'own', net: 'host', mnt: 'host' },
+      controllingTerminal: 0,
+      ownPid: 2,
     });
     expect(view.fds.filter(({ target }) => target.startsWith(`${jail.root}/`)).length).toBeGreaterThan(0);
   });

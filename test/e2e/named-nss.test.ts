@@ -4,7 +4,7 @@
 // none. The launcher's own bash is left out of the count: bash reads the host's passwd for the login
 // shell whenever SHELL is unset (as under a bare CI runner); the launch here runs with SHELL unset so
 // that this case is always the one measured.
-import { HOST_TOOLS } from '../../src/artifacts/launcher.js';
+import { HOST_TOOLS } from '../../src/artifacts/host-tools.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

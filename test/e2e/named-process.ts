@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -72,7 +72,7 @@ export function udpFree(port: number): Promise<boolean> {
 }
 
 export interface Running {
-  /** The launcher's pid, which is named's: every step execs the next. */
+  /** The launcher's pid (named's is in DIR/<name>.pid: see servicePid). */
   pid: number;
   /** What named printed so far (-g logs to stderr). */
   log(): string;
@@ -100,6 +100,19 @@ export function startInBackground(command: string, args: string[], stdin: number
   };
 }
 
+/**
+ * The host pid of a jail's service, from the pid file its launcher writes beside the jail (DIR/NAME.pid)
+ * just after the service starts: waited for, up to 5 s.
+ */
+export function servicePid(dir: string, name: string): number {
+  const file = join(dir, `${name}.pid`);
+  for (let waited = 0; !existsSync(file) && waited < 5000; waited += 10) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  const text = readFileSync(file, 'utf8');
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${file} holds no pid: '${text}'`);
+  return pid;
+}
+
 /** `dig +short` against 127.0.0.1:port; the answer lines, or '' when there is none. */
 export async function dig(name: string, port: number, type = 'A'): Promise<string> {
   const result = await execa('dig', ['@127.0.0.1', '-p', String(port), '+short', '+time=1', '+tries=1', name, type], { reject: false });
@@ -124,6 +137,10 @@ export interface ProcView {
   /** Every open descriptor: its number, its target, and the device numbers when it is a character device. */
   fds: Array<{ fd: number; target: string; chardev?: string }>;
   environ: string[];
+  /** Whether each namespace is the test's own ('host') or one of its own ('own'). */
+  namespaces: Record<'pid' | 'ipc' | 'net' | 'mnt', 'host' | 'own'>;
+  /** tty_nr of /proc/<pid>/stat: 0 when its session has no controlling terminal. */
+  controllingTerminal: number;
 }
 
 /** What the kernel says about process `pid`. */
@@ -141,7 +158,12 @@ export function procView(pid: number): ProcView {
     return { fd: Number(fd), target: readlinkSync(path), ...(chardev ? { chardev } : {}) };
   });
   const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((v) => v !== '');
-  return { exe: readlinkSync(`/proc/${pid}/exe`), root: readlinkSync(`/proc/${pid}/root`), status, fds, environ };
+  const namespace = (kind: string): 'host' | 'own' => (readlinkSync(`/proc/${pid}/ns/${kind}`) === readlinkSync(`/proc/self/ns/${kind}`) ? 'host' : 'own');
+  const namespaces = { pid: namespace('pid'), ipc: namespace('ipc'), net: namespace('net'), mnt: namespace('mnt') };
+  // stat: "pid (comm) state ppid pgrp session tty_nr ...": comm may hold blanks, so count from its ")".
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const controllingTerminal = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[4]);
+  return { exe: readlinkSync(`/proc/${pid}/exe`), root: readlinkSync(`/proc/${pid}/root`), status, fds, environ, namespaces, controllingTerminal };
 }
 
 /** Sends one dynamic update with nsupdate: `update add NAME 300 A ADDRESS` in zone `zone`. */

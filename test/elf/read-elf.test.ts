@@ -38,6 +38,7 @@ describe.skipIf(!ok)('readElfFile', () => {
     rpath: undefined,
     runpath: '$ORIGIN/lib',
     flags1: DF_1_NODEFLIB | DF_1_PIE,
+    dlopen: [],
   };
 
   beforeAll(() => {

@@ -16,3 +16,22 @@ export const ALL_ESCAPES_BLOCKED = [
 export function buildEscapeProbe(output: string): void {
   execFileSync('gcc', ['-static', '-O1', '-o', output, join(REPO_ROOT, 'fixtures/escape/escape.c')]);
 }
+
+/** Compiles fixtures/escape/neighbours.c to `output`: reaching the host's terminal, processes, IPC and sockets. */
+export function buildNeighboursProbe(output: string): void {
+  execFileSync('gcc', ['-static', '-O1', '-o', output, join(REPO_ROOT, 'fixtures/escape/neighbours.c')]);
+}
+
+/** The neighbours probe's attempts, in the order it makes them. */
+export const NEIGHBOUR_ATTEMPTS = ['tiocsti', 'kill-pid', 'kill-all', 'ptrace', 'sysv-ipc', 'abstract-socket'] as const;
+
+/** attempt -> 'blocked' | 'REACHED', from the probe's output (as a terminal gives it back: CRs, and the pushed "#" echoed before a line). */
+export function neighbourVerdicts(output: string): Record<string, string> {
+  return Object.fromEntries(
+    output
+      .split(/\r?\n/)
+      .map((line) => /([a-z-]+): (blocked|REACHED) /.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] as string, m[2] as string]),
+  );
+}

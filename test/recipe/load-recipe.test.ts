@@ -37,7 +37,12 @@ export default defineRecipe({ name: 'plain', files: ['/etc/hostname', { from: '.
       writable: [],
       devices: [{ value: 'null', origin: { file, field: 'devices (default)' } }],
       configs: [],
+      generated: [],
       run: undefined,
+      links: [],
+      account: undefined,
+      allow: [],
+      syslog: undefined,
     });
   });
 

@@ -25,7 +25,7 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'an unknown key',
     "name: 'x', binarys: ['/usr/bin/id']",
-    (f) => `Can't use recipe at ${f}: field binarys: unknown key; known fields: name, binaries, files, dirs, user, group, writable, devices, configs, run, include (fix: remove it or fix its spelling)`,
+    (f) => `Can't use recipe at ${f}: field binarys: unknown key; known fields: name, binaries, files, dirs, user, group, writable, devices, configs, generated, run, include, links, account, allow, syslog, sshd (fix: remove it or fix its spelling)`,
   ],
   [
     'a relative path',
@@ -95,7 +95,7 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'an unknown config format',
     "name: 'x', configs: [{ format: 'nginx', path: '/etc/hostname' }]",
-    (f) => `Can't use recipe at ${f}: field configs.0.format: no follower for config format 'nginx' (fix: use a known format such as 'named.conf')`,
+    (f) => `Can't use recipe at ${f}: field configs.0.format: no follower for config format 'nginx' (fix: use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf')`,
   ],
   [
     'a run program that is not in the jail',
@@ -105,12 +105,12 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'a capability beyond the allowlist of what a jailed program may keep',
     "name: 'x', user: 'nobody', binaries: ['/usr/bin/id'], run: { argv: ['/usr/bin/id'], capabilities: ['net_bind_service', 'sys_admin'] }",
-    (f) => `Can't use recipe at ${f}: field run.capabilities.1: not a capability a jailed program may keep (only net_bind_service) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
+    (f) => `Can't use recipe at ${f}: field run.capabilities.1: not a capability a jailed program may keep (only net_bind_service; with chroot: 'self', a bounding set from net_bind_service, sys_chroot, setuid, setgid, dac_read_search, sys_resource, chown) (fix: run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] })`,
   ],
   [
-    'a capability kept by a daemon that chroots itself',
-    "name: 'x', run: { argv: ['/usr/bin/id'], chroot: 'self', capabilities: ['net_bind_service'] }",
-    (f) => `Can't use recipe at ${f}: field run.capabilities: capabilities are kept only when the launcher drops root (chroot: 'launcher'); a daemon that chroots itself keeps what it chooses (fix: remove run.capabilities, or use chroot: 'launcher')`,
+    'a capability of the self-chrooting allowlist kept after the launcher\'s drop',
+    "name: 'x', user: 'nobody', binaries: ['/usr/bin/id'], run: { argv: ['/usr/bin/id'], capabilities: ['sys_chroot'] }",
+    (f) => `Can't use recipe at ${f}: field run.capabilities.0: sys_chroot is not allowed with chroot: 'launcher': a program the launcher drops to its user keeps only net_bind_service (fix: remove it (see the run.capabilities allowlists in docs/recipes.md))`,
   ],
   [
     'a run.env variable glibc drops for privileged programs (it would reach setpriv and chroot as root)',

@@ -2,17 +2,18 @@
 // loaders say (ld.so --help) and do (LD_DEBUG=libs search paths), for 64- and 32-bit programs.
 import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { glibcHwcapsSubdirs, hostCpuFacts, legacySubdirs, parseCpuinfo, supportedIsaLevels, x86Platform } from '../../src/resolve/hwcaps.js';
+import { glibcHwcapsSubdirs, hostCpuFacts, legacySubdirs, parseCpuinfo, parseLoaderHelp, supportedIsaLevels, x86LegacyHwcaps, x86Platform } from '../../src/resolve/hwcaps.js';
 import { loaderAbiFor } from '../../src/resolve/loader-abi.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { gcc, scratchDir } from './helpers/build-elf.js';
+import { gcc, runCommand, scratchDir } from './helpers/build-elf.js';
 
 const LD_SO = '/lib64/ld-linux-x86-64.so.2';
-const ok = prerequisites({ commands: ['gcc', LD_SO], packages: 'gcc gcc-multilib libc6' });
+const ok = prerequisites({ commands: ['gcc', LD_SO, 'qemu-i386'], packages: 'gcc gcc-multilib libc6 qemu-user' });
 
 /** The subdirectories the loader tries under a RUNPATH directory that does not exist ("" = the directory). */
 function searchedSubdirs(program: string, dir: string): string[] {
-  const { stderr } = execaSync(program, [], { reject: false, env: { LD_DEBUG: 'libs' } });
+  const [command, ...args] = runCommand(program);
+  const { stderr } = execaSync(command as string, args, { reject: false, env: { LD_DEBUG: 'libs' } });
   const line = String(stderr).split('\n').find((l) => l.includes('search path=') && l.includes('RUNPATH')) ?? '';
   const paths = (/search path=(\S+)/.exec(line)?.[1] ?? '').split(':');
   return paths.map((path) => path.slice(dir.length).replace(/^\//, ''));
@@ -59,5 +60,19 @@ describe.skipIf(!ok)('glibc-hwcaps and legacy subdirectories', () => {
       platforms: ['haswell', 'x86_64', 'i686'],
       legacy: ['tls/haswell/x86_64', 'tls/haswell', 'tls/x86_64', 'tls', 'haswell/x86_64', 'haswell', 'x86_64', ''],
     });
+  });
+
+  it('takes levels, platform and legacy names from the loader\'s report over the kernel\'s flags', () => {
+    const help = String(execaSync(LD_SO, ['--help']).stdout);
+    const report = parseLoaderHelp(help);
+    const noFlags = { ...parseCpuinfo('vendor_id\t: AuthenticAMD\nflags\t\t: sse2\n'), loader: report };
+    const platform = /^ {2}(\S+) \(AT_PLATFORM; supported, searched\)$/m.exec(help)?.[1];
+    expect({ levels: supportedIsaLevels(noFlags), platform: x86Platform(noFlags, true), legacy: x86LegacyHwcaps(noFlags, true) }).toEqual({
+      levels: supportedIsaLevels(hostCpuFacts()),
+      platform,
+      legacy: x86LegacyHwcaps(hostCpuFacts(), true),
+    });
+    expect(x86LegacyHwcaps(noFlags, true)).toContain('x86_64');
+    expect(parseLoaderHelp('ld.so (GNU libc) 2.31 --help without hwcaps sections')).toBeUndefined();
   });
 });

@@ -7,9 +7,9 @@ import { resolveClosure } from '../../src/resolve/library-closure.js';
 import type { Closure } from '../../src/resolve/types.js';
 import { mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { asLddWouldList, type LddResult, parseLdd } from './helpers/build-elf.js';
+import { asLddWouldList, type LddResult, lddCommand, parseLdd } from './helpers/build-elf.js';
 
-const ok = prerequisites({ commands: ['ldd'], packages: 'libc-bin' });
+const ok = prerequisites({ commands: ['ldd', 'qemu-i386'], packages: 'libc-bin qemu-user' });
 const PARALLEL_LDD = 2;
 
 /** Regular files (not symlinks) that are ELF executables or shared objects, sorted. */
@@ -43,7 +43,8 @@ async function lddAll(files: string[]): Promise<Map<string, LddResult>> {
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++] as string;
-      const { stdout } = await execa('ldd', [file], { reject: false, timeout: 30_000 });
+      const [command, ...args] = lddCommand(file);
+      const { stdout } = await execa(command as string, args, { reject: false, timeout: 30_000 });
       results.set(file, parseLdd(String(stdout)));
     }
   };
@@ -58,8 +59,8 @@ describe.skipIf(!ok)('resolveClosure compared with ldd on every system ELF file'
 
   beforeAll(async () => {
     programs = [...elfFiles('/usr/bin', false), ...elfFiles('/usr/sbin', false)];
-    // /usr/lib32 (gcc-multilib) adds the 32-bit loader's rules; /usr/libx32 is left out: this kernel
-    // can't run x32 code, so ldd can't answer for it.
+    // /usr/lib32 (gcc-multilib) adds the 32-bit loader's rules (asked under qemu-i386 where the kernel
+    // runs no 32-bit code); /usr/libx32 is left out: no kernel here runs x32 code, so no loader answers.
     libraries = [...elfFiles('/usr/lib/x86_64-linux-gnu', true), ...(existsSync('/usr/lib32') ? elfFiles('/usr/lib32', true) : [])];
     oracle = await lddAll([...programs, ...libraries]);
   }, 180_000);

@@ -9,7 +9,7 @@ import type { Closure } from '../../src/resolve/types.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { asLddWouldList, gcc, ldd, scratchDir, sharedLibrary } from './helpers/build-elf.js';
 
-const ok = prerequisites({ commands: ['gcc', 'ldd'], packages: 'gcc libc-bin' });
+const ok = prerequisites({ commands: ['gcc', 'ldd', 'qemu-i386'], packages: 'gcc libc-bin qemu-user' });
 const has32 = ok && canBuild32();
 
 const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';

@@ -21,7 +21,9 @@ Options:
   --json              print the report as JSON (format mkjail-audit/1)
   --manifest FILE     check against this manifest (re-validated; enables the drift rule and lets
                       declared writable paths be owned by the service user)
-  --allow RULE:PATH   suppress one rule at one exact path as a finding shows it (no globs); repeatable
+  --allow RULE:PATH   suppress one rule at one exact path as a finding shows it (no globs); repeatable.
+                      A manifest's own allow list (the recipe's allow: [{ rule, path, why }]) counts
+                      the same, each printed with its why
   --fail-on SEVERITY  exit 1 when a finding is at or above it: ${SEVERITIES.join(', ')} (default ${DEFAULT_FAIL_ON}:
                       any finding fails)
 

@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { EXIT, MkjailError } from '../../errors.js';
 import { type BuildResult, type StepRunner, runBuild } from '../../stage/run-build.js';
+import { PhaseClock, type PhaseTimes, formatTimes, nodeStartupMs, sinceProcessStart, startClock } from '../../timings.js';
 import type { Command, CommandIO } from '../command.js';
 import { withUsageErrors } from '../parse-args.js';
 
-const HELP = `Usage: mkjail build RECIPE --out DIR [--set NAME=VALUE ...] [--json] [--check] [--tar FILE]
+const HELP = `Usage: mkjail build RECIPE --out DIR [--set NAME=VALUE ...] [--json] [--check] [--tar FILE] [--timings]
 
 Builds the jail a recipe describes. DIR/root is the jail: root-owned, no write bit but on the recipe's
 writable paths, /dev holding only null. DIR/manifest.json, DIR/perms.sh, DIR/launch and
@@ -21,6 +22,9 @@ Options:
   --check            print what would change and write nothing (exit 1 when something would)
   --tar FILE         write the jail as a reproducible tar instead of DIR/root (no root needed);
                      DIR still gets manifest.json and the scripts. Honours SOURCE_DATE_EPOCH.
+  --timings          print where the time went, in milliseconds by phase (start-up, imports,
+                     recipe load, output check, plan, artifacts, compare, stage, swap, sync, other),
+                     on stderr; with --json, as the object's "timings" field instead
 
 Exit codes:
   0   built (or already up to date; with --check: nothing would change)
@@ -48,20 +52,50 @@ export const buildCommand: Command = {
           json: { type: 'boolean' },
           check: { type: 'boolean' },
           tar: { type: 'string' },
+          timings: { type: 'boolean' },
         },
       }),
     );
+    const clock = values.timings ? startedClock() : undefined;
     const [recipe, ...extra] = positionals;
     if (!recipe || extra.length > 0) throw usage(recipe ? `unexpected argument ${extra[0]}` : 'missing RECIPE');
     if (!values.out) throw usage('missing --out DIR');
-    const result = await runBuild(
-      { recipe, out: values.out, set: parseSets(values.set ?? []), check: values.check ?? false, cwd: io.cwd, env: io.env, ...(values.tar === undefined ? {} : { tar: values.tar }) },
-      stepRunner(io, values.json ?? false),
-    );
+    let result: BuildResult & { timings?: PhaseTimes };
+    try {
+      result = await runBuild(
+        { recipe, out: values.out, set: parseSets(values.set ?? []), check: values.check ?? false, cwd: io.cwd, env: io.env, ...(values.tar === undefined ? {} : { tar: values.tar }) },
+        stepRunner(io, values.json ?? false),
+      );
+    } finally {
+      startClock(undefined);
+    }
+    if (clock) {
+      const { times, total } = finalTimes(clock);
+      if (values.json) result = { ...result, timings: { ...times, total } };
+      else io.stderr.write(`mkjail build: timings: ${formatTimes(times, total)}\n`);
+    }
     report(result, io, { json: values.json ?? false, check: values.check ?? false });
     return values.check && result.changed ? EXIT.findings : EXIT.ok;
   },
 };
+
+/** A clock that already holds Node's start-up and the loading of mkjail's code up to this command. */
+function startedClock(): PhaseClock {
+  const clock = new PhaseClock();
+  const startup = nodeStartupMs();
+  clock.add('start-up', startup);
+  clock.add('imports', sinceProcessStart() - startup);
+  startClock(clock);
+  return clock;
+}
+
+/** The phases, with what no phase measured as `other`, and the total since the process started. */
+function finalTimes(clock: PhaseClock): { times: PhaseTimes; total: number } {
+  const total = Math.round(sinceProcessStart() * 10) / 10;
+  const times = clock.snapshot();
+  const measured = Object.values(times).reduce((sum, ms) => sum + ms, 0);
+  return { times: { ...times, other: Math.max(0, Math.round((total - measured) * 10) / 10) }, total };
+}
 
 function usage(what: string): MkjailError {
   return new MkjailError(`bad arguments: ${what}`, { hint: "run 'mkjail build --help'" });

@@ -18,18 +18,22 @@ directories, glibc-hwcaps). The files are read, never run.
 
 Output (default): a tree per FILE; each line says how the library was found:
   rpath, runpath, ld.so.cache, default (a default directory) or slash (a name with a '/').
+Libraries an object names in its .note.dlopen (ELF dlopen metadata: what it dlopen()s) are shown
+with their priority: a 'required' one must be found; 'recommended' and 'suggested' ones are listed
+when present and shown as optional when not.
 
 Options:
   --list       one path per line, unique: each FILE, its interpreter, then every library, as the
                loader opens them (symlinks not resolved)
-  --json       the closure for programs: objects (with symlink chains), edges (with how), missing
+  --json       the closure for programs: objects (with symlink chains), edges (with how, and for
+               a .note.dlopen library its dlopen: { priority, feature, sonames }), missing
   --root DIR   resolve as if DIR were /: every path, symlink, cache and conf file is read inside DIR
   -h, --help   this text
 
 Exit codes:
   0  every interpreter and library was found
-  1  something is missing: each 'missing SONAME (needed by FILE)' is printed on stderr, and the
-     rest of the closure is still printed
+  1  something is missing (a DT_NEEDED library, or a 'required' .note.dlopen one): each
+     'missing SONAME (needed by FILE)' is printed on stderr, and the rest of the closure is still printed
   2  bad input: a FILE (or a library) is missing, not ELF, truncated or corrupt; bad arguments
 
 Examples:
@@ -58,7 +62,10 @@ export const depsCommand: Command = {
     const files = positionals.map((file) => (root === '/' && !isAbsolute(file) ? `${io.cwd}/${file}` : file));
     const closure = resolveClosure(files, { root });
     io.stdout.write(render(format, closure, files, root));
-    for (const missing of closure.missing) io.stderr.write(`mkjail deps: missing ${missing.soname} (needed by ${missing.neededBy})\n`);
+    for (const missing of closure.missing) {
+      const how = missing.dlopen ? `required by the .note.dlopen of ${missing.neededBy}` : `needed by ${missing.neededBy}`;
+      io.stderr.write(`mkjail deps: missing ${missing.soname} (${how})\n`);
+    }
     return closure.missing.length === 0 ? EXIT.ok : EXIT.findings;
   },
 };

@@ -31,6 +31,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./audit.js')).auditCommand,
   },
   {
+    name: 'sbom',
+    summary: "list a jail's files with their hashes and owning Debian packages (SPDX or CycloneDX)",
+    load: async () => (await import('./sbom.js')).sbomCommand,
+  },
+  {
+    name: 'why',
+    summary: 'say why a path is in a built jail: the chain of reasons back to the recipe',
+    load: async () => (await import('./why.js')).whyCommand,
+  },
+  {
     name: 'run',
     summary: 'start the service of a built jail through its launcher',
     load: async () => (await import('./run.js')).runCommand,

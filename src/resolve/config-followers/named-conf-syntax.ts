@@ -47,10 +47,11 @@ class TokenStream {
     readonly includes: NamedInclude[],
   ) {}
 
-  push(path: string, by: string | undefined): void {
+  /** Opens `path` (its content is `text` when given: a config the recipe generates). */
+  push(path: string, by: string | undefined, text?: string): void {
     const chain = this.open.map((f) => f.path);
     if (chain.includes(path)) throw syntaxError(chain[0] ?? path, 0, `include loop (${[...chain, path].join(' -> ')})`, 'remove the include that points back');
-    this.open.push({ path, tokens: tokenize(readConfig(this.root, path, by), path), next: 0 });
+    this.open.push({ path, tokens: tokenize(text ?? readConfig(this.root, path, by), path), next: 0 });
   }
 
   next(): Token | undefined {
@@ -69,9 +70,9 @@ class TokenStream {
 }
 
 /** Parses the config at `path` (absolute, inside `root`) and every file it includes. */
-export function parseNamedConf(root: string, path: string): ParsedNamedConf {
+export function parseNamedConf(root: string, path: string, text?: string): ParsedNamedConf {
   const stream = new TokenStream(root, []);
-  stream.push(path, undefined);
+  stream.push(path, undefined, text);
   const statements = parseStatements(stream, path, 0);
   return { statements, includes: stream.includes };
 }

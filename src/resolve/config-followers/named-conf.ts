@@ -62,9 +62,9 @@ interface Context {
   out: FollowCollector;
 }
 
-export function followNamedConf(root: string, path: string): ConfigFollowResult {
+export function followNamedConf(root: string, path: string, text?: string): ConfigFollowResult {
   const config = normalizeRootPath(path);
-  const parsed = parseNamedConf(root, config);
+  const parsed = parseNamedConf(root, config, text);
   const out = new FollowCollector(root, config);
   out.config({ path: config, by: config, what: 'named.conf: the configuration named reads (-c)' });
   for (const include of parsed.includes) out.config({ path: include.path, by: include.by, what: 'include' });
@@ -234,7 +234,9 @@ function followSigning(name: string, label: string, path: string, by: string, sc
   const prefix = `k${name.toLowerCase().replace(/\.$/, '')}.+`;
   for (const key of namesIn(context.root, keys, /^K.*\.(key|private|state)$/)) {
     if (!key.toLowerCase().startsWith(prefix)) continue;
-    out.state({ path: `${keys}/${key}`, by: setting?.file ?? by, what: `${label}: DNSSEC key` }, key.endsWith('.state') ? 'written' : 'read');
+    const secret = key.endsWith('.private');
+    const what = `${label}: DNSSEC ${secret ? 'private key, readable only by root and the service group' : 'key'}`;
+    out.state({ path: `${keys}/${key}`, by: setting?.file ?? by, what, ...(secret ? { private: true } : {}) }, key.endsWith('.state') ? 'written' : 'read');
   }
 }
 
@@ -244,19 +246,19 @@ function followLoadedLibraries(statements: NamedStatement[], out: FollowCollecto
     const word = plugin.words[2];
     if (!word || word.kind === 'block') continue;
     const path = word.text.includes('/') ? normalizeRootPath(word.text) : `${NAMED_PLUGIN_DIR}/${word.text}`;
-    out.config({ path, by: plugin.file, what: 'plugin: named loads it with dlopen when it reads the config', elf: true });
+    out.config({ path, by: plugin.file, what: 'plugin: named loads it with dlopen when it reads the config', loaded: true });
   }
   for (const dlz of statementsNamed(statements, 'dlz')) {
     const database = stringValue(blockOf(dlz)?.statements ?? [], 'database');
     const [driver, library] = database?.value.trim().split(/\s+/) ?? [];
     if (!database || driver !== 'dlopen' || !library) continue;
-    out.config({ path: absoluteLibrary(library, database, 'dlz database "dlopen LIBRARY ..."'), by: database.file, what: 'dlz database: named loads the driver with dlopen', elf: true });
+    out.config({ path: absoluteLibrary(library, database, 'dlz database "dlopen LIBRARY ..."'), by: database.file, what: 'dlz database: named loads the driver with dlopen', loaded: true });
   }
   for (const dyndb of statementsNamed(statements, 'dyndb')) {
     const library = dyndb.words[2];
     if (!library || library.kind === 'block') continue;
     const at = { value: library.text, file: dyndb.file, line: dyndb.line };
-    out.config({ path: absoluteLibrary(library.text, at, 'dyndb NAME "LIBRARY"'), by: dyndb.file, what: 'dyndb: named loads the library with dlopen', elf: true });
+    out.config({ path: absoluteLibrary(library.text, at, 'dyndb NAME "LIBRARY"'), by: dyndb.file, what: 'dyndb: named loads the library with dlopen', loaded: true });
   }
 }
 

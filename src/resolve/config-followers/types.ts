@@ -10,8 +10,10 @@ export interface FollowedFile {
   what: string;
   /** True when the service runs without it (it only warns): absence is not an error. */
   optional?: boolean;
-  /** An ELF object the service loads with dlopen: its whole library closure comes with it. */
-  elf?: boolean;
+  /** A secret (a TLS private key, a password file): never readable by others in the jail, 0440 root:service group. */
+  private?: boolean;
+  /** Code the service loads (dlopen, nginx's load_module): its ELF closure goes into the jail too. */
+  loaded?: boolean;
   /**
    * State the service left on the host (a journal, a signed copy, DNSSEC keys): brought into the first
    * build, and later only while the jail still holds it (the jail's copy is then the one kept). `written`
@@ -31,11 +33,16 @@ export interface FollowedWritable {
 export interface ConfigFollowResult {
   files: FollowedFile[];
   writable: FollowedWritable[];
+  /** What the follower saw but could not follow (a path built from variables), for the build to print. */
+  warnings?: string[];
 }
 
 export interface ConfigFollower {
   /** The value of a recipe's `configs[].format`, e.g. `named.conf`. */
   format: string;
-  /** Follows the config at `path` (absolute, inside `root`); throws MkjailError on a parse error. */
-  follow(root: string, path: string): ConfigFollowResult;
+  /**
+   * Follows the config at `path` (absolute, inside `root`); throws MkjailError on a parse error. `text`,
+   * when given, is that file's content (a config the recipe generates); the files it names are read from `root`.
+   */
+  follow(root: string, path: string, text?: string): ConfigFollowResult;
 }

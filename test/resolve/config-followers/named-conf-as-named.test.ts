@@ -176,7 +176,7 @@ describe.skipIf(!checkconf)('the named.conf follower reads configs as named does
     copyFileSync('/usr/lib/x86_64-linux-gnu/bind/filter-aaaa.so', join(root, 'usr/lib/x86_64-linux-gnu/bind/filter-aaaa.so'));
     namedAccepts('/etc/named.conf');
     const result = followNamedConf(root, '/etc/named.conf');
-    expect(result.files.filter((f) => f.elf).map((f) => f.path)).toEqual([
+    expect(result.files.filter((f) => f.loaded).map((f) => f.path)).toEqual([
       '/usr/lib/x86_64-linux-gnu/bind/filter-aaaa.so',
       '/usr/lib/bind/dlz_example.so',
       '/usr/lib/bind/sample.so',

@@ -1,6 +1,6 @@
 // Builds real ELF objects from the C sources in fixtures/elf with gcc, and asks ldd (the oracle, on
 // these trusted files only) what the loader maps for them.
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
@@ -34,8 +34,43 @@ export interface LddResult {
 
 /** What ldd reports for `file`: sorted real paths, and the names it could not find. */
 export function ldd(file: string): LddResult {
-  const { stdout } = execaSync('ldd', [file], { reject: false });
+  const [command, ...args] = lddCommand(file);
+  const { stdout } = execaSync(command as string, args, { reject: false });
   return parseLdd(String(stdout));
+}
+
+const LOADER_32 = '/lib/ld-linux.so.2';
+let native32: boolean | undefined;
+
+/**
+ * The command that asks the loader what it maps for `file`: ldd, except for a 32-bit x86 file on a
+ * kernel that can't execute one (IA-32 emulation off), where the 32-bit loader itself lists it under
+ * qemu-i386's user-mode emulation. Same loader, same cache, same output; only the CPU is emulated.
+ */
+export function lddCommand(file: string): string[] {
+  if (!isElf32x86(file) || canRun32()) return ['ldd', file];
+  return ['qemu-i386', LOADER_32, '--list', file];
+}
+
+/** The command that runs the program `file`: itself, or under qemu-i386 as lddCommand says. */
+export function runCommand(file: string): string[] {
+  return !isElf32x86(file) || canRun32() ? [file] : ['qemu-i386', file];
+}
+
+function canRun32(): boolean {
+  native32 ??= execaSync(LOADER_32, ['--version'], { reject: false }).exitCode === 0;
+  return native32;
+}
+
+function isElf32x86(file: string): boolean {
+  const head = Buffer.alloc(20);
+  const fd = openSync(file, 'r');
+  try {
+    const read = readSync(fd, head, 0, 20, 0);
+    return read === 20 && head.readUInt32BE(0) === 0x7f454c46 && head[4] === 1 && head.readUInt16LE(18) === 3;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** ldd's output as real paths (vdso and other pathless lines left out) and names not found. */

@@ -1,0 +1,140 @@
+// unbound in its jail, for real: recipes/unbound.ts built with a local zone on a free high port, started
+// by DIR/launch under strace (unbound as `unbound` from the start, no capability), asked with dig. The
+// trace is the check of what unbound opens at run time: its config and the files the follower found,
+// the seeded trust anchor, its pid file; nothing else but the loader's probes for libraries.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { prerequisites } from '../helpers/prereq.js';
+import { makeScratch, removeScratch } from '../helpers/scratch.js';
+import { dig, freeDnsPort, procView, servicePid } from './named-process.js';
+
+const ok = prerequisites({ root: true, commands: ['unbound', 'dig', 'strace', 'getent', 'setpriv'], packages: 'unbound bind9-dnsutils strace' });
+
+describe.skipIf(!ok)('unbound answering a local zone from its jail', () => {
+  const scratch = ok ? makeScratch('unbound-e2e-') : '';
+  const trace = join(scratch, 'trace');
+  const local = join(scratch, 'local.conf');
+  let port: number;
+  let jail: BuiltJail;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let log = '';
+
+  async function stop(): Promise<void> {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return exited;
+    process.kill(-(child.pid as number), 'SIGTERM');
+    const timer = setTimeout(() => process.kill(-(child?.pid as number), 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  beforeAll(async () => {
+    writeFileSync(local, 'local-zone: "example.test." static\nlocal-data: "www.example.test. A 192.0.2.80"\n');
+    port = await freeDnsPort();
+    jail = await buildJail(join(REPO_ROOT, 'recipes/unbound.ts'), { set: { port: String(port), local } });
+    child = spawn('strace', ['-f', '-qq', '-e', 'trace=execve,open,openat,mkdir,rename,unlink', '-o', trace, join(jail.dir, 'launch')], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    exited = new Promise((resolve) => child?.once('close', () => resolve()));
+    for (let i = 0; i < 80 && (await dig('www.example.test', port)) !== '192.0.2.80'; i++) await new Promise((r) => setTimeout(r, 250));
+  });
+  afterAll(async () => {
+    await stop();
+    jail?.cleanup();
+    removeScratch(scratch);
+  });
+
+  it('answers the local zone, and refuses what it does not hold', async () => {
+    expect([await dig('www.example.test', port), log]).toEqual(['192.0.2.80', expect.any(String)]);
+    expect(await dig('nothing.example.test', port)).toBe('');
+  });
+
+  it('runs as unbound, chrooted, with no capability', () => {
+    // unbound's own pid file holds its pid in the launcher's PID namespace; DIR/unbound.pid holds the host's.
+    const view = procView(servicePid(jail.dir, 'unbound'));
+    const [uid, gid] = ['passwd', 'group'].map((db) => readFileSync(`/etc/${db}`, 'utf8').split('\n').find((l) => l.startsWith('unbound:'))?.split(':')[2]);
+    expect({ root: view.root, Uid: view.status.Uid, Gid: view.status.Gid, CapEff: view.status.CapEff, NoNewPrivs: view.status.NoNewPrivs }).toEqual({
+      root: jail.root,
+      Uid: [uid, uid, uid, uid].join('\t'),
+      Gid: [gid, gid, gid, gid].join('\t'),
+      CapEff: '0000000000000000',
+      NoNewPrivs: '1',
+    });
+  });
+
+  it('opens only its config, what the follower found, the trust anchor and its pid file (strace)', async () => {
+    await stop();
+    const lines = readFileSync(trace, 'utf8').split('\n');
+    const start = lines.findIndex((l) => l.includes('execve("/usr/sbin/unbound"'));
+    const calls = lines.slice(start + 1).map((l) => /^\d+\s+(\w+)\((?:AT_FDCWD, )?"([^"]+)".*= (-?\d+)( \w+)?/.exec(l)).filter((m) => m !== null);
+    const library = (path: string) => /\.so(\.[\d.]+)?$/.test(path) || path === '/etc/ld.so.cache';
+    const succeeded = [...new Set(calls.filter((m) => m[3] !== '-1' && !library(m[2] as string)).map((m) => `${m[1]} ${m[2]}`))].sort();
+    const failed = [...new Set(calls.filter((m) => m[3] === '-1' && !library(m[2] as string)).map((m) => `${m[1]} ${m[2]} ${m[4]?.trim()}`))];
+    expect(succeeded).toEqual(
+      [
+        'openat /etc/localtime',
+        'openat /etc/unbound/unbound.conf',
+        `openat ${local}`,
+        'openat /run/unbound/unbound.pid',
+        'openat /usr/lib/ssl/openssl.cnf',
+        'openat /usr/share/dns/root.hints',
+        'openat /var/lib/unbound/root.key',
+        'unlink /run/unbound/unbound.pid',
+      ].sort(),
+    );
+    expect(failed).toEqual([]);
+  });
+});
+
+describe.skipIf(!ok)("unbound in self mode: it chroots into the jail and drops to unbound itself", () => {
+  const scratch = ok ? makeScratch('unbound-self-') : '';
+  const local = join(scratch, 'local.conf');
+  let port: number;
+  let jail: BuiltJail;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let log = '';
+
+  beforeAll(async () => {
+    writeFileSync(local, 'local-zone: "self.test." static\nlocal-data: "www.self.test. A 192.0.2.81"\n');
+    port = await freeDnsPort();
+    jail = await buildJail(join(REPO_ROOT, 'recipes/unbound.ts'), { set: { port: String(port), local, mode: 'self' } });
+    child = spawn(join(jail.dir, 'launch'), [], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    exited = new Promise((resolve) => child?.once('close', () => resolve()));
+    for (let i = 0; i < 80 && (await dig('www.self.test', port)) !== '192.0.2.81'; i++) await new Promise((r) => setTimeout(r, 250));
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      process.kill(-(child.pid as number), 'SIGTERM');
+      await exited;
+    }
+    jail?.cleanup();
+    removeScratch(scratch);
+  });
+
+  it('holds no binary and no library: config, hints, the anchor and the local data only', () => {
+    const files = jail.manifest.entries.filter((e) => e.type === 'file').map((e) => e.path).sort();
+    expect(files).toEqual(['/etc/group', '/etc/passwd', '/etc/unbound/unbound.conf', '/usr/share/dns/root.hints', '/var/lib/unbound/root.key', local].sort());
+    expect(jail.manifest.run).toEqual({ argv: ['/usr/sbin/unbound', '-d', '-c', '{root}/etc/unbound/unbound.conf'], env: {}, chroot: 'self' });
+  });
+
+  it('answers the local zone as unbound, chrooted into the jail, with no capability left', async () => {
+    expect([await dig('www.self.test', port), log]).toEqual(['192.0.2.81', expect.any(String)]);
+    const view = procView(child?.pid as number);
+    const [uid, gid] = ['passwd', 'group'].map((db) => readFileSync(`/etc/${db}`, 'utf8').split('\n').find((l) => l.startsWith('unbound:'))?.split(':')[2]);
+    expect({ exe: view.exe, root: view.root, Uid: view.status.Uid, Gid: view.status.Gid, CapEff: view.status.CapEff, CapPrm: view.status.CapPrm }).toEqual({
+      exe: '/usr/sbin/unbound',
+      root: jail.root,
+      Uid: [uid, uid, uid, uid].join('\t'),
+      Gid: [gid, gid, gid, gid].join('\t'),
+      CapEff: '0000000000000000',
+      CapPrm: '0000000000000000',
+    });
+  });
+});
