@@ -2,7 +2,7 @@
 // there, then stage and swap the tree (or write the tar) and the artifacts. Nothing is written before
 // every input has been validated, and nothing at all when nothing would change.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
 import { timed } from '../timings.js';
@@ -12,7 +12,9 @@ import { buildPlan, type Plan } from '../plan/build-plan.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
 import { loadRecipe } from '../recipe/load-recipe.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
-import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts } from './artifacts.js';
+import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts, stagedArtifactPath } from './artifacts.js';
+import { hostMounts } from './mount-options.js';
+import { checkDeviceNodes, checkRoom, freeBytes, roundUp, treeBytes, writingCleanly } from './room.js';
 import { acquireBuildLock } from './build-lock.js';
 import { type OutputLayout, outputLayout } from '../plan/output-layout.js';
 import { STAGING_PREFIX, checkOutputDir, claimOutputDir, removeLeftovers } from './output-dir.js';
@@ -119,14 +121,17 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
 /** Writes what changed, under DIR's lock: the tree (staged, then swapped in) or the tar, then the scripts. */
 async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void> {
   const { layout, plan, tar } = build;
-  claimOutputDir(layout.dir);
-  const release = acquireBuildLock(layout.dir);
+  checkFileSystem(build);
+  const release = writingCleanly('the output directory', layout.dir, () => {
+    claimOutputDir(layout.dir);
+    return acquireBuildLock(layout.dir);
+  }, () => undefined);
   try {
     removeLeftovers(layout.dir);
     if (build.payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => timed('stage', () => replaceTar(plan, tar, build.mtime)));
     if (build.payload.length > 0 && tar === undefined) {
       const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
-      await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writeTree(plan, staging, build.previousRoot)));
+      await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writingCleanly('the new jail', staging, () => writeTree(plan, staging, build.previousRoot), () => removeTree(staging))));
       await step(`Swap it into ${layout.root} and remove the old one`, () => timed('swap', () => {
         renameDurably(layout.dir, () => swapTree(staging, layout.root));
         removeTree(staging);
@@ -134,7 +139,13 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
     }
     if (build.toWrite.length > 0) {
       await step('Write the manifest and scripts', () => timed('artifacts', () => {
-        const staged = stageArtifacts(build.toWrite);
+        let staged: Array<{ staged: string; final: string }> = [];
+        const unstage = () => {
+          for (const artifact of build.toWrite) rmSync(stagedArtifactPath(artifact.path), { force: true });
+        };
+        writingCleanly('the manifest and scripts', layout.dir, () => {
+          staged = stageArtifacts(build.toWrite);
+        }, unstage);
         renameDurably(layout.dir, () => commitArtifacts(staged));
         removeStaleArtifacts(layout, build.artifacts, build.previous);
       }));
@@ -144,9 +155,38 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
   }
 }
 
+/**
+ * Before anything is written: room on the file system for the new tree (or tar) and the scripts, which
+ * are written beside the old ones, and device nodes that can be opened where the jail holds some.
+ */
+function checkFileSystem(build: PreparedBuild): void {
+  const { layout, plan, tar } = build;
+  const scripts = build.toWrite.reduce((sum, a) => sum + Buffer.byteLength(a.text), 0);
+  if (tar !== undefined) {
+    const { block } = freeBytes(dirname(tar));
+    const archive = build.payload.length > 0 ? tarBytes(plan.manifest) : 0;
+    if (dirname(tar) === layout.dir) checkRoom(`the tar ${tar}`, layout.dir, roundUp(archive, block) + roundUp(scripts, block));
+    else {
+      checkRoom(`the tar ${tar}`, dirname(tar), roundUp(archive, block));
+      checkRoom('the manifest and scripts', layout.dir, roundUp(scripts, freeBytes(layout.dir).block));
+    }
+    return;
+  }
+  if (build.payload.length > 0) checkDeviceNodes(layout.dir, plan.manifest, hostMounts());
+  const { block } = freeBytes(layout.dir);
+  const tree = build.payload.length > 0 ? treeBytes(plan.manifest, block, build.previousRoot) : 0;
+  checkRoom(`jail tree at ${layout.root}`, layout.dir, tree + roundUp(scripts, block) + build.toWrite.length * block);
+}
+
+/** The size of the tar of `manifest`: a header and whole 512-byte blocks per entry, the end blocks, padded to a record. */
+function tarBytes(manifest: Manifest): number {
+  const blocks = manifest.entries.reduce((sum, e) => sum + 512 * 2 + (e.type === 'file' ? roundUp(e.size, 512) : 0), 1024);
+  return roundUp(blocks, 20 * 512);
+}
+
 function replaceTar(plan: Plan, tar: string, mtime: number): void {
   const staged = join(dirname(tar), `${STAGING_PREFIX}${process.pid}-${basename(tar)}`);
-  writeTar(plan, staged, mtime);
+  writingCleanly('the tar', tar, () => writeTar(plan, staged, mtime), () => rmSync(staged, { force: true }));
   renameDurably(dirname(tar), () => renameSync(staged, tar));
 }
 
