@@ -89,7 +89,9 @@ export default defineRecipe({
       writable: [{ path: '/var/lib/unbound/root.key', owner: 'unbound', group: 'unbound', mode: '0600', why: 'the trust anchor, seeded from /usr/share/dns/root.key; unbound keeps it up to date (RFC 5011)' }],
       run:
         mode === 'self'
-          ? { argv: ['/usr/sbin/unbound', '-d', '-c', `{root}${config}`], chroot: 'self' as const }
+          ? // The launcher's bounding set for a self-chrooting daemon is exactly this list: unbound chroots and
+            // drops to unbound itself (and binds a port below 1024 first).
+            { argv: ['/usr/sbin/unbound', '-d', '-c', `{root}${config}`], chroot: 'self' as const, capabilities: ['sys_chroot' as const, 'setuid' as const, 'setgid' as const, ...(port < 1024 ? ['net_bind_service' as const] : [])] }
           : { argv: ['/usr/sbin/unbound', '-d', '-c', config], chroot: 'launcher' as const, capabilities: port < 1024 ? ['net_bind_service' as const] : [] },
     };
   },
