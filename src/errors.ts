@@ -57,6 +57,9 @@ const ERRNO_WORDS: Record<string, string> = {
   ELOOP: 'too many levels of symbolic links',
   EIO: 'input/output error',
   ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EFBIG: 'file too large',
 };
 
 /** What a file-system error means, in words ("no such file or directory"), for a one-line message. */

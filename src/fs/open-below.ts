@@ -1,7 +1,7 @@
 // Opening paths inside a tree that someone else may be changing (a service's writable directories),
 // without ever following a symlink: each directory is opened with O_NOFOLLOW and the next name is
 // looked up through its descriptor (/proc/self/fd/N/NAME), so no path name is resolved twice.
-import { type Stats, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 
@@ -81,4 +81,19 @@ function tooLarge(root: string, path: string, size: number): MkjailError {
     exitCode: EXIT.environment,
     hint: "shrink or remove it in the old jail, or declare its directory writable instead: a directory's contents are copied, not held in memory",
   });
+}
+
+/** True when `path` (absolute, inside `root`) is there, looked at without following any symlink on the way. */
+export function existsBelow(root: string, path: string): boolean {
+  const dirFd = openDirectoryBelow(root, posix.dirname(path));
+  if (dirFd === undefined) return false;
+  try {
+    lstatSync(below(dirFd, Buffer.from(posix.basename(path))));
+    return true;
+  } catch (error) {
+    if (GONE.includes(errnoCode(error) ?? '')) return false;
+    throw error;
+  } finally {
+    closeSync(dirFd);
+  }
 }

@@ -7,6 +7,7 @@ import { type Origin, reasonField, recipeError, type Sourced } from '../recipe/r
 import { type ConfigSpec, DEVICE_NUMBERS, type DeviceSpec, type GeneratedSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import type { ConfigFollowResult } from '../resolve/config-followers/types.js';
+import { existsBelow } from '../fs/open-below.js';
 import { TOOL_VERSION } from '../version.js';
 import { type RunCapability, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
 import { type Identity, MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
@@ -41,7 +42,7 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   planBinaries(plan, [...recipe.binaries, ...loadedCode(configs)]);
   planFiles(plan, recipe);
   planGenerated(plan, recipe.generated);
-  const followed = planConfigs(plan, recipe, configs);
+  const followed = planConfigs(plan, recipe, configs, options.previousRoot);
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
   const syslog = planSyslog(plan, recipe.syslog);
@@ -85,7 +86,7 @@ function planFiles(plan: PlanBuilder, recipe: Recipe): void {
   }
 }
 
-/** A recipe config with what its follower found; `text` when the recipe generates the config itself. */
+/** A recipe config with what its follower found; `generated` when the recipe writes the config itself. */
 interface FollowedConfig {
   spec: Sourced<ConfigSpec>;
   result: ConfigFollowResult;
@@ -100,11 +101,13 @@ function followConfigs(recipe: Recipe): FollowedConfig[] {
     if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf'");
     const text = recipe.generated.find((g) => g.value.path === value.path)?.value.text;
     if (text === undefined && !existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
-    return { spec, result: follower.follow('/', value.path, text), generated: text !== undefined };
+    const result = follower.follow('/', value.path, text);
+    if (!result.files.some((f) => f.path === value.path)) result.files.unshift({ path: value.path, by: value.path, what: 'the configuration itself' });
+    return { spec, result, generated: text !== undefined };
   });
 }
 
-/** The code the configs load (nginx's load_module): each goes in with its whole ELF closure, as a binary does. */
+/** The code the configs load (dlopen'd plugins, nginx's load_module): each goes in with its whole ELF closure, as a binary does. */
 function loadedCode(configs: FollowedConfig[]): Sourced<string>[] {
   return configs.flatMap(({ spec, result }) => result.files.filter((f) => f.loaded).map((f) => ({ value: f.path, origin: { ...spec.origin, field: `${spec.origin.field} (${f.what}, in ${f.by})` } })));
 }
@@ -121,28 +124,36 @@ function planGenerated(plan: PlanBuilder, generated: Sourced<GeneratedSpec>[]): 
   }
 }
 
-/** Plans what each config names; returns the writable directories it found that the recipe did not declare. */
-function planConfigs(plan: PlanBuilder, recipe: Recipe, configs: FollowedConfig[]): Sourced<WritableSpec>[] {
+/**
+ * Plans the files each config names; returns the writable paths it found that the recipe did not
+ * declare. State the service left on the host comes in on the first build, and later only while the
+ * previous jail still has it (the jail's copy is then carried over): what the service removed in the
+ * jail never comes back from the host.
+ */
+function planConfigs(plan: PlanBuilder, recipe: Recipe, configs: FollowedConfig[], previousRoot: string | undefined): Sourced<WritableSpec>[] {
   const writable: Sourced<WritableSpec>[] = [];
+  const declare = (path: string, why: string, mode: number, origin: Origin) => {
+    if (recipe.writable.some((w) => w.value.path === path) || writable.some((w) => w.value.path === path)) return;
+    if (!recipe.user) throw recipeError(origin, `${path} must be writable (${why}) but the recipe has no user`, 'declare user (and group), or declare the writable path yourself');
+    const owner = recipe.user.value;
+    writable.push({ value: { path, owner, group: recipe.group?.value ?? owner, mode, why }, origin });
+  };
   for (const { spec, result, generated } of configs) {
     const { value, origin } = spec;
-    if (!result.files.some((f) => f.path === value.path)) result.files.unshift({ path: value.path, by: value.path, what: 'the configuration itself' });
     for (const file of result.files) {
       if (generated && file.path === value.path) continue;
+      if (file.state && previousRoot && !existsBelow(previousRoot, file.path)) continue;
       const reasons = [{ kind: 'config' as const, by: file.by, what: file.what }];
-      if (planHostPath(plan, file.path, reasons)) continue;
+      if (planHostPath(plan, file.path, reasons)) {
+        if (file.state === 'written') declare(file.path, `${file.what}: the service rewrites it`, 0o600, origin);
+        continue;
+      }
       if (plan.get(file.path)) continue; // the recipe brings it in itself (a seed for a file the service rewrites)
-      if (file.optional) plan.warnings.push(`optional file ${file.path} (${file.what}, in ${file.by}) is not on the host; the jail goes without it`);
+      if (file.optional || file.state) plan.warnings.push(`optional file ${file.path} (${file.what}, in ${file.by}) is not on the host; the jail goes without it`);
       else throw recipeError(origin, `${file.path} (${file.what}, in ${file.by}) does not exist on the host`, 'create it, or fix the configuration');
     }
     plan.warnings.push(...(result.warnings ?? []));
-    for (const dir of result.writable) {
-      if (recipe.writable.some((w) => w.value.path === dir.path) || writable.some((w) => w.value.path === dir.path)) continue;
-      if (!recipe.user) throw recipeError(origin, `${dir.path} must be writable (${dir.what}) but the recipe has no user`, 'declare user (and group), or declare the writable path yourself');
-      const owner = recipe.user.value;
-      const group = recipe.group?.value ?? owner;
-      writable.push({ value: { path: dir.path, owner, group, mode: 0o700, why: dir.what }, origin });
-    }
+    for (const dir of result.writable) declare(dir.path, dir.what, 0o700, origin);
   }
   return writable;
 }

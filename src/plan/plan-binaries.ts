@@ -16,6 +16,12 @@ import { planHostFile, refuseSymlinkOthersCanChange } from './plan-host-path.js'
 import { type CacheOnlyLibrary, planLdSoCache } from './plan-ld-so-cache.js';
 import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
 
+/**
+ * Programs are resolved as they will run in the jail: its copies carry no setuid or setgid bit (policy.ts),
+ * so their loader is not in secure mode there, whatever it is for the host's program (`mkjail deps`).
+ */
+const AS_IN_JAIL = { root: '/', setIdBits: 'dropped' } as const;
+
 export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): void {
   // Every resolve of every binary shares one set of lookups: libc is read and parsed once per plan.
   const shared = new SharedLookups();
@@ -32,7 +38,7 @@ export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): vo
 function originWarning(binary: string, closure: Closure, shared: SharedLookups): string | undefined {
   const mayUseOrigin = closure.edges.some((e) => e.via === 'rpath' || e.via === 'runpath' || e.soname.includes('$'));
   if (!mayUseOrigin) return undefined;
-  const lost = resolveClosure([binary], { root: '/', programOrigin: 'unknown', shared }).missing;
+  const lost = resolveClosure([binary], { ...AS_IN_JAIL, programOrigin: 'unknown', shared }).missing;
   if (lost.length === 0) return undefined;
   const info = readElfFile(binary);
   const paths = [info.rpath, info.runpath].filter((p): p is string => p !== undefined && p.includes('$'));
@@ -47,7 +53,7 @@ function originWarning(binary: string, closure: Closure, shared: SharedLookups):
 function cacheOnlyLibraries(binary: string, closure: Closure, shared: SharedLookups): CacheOnlyLibrary[] {
   const cached = closure.edges.filter((e): e is NeededEdge & { path: string } => e.via === 'ld.so.cache' && e.path !== undefined);
   if (cached.length === 0) return [];
-  const bare = resolveClosure([binary], { root: '/', ldSoCache: 'none', shared });
+  const bare = resolveClosure([binary], { ...AS_IN_JAIL, ldSoCache: 'none', shared });
   const reached = new Set(bare.objects.map((o) => o.path));
   // An object the bare resolve never reached comes through a cache-only library: its need is answered when the bare resolve reached that library anyway.
   const answered = (edge: NeededEdge) => (reached.has(edge.by) ? bare.edges.some((e) => e.by === edge.by && e.soname === edge.soname && e.path === edge.path) : reached.has(edge.path ?? ''));
@@ -84,7 +90,7 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>, shared: SharedLo
 
 function closureOf(binary: Sourced<string>, shared: SharedLookups): Closure {
   try {
-    return resolveClosure([binary.value], { root: '/', shared });
+    return resolveClosure([binary.value], { ...AS_IN_JAIL, shared });
   } catch (error) {
     if (isMkjailError(error) && error.exitCode !== EXIT.internal) {
       throw recipeError(binary.origin, error.message, error.hint ?? 'name an ELF program or shared object', error.exitCode);

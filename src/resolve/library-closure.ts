@@ -86,7 +86,7 @@ interface Process {
  * library; a library that can't be found is recorded in `missing`.
  */
 export function resolveClosure(files: string[], options: ResolveOptions = {}): Closure {
-  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known', options.ldSoCache ?? 'root', options.shared);
+  const builder = new ClosureBuilder(options.root ?? '/', options.programOrigin ?? 'known', options.ldSoCache ?? 'root', options.shared, options.setIdBits !== 'dropped');
   for (const file of files) builder.addInput(file);
   return builder.result();
 }
@@ -112,6 +112,8 @@ class ClosureBuilder {
     private readonly programOrigin: ProgramOrigin,
     ldSoCache: LdSoCacheSource,
     shared?: SharedLookups,
+    /** False when the programs run without their setuid/setgid bits (their copies in a jail). */
+    private readonly honourSetId = true,
   ) {
     this.files = shared?.of(root) ?? new RootFiles(root);
     this.cache = new CacheLookup(this.files, ldSoCache);
@@ -152,7 +154,7 @@ class ClosureBuilder {
     const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
     // The program was opened by its path: an edge back to it (a cycle through a library given alone) says `slash`.
     const main: LoadedObject = { path, info, names, loader: undefined, origin, via: 'slash' };
-    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set(), secure: isSetId(found.mode) && info.interpreter !== undefined };
+    const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set(), secure: this.isSecure(found, info) };
     nameObject(process, main);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
     if (info.interpreter !== undefined || info.needed.length > 0) this.loadBreadthFirst(process);
@@ -184,7 +186,7 @@ class ClosureBuilder {
     const origin = usesTokens ? posix.dirname(this.files.resolve(path)?.real ?? path) : '';
     const none = '\u0002';
     const notes = info.dlopen.length > 0 ? JSON.stringify(info.dlopen) : none;
-    return [elfAbiKey(info), info.interpreter, info.needed.join('\0'), info.rpath ?? none, info.runpath ?? none, info.flags1 & DF_1_NODEFLIB, info.soname ?? none, origin, isSetId(found.mode), notes].join('\u0001');
+    return [elfAbiKey(info), info.interpreter, info.needed.join('\0'), info.rpath ?? none, info.runpath ?? none, info.flags1 & DF_1_NODEFLIB, info.soname ?? none, origin, this.isSecure(found, info), notes].join('\u0001');
   }
 
   /** Adds what a program of the same shape added, with its path in place of the other program's. */
@@ -455,6 +457,11 @@ class ClosureBuilder {
     if (dir === undefined) return undefined;
     if (name === '..') return dir;
     return dir === '/' ? `/${name}` : `${dir}/${name}`;
+  }
+
+  /** The loader runs in secure mode: a dynamically linked setuid/setgid program, where those bits count. */
+  private isSecure(found: FoundFile, info: ElfInfo): boolean {
+    return this.honourSetId && isSetId(found.mode) && info.interpreter !== undefined;
   }
 
   private secureMode(process: Process, object: LoadedObject): SecureMode | undefined {

@@ -75,6 +75,12 @@ export interface ResolveOptions {
    */
   ldSoCache?: LdSoCacheSource;
   /**
+   * Whether a setuid/setgid program's mode bits count. `honoured` (default): it starts in secure mode,
+   * as on the host (`$ORIGIN` of the program only into trusted directories). `dropped`: as its copy in
+   * a jail runs, which carries no setuid or setgid bit, so the loader is not in secure mode.
+   */
+  setIdBits?: 'honoured' | 'dropped';
+  /**
    * File lookups and parsed ELF to share with other resolves of the same moment (a build resolves each
    * binary two or three ways): pass one `new SharedLookups()` to each. Default: this resolve's own.
    */

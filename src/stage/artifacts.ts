@@ -54,7 +54,7 @@ function artifactIsCurrent(artifact: Artifact): boolean {
 /** Writes each artifact beside its final name (a staging name that the next build cleans up). */
 export function stageArtifacts(artifacts: Artifact[]): Array<{ staged: string; final: string }> {
   return artifacts.map((a) => {
-    const staged = join(dirname(a.path), `${STAGING_PREFIX}${process.pid}-${basename(a.path)}`);
+    const staged = stagedArtifactPath(a.path);
     rmSync(staged, { force: true });
     writeFileSync(staged, a.text, { mode: a.mode, flag: 'wx' });
     // The umask narrows the mode given at creation: set it whole, or a hardened umask (027, 077) makes
@@ -62,6 +62,11 @@ export function stageArtifacts(artifacts: Artifact[]): Array<{ staged: string; f
     chmodSync(staged, a.mode);
     return { staged, final: a.path };
   });
+}
+
+/** The staging name of the artifact at `path`, beside it. */
+export function stagedArtifactPath(path: string): string {
+  return join(dirname(path), `${STAGING_PREFIX}${process.pid}-${basename(path)}`);
 }
 
 /** Renames staged artifacts into place (each rename is atomic). */

@@ -12,6 +12,21 @@ export function mountWarnings(dir: string, mounts: string): string[] {
   return warnings;
 }
 
+/** The mount point holding `dir` when it is mounted nodev (device nodes there can't be opened), given /proc/self/mounts. */
+export function nodevMount(dir: string, mounts: string): string | undefined {
+  const mount = holdingMount(dir, mounts);
+  return mount?.options.includes('nodev') ? mount.point : undefined;
+}
+
+/** This process's mount table, or '' when it can't be read. */
+export function hostMounts(): string {
+  try {
+    return readFileSync('/proc/self/mounts', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** The same, reading this process's mount table (no warnings when it can't be read). */
 export function hostMountWarnings(dir: string): string[] {
   try {

@@ -34,7 +34,9 @@ export function checkOutputDir(out: string, cwd: string, jailTree: boolean): { d
 /** Creates DIR (root 0755, whatever the umask) if needed and marks it as an mkjail output. */
 export function claimOutputDir(dir: string): void {
   if (!lstatOrUndefined(dir)) {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
+    // DIR itself without `recursive`: a recursive mkdir reports a read-only file system as ENOENT.
+    mkdirSync(dir, { mode: 0o755 });
     chmodSync(dir, 0o755);
     // The new DIR's own name, so that a build that returned is found after a crash.
     syncDirectory(dirname(dir));

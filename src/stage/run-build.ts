@@ -2,7 +2,7 @@
 // there, then stage and swap the tree (or write the tar) and the artifacts. Nothing is written before
 // every input has been validated, and nothing at all when nothing would change.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, MkjailError } from '../errors.js';
 import { timed } from '../timings.js';
@@ -15,7 +15,9 @@ import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
 import { loadRecipe, type RecipeModules } from '../recipe/load-recipe.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
-import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts } from './artifacts.js';
+import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts, stagedArtifactPath } from './artifacts.js';
+import { hostMounts } from './mount-options.js';
+import { checkDeviceNodes, checkRoom, freeBytes, roundUp, treeBytes, writingCleanly } from './room.js';
 import { acquireBuildLock } from './build-lock.js';
 import { type OutputLayout, outputLayout } from '../plan/output-layout.js';
 import { STAGING_PREFIX, checkOutputDir, claimOutputDir, removeLeftovers } from './output-dir.js';
@@ -178,20 +180,40 @@ async function applyBuild(build: PreparedBuild, step: StepRunner): Promise<void>
 /** Takes DIR's lock and writes the new tree (or the tar, durably) and the scripts beside their final names. */
 async function stageBuild(build: PreparedBuild, step: StepRunner): Promise<StagedBuild> {
   const { layout, plan, tar } = build;
-  claimOutputDir(layout.dir);
-  const release = acquireBuildLock(layout.dir);
+  checkFileSystem(build);
+  const release = writingCleanly('the output directory', layout.dir, () => {
+    claimOutputDir(layout.dir);
+    return acquireBuildLock(layout.dir);
+  }, () => undefined);
   try {
     removeLeftovers(layout.dir);
     if (build.payload.length > 0 && tar !== undefined) await step(`Write the tar ${tar}`, () => timed('stage', () => replaceTar(plan, tar, build.mtime)));
     const swapTreeIn = build.payload.length > 0 && tar === undefined;
     const staging = join(layout.dir, `${STAGING_PREFIX}${process.pid}`);
-    if (swapTreeIn) await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writeTree(plan, staging, build.previousRoot)));
-    const artifacts = build.toWrite.length > 0 ? timed('artifacts', () => stageArtifacts(build.toWrite)) : [];
+    const unstageTree = () => (swapTreeIn ? removeTree(staging) : undefined);
+    if (swapTreeIn) await step(`Stage the new jail beside ${layout.root}`, () => timed('stage', () => writingCleanly('the new jail', staging, () => writeTree(plan, staging, build.previousRoot), unstageTree)));
+    const artifacts = build.toWrite.length > 0 ? timed('artifacts', () => stageArtifactsCleanly(build, unstageTree)) : [];
     return { build, staging, swapTreeIn, artifacts, release };
   } catch (error) {
     release();
     throw error;
   }
+}
+
+/**
+ * Writes the scripts beside their final names; when that fails (a full disk), removes what was staged,
+ * the new tree included, so nothing half-written is left.
+ */
+function stageArtifactsCleanly(build: PreparedBuild, unstageTree: () => void): Array<{ staged: string; final: string }> {
+  let staged: Array<{ staged: string; final: string }> = [];
+  const unstage = () => {
+    for (const artifact of build.toWrite) rmSync(stagedArtifactPath(artifact.path), { force: true });
+    unstageTree();
+  };
+  writingCleanly('the manifest and scripts', build.layout.dir, () => {
+    staged = stageArtifacts(build.toWrite);
+  }, unstage);
+  return staged;
 }
 
 /** Renames what stageBuild wrote into place (flushed before: flushBeforeRenames), then releases the lock. */
@@ -304,9 +326,38 @@ function oneDirPerFileSystem(dirs: string[]): string[] {
   return [...byDevice.values()];
 }
 
+/**
+ * Before anything is written: room on the file system for the new tree (or tar) and the scripts, which
+ * are written beside the old ones, and device nodes that can be opened where the jail holds some.
+ */
+function checkFileSystem(build: PreparedBuild): void {
+  const { layout, plan, tar } = build;
+  const scripts = build.toWrite.reduce((sum, a) => sum + Buffer.byteLength(a.text), 0);
+  if (tar !== undefined) {
+    const { block } = freeBytes(dirname(tar));
+    const archive = build.payload.length > 0 ? tarBytes(plan.manifest) : 0;
+    if (dirname(tar) === layout.dir) checkRoom(`the tar ${tar}`, layout.dir, roundUp(archive, block) + roundUp(scripts, block));
+    else {
+      checkRoom(`the tar ${tar}`, dirname(tar), roundUp(archive, block));
+      checkRoom('the manifest and scripts', layout.dir, roundUp(scripts, freeBytes(layout.dir).block));
+    }
+    return;
+  }
+  if (build.payload.length > 0) checkDeviceNodes(layout.dir, plan.manifest, hostMounts());
+  const { block } = freeBytes(layout.dir);
+  const tree = build.payload.length > 0 ? treeBytes(plan.manifest, block, build.previousRoot) : 0;
+  checkRoom(`jail tree at ${layout.root}`, layout.dir, tree + roundUp(scripts, block) + build.toWrite.length * block);
+}
+
+/** The size of the tar of `manifest`: a header and whole 512-byte blocks per entry, the end blocks, padded to a record. */
+function tarBytes(manifest: Manifest): number {
+  const blocks = manifest.entries.reduce((sum, e) => sum + 512 * 2 + (e.type === 'file' ? roundUp(e.size, 512) : 0), 1024);
+  return roundUp(blocks, 20 * 512);
+}
+
 function replaceTar(plan: Plan, tar: string, mtime: number): void {
   const staged = join(dirname(tar), `${STAGING_PREFIX}${process.pid}-${basename(tar)}`);
-  writeTar(plan, staged, mtime);
+  writingCleanly('the tar', tar, () => writeTar(plan, staged, mtime), () => rmSync(staged, { force: true }));
   renameDurably(dirname(tar), () => renameSync(staged, tar));
 }
 

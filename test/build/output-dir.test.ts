@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MKJAIL_BIN, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
-import { tmpScratch } from '../helpers/scratch.js';
+import { makeScratch, tmpScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['getent', 'mknod', 'perl'] });
 
@@ -15,7 +15,9 @@ export default defineRecipe({ vars: { text: 'one' }, recipe: (vars) => ({ name: 
 `;
 
 describe.skipIf(!ok)('the output directory of mkjail build', () => {
-  const scratch = tmpScratch('mkjail-out-', ok);
+  // Below root-owned 0755 directories: a jail without run is a tree to enter, and below /tmp (1777) the
+  // build rightly warns that sshd would refuse it as a ChrootDirectory.
+  const scratch = ok ? makeScratch('out-') : tmpScratch('mkjail-out-', ok);
   const recipe = join(scratch, 'recipe.ts');
   if (ok) {
     writeFileSync(recipe, RECIPE);
@@ -109,6 +111,7 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).warnings).toEqual([
       `parent directory ${parent} of the jail is writable by group or others without the sticky bit (mode 0777): they can replace the jail`,
+      expect.stringContaining(`sshd refuses ${join(parent, 'jail', 'root')} as a ChrootDirectory ("bad ownership or modes for chroot directory"): ${parent} is writable by group or others (mode 0777)`),
     ]);
   });
 

@@ -105,6 +105,7 @@ describe.skipIf(!ok)('nginx serving a static site from its jail', () => {
   });
 
   it('runs master and worker as www-data, chrooted, with no capability and no root id left', () => {
+    // The launcher runs nginx in a PID namespace of its own and writes its host pid to DIR/nginx.pid.
     const master = servicePid(jail.dir, 'nginx');
     const workers = childrenOf(master);
     expect(workers.length).toBe(1);

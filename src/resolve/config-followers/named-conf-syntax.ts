@@ -1,6 +1,9 @@
 // Reads BIND's configuration grammar into nested statements: comments, quoted strings, blocks, and
-// `include` spliced in place (as named's own parser does), each statement remembering its file and line.
-import { readFileSync } from 'node:fs';
+// `include` as named's own parser does it: the included files' tokens continue the includer's stream
+// (a file may close a block its includer opened), a pattern names every file it matches (glob(3)),
+// and each statement remembers its file and line.
+import { readFileSync, readdirSync } from 'node:fs';
+import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoWords } from '../../errors.js';
 import { hostPath, resolveInRoot } from '../../fs/path-in-root.js';
 
@@ -29,23 +32,49 @@ export interface ParsedNamedConf {
   includes: NamedInclude[];
 }
 
-type Token = { kind: 'word' | 'string' | '{' | '}' | ';'; text: string; line: number };
+/** Blocks nested deeper than this are refused: no real configuration comes near it. */
+export const MAX_BLOCK_DEPTH = 64;
+
+type Token = { kind: 'word' | 'string' | '{' | '}' | ';'; text: string; line: number; file: string };
+
+/** The files being read, the innermost last: named's lexer reads an included file before going on with its includer. */
+class TokenStream {
+  private readonly open: Array<{ path: string; tokens: Token[]; next: number }> = [];
+  last: Token | undefined;
+
+  constructor(
+    readonly root: string,
+    readonly includes: NamedInclude[],
+  ) {}
+
+  /** Opens `path` (its content is `text` when given: a config the recipe generates). */
+  push(path: string, by: string | undefined, text?: string): void {
+    const chain = this.open.map((f) => f.path);
+    if (chain.includes(path)) throw syntaxError(chain[0] ?? path, 0, `include loop (${[...chain, path].join(' -> ')})`, 'remove the include that points back');
+    this.open.push({ path, tokens: tokenize(text ?? readConfig(this.root, path, by), path), next: 0 });
+  }
+
+  next(): Token | undefined {
+    for (;;) {
+      const file = this.open.at(-1);
+      if (!file) return undefined;
+      const token = file.tokens[file.next++];
+      if (token) {
+        this.last = token;
+        return token;
+      }
+      if (this.open.length === 1) return undefined;
+      this.open.pop();
+    }
+  }
+}
 
 /** Parses the config at `path` (absolute, inside `root`) and every file it includes. */
 export function parseNamedConf(root: string, path: string, text?: string): ParsedNamedConf {
-  const includes: NamedInclude[] = [];
-  const statements = parseFile(root, path, [], includes, text);
-  return { statements, includes };
-}
-
-function parseFile(root: string, path: string, stack: string[], includes: NamedInclude[], text?: string): NamedStatement[] {
-  if (stack.includes(path)) {
-    throw syntaxError(path, 0, `include loop (${[...stack, path].join(' -> ')})`, 'remove the include that points back');
-  }
-  const tokens = tokenize(text ?? readConfig(root, path, stack.at(-1)), path);
-  const reader = { tokens, next: 0 };
-  const statements = parseStatements(reader, path, false);
-  return spliceIncludes(root, path, statements, [...stack, path], includes);
+  const stream = new TokenStream(root, []);
+  stream.push(path, undefined, text);
+  const statements = parseStatements(stream, path, 0);
+  return { statements, includes: stream.includes };
 }
 
 function readConfig(root: string, path: string, by: string | undefined): string {
@@ -67,56 +96,112 @@ function readConfig(root: string, path: string, by: string | undefined): string 
   }
 }
 
-/** Replaces every `include "file";` (at any depth) by the statements of that file. */
-function spliceIncludes(root: string, path: string, statements: NamedStatement[], stack: string[], includes: NamedInclude[]): NamedStatement[] {
-  const out: NamedStatement[] = [];
-  for (const statement of statements) {
-    const [keyword, target] = statement.words;
-    if (keyword?.kind === 'word' && keyword.text.toLowerCase() === 'include') {
-      if (target?.kind !== 'string' && target?.kind !== 'word') {
-        throw syntaxError(path, statement.line, 'include without a file name', 'write include "/absolute/path";');
-      }
-      if (!target.text.startsWith('/')) {
-        throw syntaxError(path, statement.line, `relative include "${target.text}" (named resolves it against a working directory that differs between start and reload)`, 'write the include with an absolute path');
-      }
-      includes.push({ path: target.text, by: path });
-      out.push(...parseFile(root, target.text, stack, includes));
-      continue;
-    }
-    const words = statement.words.map((word): NamedWord =>
-      word.kind === 'block' ? { kind: 'block', statements: spliceIncludes(root, path, word.statements, stack, includes) } : word,
-    );
-    out.push({ ...statement, words });
+/** `include "file";` at the start of a statement: its files are read next, the last match first, as named pushes them. */
+function openInclude(stream: TokenStream, keyword: Token): void {
+  const target = stream.next();
+  const end = stream.next();
+  if ((target?.kind !== 'string' && target?.kind !== 'word') || end?.kind !== ';') {
+    throw syntaxError(keyword.file, keyword.line, 'include without a file name', 'write include "/absolute/path";');
   }
-  return out;
+  if (!target.text.startsWith('/')) {
+    throw syntaxError(keyword.file, keyword.line, `relative include "${target.text}" (named resolves it against a working directory that differs between start and reload)`, 'write the include with an absolute path');
+  }
+  const matches = expandPattern(stream, target.text, keyword.file);
+  for (const path of matches) stream.push(path, keyword.file);
+  for (const path of matches.reverse()) stream.includes.push({ path, by: keyword.file });
 }
 
-function parseStatements(reader: { tokens: Token[]; next: number }, path: string, inBlock: boolean): NamedStatement[] {
+function expandPattern(stream: TokenStream, pattern: string, by: string): string[] {
+  if (!hasPattern(pattern)) return [pattern];
+  const matches = globInRoot(stream.root, pattern);
+  if (matches.length === 0) {
+    throw new MkjailError(`Can't read named.conf at ${pattern}: no file matches the pattern (included by ${by})`, {
+      exitCode: EXIT.badInput,
+      hint: 'fix the pattern (named refuses an include that matches nothing too)',
+    });
+  }
+  return matches;
+}
+
+function hasPattern(text: string): boolean {
+  return /[*?[]/.test(text);
+}
+
+/** The paths inside `root` that match a glob(3) pattern (`*`, `?`, `[...]` per component; no leading dot matched), sorted. */
+export function globInRoot(root: string, pattern: string): string[] {
+  let paths = ['/'];
+  for (const part of pattern.split('/').filter((p) => p !== '')) {
+    if (!hasPattern(part)) {
+      paths = paths.map((p) => posix.join(p, part));
+      continue;
+    }
+    const matcher = globRegExp(part);
+    paths = paths.flatMap((dir) => {
+      const found = resolveInRoot(root, dir);
+      if (!found?.stats.isDirectory()) return [];
+      return readdirSync(hostPath(root, found.real))
+        .filter((name) => matcher.test(name))
+        .sort()
+        .map((name) => posix.join(dir, name));
+    });
+  }
+  return paths.filter((p) => resolveInRoot(root, p) !== undefined);
+}
+
+function globRegExp(part: string): RegExp {
+  let source = part.startsWith('.') ? '' : '(?!\\.)';
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i] as string;
+    if (c === '*') source += '.*';
+    else if (c === '?') source += '.';
+    else if (c === '[' && part.indexOf(']', i + 2) > 0) {
+      const end = part.indexOf(']', i + 2);
+      const body = part.slice(i + 1, end);
+      const set = (body.startsWith('!') ? `^${body.slice(1)}` : body).replaceAll('\\', '\\\\');
+      source += `[${set}]`;
+      i = end;
+    } else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 's');
+}
+
+function parseStatements(stream: TokenStream, path: string, depth: number): NamedStatement[] {
+  if (depth > MAX_BLOCK_DEPTH) {
+    const at = stream.last;
+    throw syntaxError(at?.file ?? path, at?.line ?? 0, `blocks nested deeper than ${MAX_BLOCK_DEPTH}`, 'flatten the configuration (named itself never needs such depth)');
+  }
   const statements: NamedStatement[] = [];
   let words: NamedWord[] = [];
-  let line = 0;
+  let start: Token | undefined;
   for (;;) {
-    const token = reader.tokens[reader.next++];
+    const token = stream.next();
     if (!token) {
-      if (inBlock) throw syntaxError(path, reader.tokens.at(-1)?.line ?? 0, "missing '}' at end of file", "close every '{' with '};'");
-      if (words.length > 0) throw syntaxError(path, line, "missing ';' at end of file", "end the statement with ';'");
+      const last = stream.last;
+      if (depth > 0) throw syntaxError(last?.file ?? path, last?.line ?? 0, "missing '}' at end of file", "close every '{' with '};'");
+      if (words.length > 0) throw syntaxError(start?.file ?? path, start?.line ?? 0, "missing ';' at end of file", "end the statement with ';'");
       return statements;
     }
-    if (words.length === 0) line = token.line;
+    if (words.length === 0) {
+      start = token;
+      if (token.kind === 'word' && token.text.toLowerCase() === 'include') {
+        openInclude(stream, token);
+        continue;
+      }
+    }
     switch (token.kind) {
       case 'word':
       case 'string':
         words.push({ kind: token.kind, text: token.text });
         break;
       case '{':
-        words.push({ kind: 'block', statements: parseStatements(reader, path, true) });
+        words.push({ kind: 'block', statements: parseStatements(stream, path, depth + 1) });
         break;
       case '}':
-        if (!inBlock) throw syntaxError(path, token.line, "unexpected '}'", "remove the extra '}'");
-        if (words.length > 0) throw syntaxError(path, token.line, "missing ';' before '}'", "end the statement with ';'");
+        if (depth === 0) throw syntaxError(token.file, token.line, "unexpected '}'", "remove the extra '}'");
+        if (words.length > 0) throw syntaxError(token.file, token.line, "missing ';' before '}'", "end the statement with ';'");
         return statements;
       case ';':
-        if (words.length > 0) statements.push({ words, file: path, line });
+        if (words.length > 0 && start) statements.push({ words, file: start.file, line: start.line });
         words = [];
         break;
       default: {
@@ -127,7 +212,7 @@ function parseStatements(reader: { tokens: Token[]; next: number }, path: string
   }
 }
 
-function tokenize(text: string, path: string): Token[] {
+function tokenize(text: string, file: string): Token[] {
   const tokens: Token[] = [];
   let line = 1;
   let i = 0;
@@ -140,24 +225,16 @@ function tokenize(text: string, path: string): Token[] {
       while (i < text.length && text[i] !== '\n') i++;
     } else if (text.startsWith('/*', i)) {
       const end = text.indexOf('*/', i + 2);
-      if (end < 0) throw syntaxError(path, line, "unterminated '/*' comment", "close the comment with '*/'");
+      if (end < 0) throw syntaxError(file, line, "unterminated '/*' comment", "close the comment with '*/'");
       line += countLines(text.slice(i, end));
       i = end + 2;
     } else if (c === '"') {
-      const start = line;
-      let value = '';
-      i++;
-      while (i < text.length && text[i] !== '"') {
-        if (text[i] === '\\' && i + 1 < text.length) i++;
-        if (text[i] === '\n') line++;
-        value += text[i];
-        i++;
-      }
-      if (i >= text.length) throw syntaxError(path, start, 'unterminated string', 'close the string with \'"\'');
-      i++;
-      tokens.push({ kind: 'string', text: value, line: start });
+      const string = readQuoted(text, i, file, line);
+      tokens.push({ kind: 'string', text: string.value, line, file });
+      line += countLines(text.slice(i, string.end));
+      i = string.end;
     } else if (c === '{' || c === '}' || c === ';') {
-      tokens.push({ kind: c, text: c, line });
+      tokens.push({ kind: c, text: c, line, file });
       i++;
     } else {
       let value = '';
@@ -165,10 +242,31 @@ function tokenize(text: string, path: string): Token[] {
         value += text[i];
         i++;
       }
-      tokens.push({ kind: 'word', text: value, line });
+      tokens.push({ kind: 'word', text: value, line, file });
     }
   }
   return tokens;
+}
+
+/**
+ * A quoted string from `text[at]` (the opening quote) as BIND's lexer reads it: a backslash is kept,
+ * except that `\"` is a quote (so `"db\.e"` names `db\.e`, `"a\\"` is `a\\`); strings may span lines.
+ */
+function readQuoted(text: string, at: number, file: string, line: number): { value: string; end: number } {
+  let value = '';
+  let escaped = false;
+  for (let i = at + 1; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '"') {
+      if (!escaped) return { value, end: i + 1 };
+      value = `${value.slice(0, -1)}"`;
+      escaped = false;
+      continue;
+    }
+    escaped = c === '\\' && !escaped;
+    value += c;
+  }
+  throw syntaxError(file, line, 'unterminated string', 'close the string with \'"\'');
 }
 
 function countLines(text: string): number {

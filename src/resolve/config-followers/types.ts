@@ -14,6 +14,12 @@ export interface FollowedFile {
   private?: boolean;
   /** Code the service loads (dlopen, nginx's load_module): its ELF closure goes into the jail too. */
   loaded?: boolean;
+  /**
+   * State the service left on the host (a journal, a signed copy, DNSSEC keys): brought into the first
+   * build, and later only while the jail still holds it (the jail's copy is then the one kept). `written`
+   * state is the service's to rewrite in place (owned by it); `read` state is read-only, as copied files are.
+   */
+  state?: 'read' | 'written';
 }
 
 export interface FollowedWritable {
