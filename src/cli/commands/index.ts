@@ -41,6 +41,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./why.js')).whyCommand,
   },
   {
+    name: 'trace',
+    summary: 'run a command under strace and report what it opened, wrote, executed; with --recipe, what the jail lacks',
+    load: async () => (await import('./trace.js')).traceCommand,
+  },
+  {
     name: 'run',
     summary: 'start the service of a built jail through its launcher',
     load: async () => (await import('./run.js')).runCommand,

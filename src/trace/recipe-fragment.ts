@@ -1,0 +1,176 @@
+// What a recipe's jail lacks of what a traced run used on the host, as recipe fields: programs and
+// libraries for `binaries`, files read for `files`, paths created or written for `writable` (with the
+// program and path that made them needed as `why`), devices for `devices`. Compared with the plan of
+// the jail (its manifest), through the jail's own symlinks; nothing is built and the recipe is not
+// changed.
+import { posix } from 'node:path';
+import type { Manifest, ManifestEntry } from '../plan/manifest.js';
+import { resolveInManifest } from '../plan/why-chain.js';
+import { DEVICE_NUMBERS, type DeviceName } from '../recipe/schema.js';
+import type { TraceEntry } from './trace-report.js';
+
+export interface FragmentItem {
+  path: string;
+  why: string;
+}
+
+export interface WritableItem {
+  path: string;
+  owner: string;
+  group: string;
+  mode: string;
+  why: string;
+}
+
+export interface RecipeFragment {
+  binaries: FragmentItem[];
+  files: FragmentItem[];
+  writable: WritableItem[];
+  devices: { name: DeviceName; why: string }[];
+  /** Things no field can fix by copying: UNIX sockets, the account files. Printed as comments. */
+  notes: string[];
+}
+
+/** The loader's own files: mkjail writes the jail's ld.so.cache when its libraries need one. */
+const LOADER_FILES = new Set(['/etc/ld.so.cache', '/etc/ld.so.preload']);
+/** The account files: the jail's are written from the recipe's user and group, never copied. */
+const ACCOUNT_FILES = new Set(['/etc/passwd', '/etc/group']);
+
+/** The fragment for `entries` against the jail `manifest` describes; `user`/`group` own new writable paths. */
+export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallback: { user: string; group: string }): RecipeFragment {
+  const jail = new JailView(manifest);
+  const writable = writableItems(entries, jail, fallback);
+  const underWritable = (path: string) => writable.some((item) => isBelow(path, item.path)) || jail.isWritable(path);
+  const fragment: RecipeFragment = { binaries: [], files: [], writable, devices: [], notes: [] };
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (seen.has(`${entry.kind}\0${entry.path}`)) continue;
+    seen.add(`${entry.kind}\0${entry.path}`);
+    if ((entry.kind === 'exec' || entry.kind === 'library') && !jail.holds(entry.path)) {
+      fragment.binaries.push({ path: entry.path, why: `traced: ${entry.by} ${entry.kind === 'exec' ? 'executed' : 'mapped'} it (${entry.syscall})` });
+    } else if (entry.kind === 'read' && !jail.holds(entry.path) && !underWritable(entry.path)) {
+      if (LOADER_FILES.has(entry.path)) continue;
+      if (ACCOUNT_FILES.has(entry.path)) fragment.notes.push(`${entry.by} read ${entry.path}: the jail's is written from the recipe's user and group (set user: to the account it looks up)`);
+      else fragment.files.push({ path: entry.path, why: `traced: ${entry.by} read it (${entry.syscall})` });
+    } else if (entry.kind === 'dev') {
+      addDevice(fragment, entry, jail);
+    } else if (entry.kind === 'socket' && !jail.holds(entry.path)) {
+      fragment.notes.push(socketNote(entry));
+    }
+  }
+  return fragment;
+}
+
+function addDevice(fragment: RecipeFragment, entry: TraceEntry, jail: JailView): void {
+  const name = entry.path.slice('/dev/'.length);
+  if (entry.errno !== undefined || jail.holds(entry.path) || !(name in DEVICE_NUMBERS) || name === 'null') return;
+  if (fragment.devices.some((device) => device.name === name)) return;
+  fragment.devices.push({ name: name as DeviceName, why: `traced: ${entry.by} opened ${entry.path} (${entry.syscall})` });
+}
+
+function socketNote(entry: TraceEntry): string {
+  if (entry.path === '/dev/log' || entry.path === '/run/systemd/journal/dev-log') return `${entry.by} connected to ${entry.path}: add syslog: true for a /dev/log served by the host's rsyslog`;
+  if (entry.path.startsWith('/run/nscd/')) return `${entry.by} connected to ${entry.path} (nscd): glibc falls back to the jail's own files without it`;
+  return `${entry.by} connected to the UNIX socket ${entry.path}: the jail does not hold it; a service it talks to must make it inside the jail`;
+}
+
+/**
+ * Writable paths: a directory made with mkdir() (even when it was there already), the directory of a
+ * file created, removed or renamed away, and a file written in place. The outermost of nested
+ * candidates is kept; what the jail already holds writable is left out.
+ */
+function writableItems(entries: TraceEntry[], jail: JailView, fallback: { user: string; group: string }): WritableItem[] {
+  const candidates = new Map<string, WritableItem>();
+  for (const entry of entries) {
+    const path = writablePathOf(entry);
+    if (path === undefined || path === '/' || candidates.has(path) || jail.isWritable(path)) continue;
+    const owner = ownerOf(entry, fallback.user);
+    candidates.set(path, { path, owner, group: fallback.group, mode: '0700', why: `traced: ${entry.by} ${verbOf(entry)} ${entry.path}` });
+  }
+  const paths = [...candidates.keys()];
+  return [...candidates.values()]
+    .filter((item) => !paths.some((other) => other !== item.path && isBelow(item.path, other)))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+function writablePathOf(entry: TraceEntry): string | undefined {
+  if (entry.errno !== undefined && !(entry.kind === 'created' && entry.errno === 'EEXIST')) return undefined;
+  if (entry.kind === 'created') return entry.syscall.startsWith('mkdir') ? entry.path : posix.dirname(entry.path);
+  if (entry.kind === 'removed') return posix.dirname(entry.path);
+  if (entry.kind === 'written') return entry.path;
+  return undefined;
+}
+
+function verbOf(entry: TraceEntry): string {
+  if (entry.kind === 'removed') return 'removed';
+  if (entry.kind === 'written') return 'wrote';
+  return entry.errno === 'EEXIST' ? 'creates (found it already there)' : 'created';
+}
+
+/** The owner a writable path needs: whom the program chown()ed it to, or who wrote it unless root. */
+function ownerOf(entry: TraceEntry, fallback: string): string {
+  if (entry.owner !== undefined && entry.owner !== 'root' && entry.owner !== '0') return entry.owner;
+  if (entry.user !== undefined && entry.user !== 'root' && entry.user !== '0') return entry.user;
+  return fallback;
+}
+
+function isBelow(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
+class JailView {
+  readonly #entries: Map<string, ManifestEntry>;
+  readonly #writable: string[];
+
+  constructor(manifest: Manifest) {
+    this.#entries = new Map(manifest.entries.map((entry) => [entry.path, entry]));
+    this.#writable = manifest.writable.map((item) => item.path);
+  }
+
+  /** True when the jail holds `path` (through its own symlinks). */
+  holds(path: string): boolean {
+    return resolveInManifest(this.#entries, path) !== undefined;
+  }
+
+  /** True when `path` is, or is below, a writable path of the jail. */
+  isWritable(path: string): boolean {
+    const real = resolveInManifest(this.#entries, path) ?? path;
+    return this.#writable.some((dir) => isBelow(real, dir) || isBelow(path, dir));
+  }
+}
+
+/** The fragment as a recipe module to save beside the recipe and `include`, or to paste field by field. */
+export function renderFragment(fragment: RecipeFragment, header: { recipe: string; name: string; command: string[] }): string {
+  const lines = [
+    `// What the jail of ${header.recipe} lacks, found by mkjail trace of: ${header.command.join(' ')}`,
+    '// Paste these fields into the recipe (joining the lists it has), or save this file beside it and',
+    `// add include: ['./${header.name}.ts'].`,
+    "import { defineRecipe } from 'mkjail';",
+    '',
+    'export default defineRecipe({',
+    `  name: ${quote(header.name)},`,
+  ];
+  if (fragment.binaries.length > 0) lines.push('  binaries: [', ...fragment.binaries.map((item) => `    ${quote(item.path)}, // ${item.why}`), '  ],');
+  if (fragment.files.length > 0) lines.push('  files: [', ...fragment.files.map((item) => `    ${quote(item.path)}, // ${item.why}`), '  ],');
+  if (fragment.writable.length > 0) {
+    lines.push('  writable: [');
+    for (const item of fragment.writable) {
+      lines.push(`    { path: ${quote(item.path)}, owner: ${quote(item.owner)}, group: ${quote(item.group)}, mode: ${quote(item.mode)}, why: ${quote(item.why)} },`);
+    }
+    lines.push('  ],');
+  }
+  if (fragment.devices.length > 0) lines.push('  devices: [', ...fragment.devices.map((device) => `    { name: ${quote(device.name)}, why: ${quote(device.why)} },`), '  ],');
+  for (const note of fragment.notes) lines.push(`  // ${note}`);
+  lines.push('});', '');
+  return lines.join('\n');
+}
+
+/** A TypeScript string literal (JSON's escaping is valid TypeScript), single-quoted when it needs no escape. */
+function quote(text: string): string {
+  return /^[^'\\\n\r\u2028\u2029]*$/.test(text) && !/[\u0000-\u001f]/.test(text) ? `'${text}'` : JSON.stringify(text);
+}
+
+/** True when the fragment adds nothing to the recipe. */
+export function fragmentIsEmpty(fragment: RecipeFragment): boolean {
+  return fragment.binaries.length + fragment.files.length + fragment.writable.length + fragment.devices.length === 0;
+}
