@@ -3,10 +3,12 @@
 // program and path that made them needed as `why`), devices for `devices`. Compared with the plan of
 // the jail (its manifest), through the jail's own symlinks; nothing is built and the recipe is not
 // changed.
-import { posix } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, posix } from 'node:path';
 import type { Manifest, ManifestEntry } from '../plan/manifest.js';
 import { resolveInManifest } from '../plan/why-chain.js';
 import { DEVICE_NUMBERS, type DeviceName } from '../recipe/schema.js';
+import { resolveClosure } from '../resolve/library-closure.js';
 import type { TraceEntry } from './trace-report.js';
 
 export interface FragmentItem {
@@ -58,7 +60,44 @@ export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallba
       fragment.notes.push(socketNote(entry));
     }
   }
+  dropWhatOthersBring(fragment, nssModules(entries));
   return fragment;
+}
+
+/** glibc's NSS modules the run loaded (libnss_systemd.so.2 for `group: files systemd`): never suggested as binaries. */
+function nssModules(entries: TraceEntry[]): string[] {
+  return entries.filter((entry) => entry.kind === 'library' && NSS_MODULE.test(basename(entry.path))).map((entry) => entry.path);
+}
+
+const NSS_MODULE = /^libnss_[a-z0-9_]+\.so/;
+
+/**
+ * Leaves out an NSS module (the jail's name service is its own), and any library that another suggested
+ * binary or an NSS module needs (it comes with that binary's closure, or only came for that module).
+ */
+function dropWhatOthersBring(fragment: RecipeFragment, modules: string[]): void {
+  const brought = new Set<string>();
+  for (const path of [...fragment.binaries.map((item) => item.path), ...modules]) {
+    for (const object of closureOf(path)) if (object !== realOf(path)) brought.add(object);
+  }
+  fragment.binaries = fragment.binaries.filter((item) => !modules.includes(item.path) && !brought.has(realOf(item.path)));
+  for (const module of modules) fragment.notes.push(`${basename(module)} was loaded for a name lookup: the jail's name service is its own (glibc's files and dns need no module)`);
+}
+
+function closureOf(path: string): string[] {
+  try {
+    return resolveClosure([path]).objects.map((object) => object.real);
+  } catch {
+    return [];
+  }
+}
+
+function realOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function addDevice(fragment: RecipeFragment, entry: TraceEntry, jail: JailView): void {
@@ -85,7 +124,7 @@ function writableItems(entries: TraceEntry[], jail: JailView, fallback: { user: 
     const path = writablePathOf(entry);
     if (path === undefined || path === '/' || candidates.has(path) || jail.isWritable(path)) continue;
     const owner = ownerOf(entry, fallback.user);
-    candidates.set(path, { path, owner, group: fallback.group, mode: '0700', why: `traced: ${entry.by} ${verbOf(entry)} ${entry.path}` });
+    candidates.set(path, { path, owner, group: fallback.group, mode: '0700', why: whyOf(entry) });
   }
   const paths = [...candidates.keys()];
   return [...candidates.values()]
@@ -101,10 +140,11 @@ function writablePathOf(entry: TraceEntry): string | undefined {
   return undefined;
 }
 
-function verbOf(entry: TraceEntry): string {
-  if (entry.kind === 'removed') return 'removed';
-  if (entry.kind === 'written') return 'wrote';
-  return entry.errno === 'EEXIST' ? 'creates (found it already there)' : 'created';
+function whyOf(entry: TraceEntry): string {
+  if (entry.kind === 'removed') return `traced: ${entry.by} removed ${entry.path}`;
+  if (entry.kind === 'written') return `traced: ${entry.by} wrote ${entry.path}`;
+  if (entry.errno === 'EEXIST') return `traced: ${entry.by} mkdir()s ${entry.path} (there already on the host)`;
+  return `traced: ${entry.by} created ${entry.path}`;
 }
 
 /** The owner a writable path needs: whom the program chown()ed it to, or who wrote it unless root. */

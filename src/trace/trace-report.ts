@@ -2,7 +2,7 @@
 // paths created or written (with the user that did it), UNIX sockets connected, paths probed and not
 // found, paths refused, and /proc, /sys and /dev in their own groups. Each entry names the program and
 // the system call.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { lookUpHostUser } from '../plan/host-accounts.js';
 import type { PathEvent } from './trace-events.js';
 
@@ -67,6 +67,7 @@ function kindOf(event: PathEvent): EntryKind | undefined {
     case 'exec':
       return 'exec';
     case 'read':
+      if (isDirectory(event.path)) return 'listed';
       return isElf(event.path) ? 'library' : 'read';
     case 'list':
       return 'listed';
@@ -94,6 +95,15 @@ function chownTargets(events: PathEvent[]): Map<string, number> {
   const owners = new Map<string, number>();
   for (const event of events) if (event.op === 'chown' && event.errno === undefined && event.chownUid !== undefined) owners.set(event.path, event.chownUid);
   return owners;
+}
+
+/** A directory opened without O_DIRECTORY (to fstat or fchdir it) is listed, not read. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
