@@ -112,6 +112,20 @@ export const allowSpecSchema = z.strictObject({
 /** A tree-only jail for sshd's ChrootDirectory: the Match block written beside it (DIR/sshd_config). */
 export const sshdSpecSchema = z.strictObject({ forceCommand: runWord.min(1).optional() });
 
+/** The NSS databases a recipe may name in `nss` (shadow and gshadow never: a jail holds no password hash). */
+export const NSS_DATABASES = ['passwd', 'group', 'hosts', 'networks', 'protocols', 'services', 'ethers', 'rpc'] as const;
+export type NssDatabase = (typeof NSS_DATABASES)[number];
+
+/** `'passwd'` (its default sources: files; hosts: files dns) or `{ database, sources }` naming them. */
+export const nssSpecSchema = z.union([
+  z.enum(NSS_DATABASES, { error: `an NSS database: ${NSS_DATABASES.join(', ')}` }),
+  z.strictObject({
+    database: z.enum(NSS_DATABASES, { error: `an NSS database: ${NSS_DATABASES.join(', ')}` }),
+    sources: z.array(z.string().regex(/^[a-z0-9_]+$/, 'an NSS source (a module name such as files, dns, compat)')).min(1),
+  }),
+]);
+export type NssSpec = z.output<typeof nssSpecSchema>;
+
 /** One recipe file's own content, after its variables were applied (includes not yet merged). */
 export const recipeSchema = z.strictObject({
   name,
@@ -131,6 +145,7 @@ export const recipeSchema = z.strictObject({
   allow: z.array(allowSpecSchema).optional(),
   syslog: z.boolean().optional(),
   sshd: sshdSpecSchema.optional(),
+  nss: z.array(nssSpecSchema).optional(),
 });
 
 export type RecipeInput = z.input<typeof recipeSchema>;

@@ -29,6 +29,8 @@ export interface RecipeFragment {
   files: FragmentItem[];
   writable: WritableItem[];
   devices: { name: DeviceName; why: string }[];
+  /** NSS databases the run looked up through nsswitch.conf, when the jail has none: the recipe's `nss`. */
+  nss: { databases: string[]; why: string } | undefined;
   /** Things no field can fix by copying: UNIX sockets, the account files. Printed as comments. */
   notes: string[];
 }
@@ -43,7 +45,9 @@ export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallba
   const jail = new JailView(manifest);
   const writable = writableItems(entries, jail, fallback);
   const underWritable = (path: string) => writable.some((item) => isBelow(path, item.path)) || jail.isWritable(path);
-  const fragment: RecipeFragment = { binaries: [], files: [], writable, devices: [], notes: [] };
+  const nss = jail.holds(NSSWITCH) ? undefined : nssLookups(entries);
+  const fragment: RecipeFragment = { binaries: [], files: [], writable, devices: [], nss, notes: [] };
+  const broughtByNss = new Set(nss ? [NSSWITCH, ...nss.databases.flatMap((database) => NSS_FILES[database] ?? [])] : []);
   const seen = new Set<string>();
   for (const entry of entries) {
     if (seen.has(`${entry.kind}\0${entry.path}`)) continue;
@@ -51,7 +55,7 @@ export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallba
     if ((entry.kind === 'exec' || entry.kind === 'library') && !jail.holds(entry.path)) {
       fragment.binaries.push({ path: entry.path, why: `traced: ${entry.by} ${entry.kind === 'exec' ? 'executed' : 'mapped'} it (${entry.syscall})` });
     } else if (entry.kind === 'read' && !jail.holds(entry.path) && !underWritable(entry.path)) {
-      if (LOADER_FILES.has(entry.path)) continue;
+      if (LOADER_FILES.has(entry.path) || broughtByNss.has(entry.path)) continue;
       if (ACCOUNT_FILES.has(entry.path)) fragment.notes.push(`${entry.by} read ${entry.path}: the jail's is written from the recipe's user and group (set user: to the account it looks up)`);
       else fragment.files.push({ path: entry.path, why: `traced: ${entry.by} read it (${entry.syscall})` });
     } else if (entry.kind === 'dev') {
@@ -62,6 +66,31 @@ export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallba
   }
   dropWhatOthersBring(fragment, nssModules(entries));
   return fragment;
+}
+
+const NSSWITCH = '/etc/nsswitch.conf';
+
+/** What each NSS database reads with glibc's files and dns sources (the nss field brings them). */
+const NSS_FILES: Record<string, string[]> = {
+  passwd: ['/etc/passwd'],
+  group: ['/etc/group'],
+  hosts: ['/etc/hosts', '/etc/resolv.conf', '/etc/host.conf'],
+  networks: ['/etc/networks'],
+  protocols: ['/etc/protocols'],
+  services: ['/etc/services'],
+  ethers: ['/etc/ethers'],
+  rpc: ['/etc/rpc'],
+};
+
+/** The databases looked up, from the files read after nsswitch.conf was (and the modules loaded for them). */
+function nssLookups(entries: TraceEntry[]): RecipeFragment['nss'] {
+  const readers = entries.filter((entry) => entry.kind === 'read' && entry.path === NSSWITCH);
+  if (readers.length === 0) return undefined;
+  const read = new Set(entries.filter((entry) => entry.kind === 'read').map((entry) => entry.path));
+  const databases = Object.entries(NSS_FILES).filter(([, files]) => files.some((file) => read.has(file))).map(([database]) => database);
+  if (databases.length === 0) return undefined;
+  const by = readers[0]?.by ?? 'the program';
+  return { databases, why: `traced: ${by} read ${NSSWITCH} and ${databases.map((database) => NSS_FILES[database]?.find((file) => read.has(file))).join(', ')}` };
 }
 
 /** glibc's NSS modules the run loaded (libnss_systemd.so.2 for `group: files systemd`): never suggested as binaries. */
@@ -81,7 +110,7 @@ function dropWhatOthersBring(fragment: RecipeFragment, modules: string[]): void 
     for (const object of closureOf(path)) if (object !== realOf(path)) brought.add(object);
   }
   fragment.binaries = fragment.binaries.filter((item) => !modules.includes(item.path) && !brought.has(realOf(item.path)));
-  for (const module of modules) fragment.notes.push(`${basename(module)} was loaded for a name lookup: the jail's name service is its own (glibc's files and dns need no module)`);
+  for (const module of modules) fragment.notes.push(`${basename(module)} was loaded for a name lookup on the host: the jail's name service comes from nss (files and dns need no module)`);
 }
 
 function closureOf(path: string): string[] {
@@ -199,6 +228,7 @@ export function renderFragment(fragment: RecipeFragment, header: { recipe: strin
     }
     lines.push('  ],');
   }
+  if (fragment.nss) lines.push(`  nss: [${fragment.nss.databases.map(quote).join(', ')}], // ${fragment.nss.why}`);
   if (fragment.devices.length > 0) lines.push('  devices: [', ...fragment.devices.map((device) => `    { name: ${quote(device.name)}, why: ${quote(device.why)} },`), '  ],');
   for (const note of fragment.notes) lines.push(`  // ${note}`);
   lines.push('});', '');
@@ -212,5 +242,5 @@ function quote(text: string): string {
 
 /** True when the fragment adds nothing to the recipe. */
 export function fragmentIsEmpty(fragment: RecipeFragment): boolean {
-  return fragment.binaries.length + fragment.files.length + fragment.writable.length + fragment.devices.length === 0;
+  return fragment.binaries.length + fragment.files.length + fragment.writable.length + fragment.devices.length === 0 && fragment.nss === undefined;
 }

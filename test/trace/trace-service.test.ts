@@ -47,6 +47,8 @@ export default defineRecipe({ name: 'service', binaries: ['${service.program}'],
     expect(traced.stdout).toContain(`'${service.plugin}', // traced: service mapped it (openat)`);
     expect(traced.stdout).toContain(`'${service.config}', // traced: service read it (openat)`);
     expect(traced.stdout).toContain(`{ path: '${service.state}', owner: 'nobody', group: 'nogroup', mode: '0700', why: 'traced: service created ${service.state}' },`);
+    expect(traced.stdout).toContain("  nss: ['passwd'], // traced: service read /etc/nsswitch.conf and /etc/passwd\n");
+    expect(traced.stdout).not.toContain("'/etc/nsswitch.conf',");
     // Nothing the recipe already brings: the program itself, libc, the loader's cache.
     expect(traced.stdout).not.toContain(`'${service.program}'`);
     expect(traced.stdout).not.toMatch(/libc\.so\.6|ld\.so\.cache/);
