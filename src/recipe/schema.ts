@@ -126,6 +126,10 @@ export const nssSpecSchema = z.union([
 ]);
 export type NssSpec = z.output<typeof nssSpecSchema>;
 
+/** Well-known run-time files a recipe may name in `runtime`, each resolved on the host. */
+export const RUNTIME_ITEMS = ['tz', 'openssl', 'ca-certificates', 'gconv', 'libgcc_s', 'locale', 'terminfo', 'resolver'] as const;
+export type RuntimeItem = (typeof RUNTIME_ITEMS)[number];
+
 /** One recipe file's own content, after its variables were applied (includes not yet merged). */
 export const recipeSchema = z.strictObject({
   name,
@@ -146,6 +150,7 @@ export const recipeSchema = z.strictObject({
   syslog: z.boolean().optional(),
   sshd: sshdSpecSchema.optional(),
   nss: z.array(nssSpecSchema).optional(),
+  runtime: z.array(z.enum(RUNTIME_ITEMS, { error: `a run-time item: ${RUNTIME_ITEMS.join(', ')}` })).optional(),
 });
 
 export type RecipeInput = z.input<typeof recipeSchema>;

@@ -31,6 +31,8 @@ export interface RecipeFragment {
   devices: { name: DeviceName; why: string }[];
   /** NSS databases the run looked up through nsswitch.conf, when the jail has none: the recipe's `nss`. */
   nss: { databases: string[]; why: string } | undefined;
+  /** Well-known run-time items (the recipe's `runtime`) whose files the run used and the jail lacks. */
+  runtime: { name: string; why: string }[];
   /** Things no field can fix by copying: UNIX sockets, the account files. Printed as comments. */
   notes: string[];
 }
@@ -46,7 +48,7 @@ export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallba
   const writable = writableItems(entries, jail, fallback);
   const underWritable = (path: string) => writable.some((item) => isBelow(path, item.path)) || jail.isWritable(path);
   const nss = jail.holds(NSSWITCH) ? undefined : nssLookups(entries);
-  const fragment: RecipeFragment = { binaries: [], files: [], writable, devices: [], nss, notes: [] };
+  const fragment: RecipeFragment = { binaries: [], files: [], writable, devices: [], nss, runtime: [], notes: [] };
   const broughtByNss = new Set(nss ? [NSSWITCH, ...nss.databases.flatMap((database) => NSS_FILES[database] ?? [])] : []);
   const seen = new Set<string>();
   for (const entry of entries) {
@@ -65,7 +67,34 @@ export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallba
     }
   }
   dropWhatOthersBring(fragment, nssModules(entries));
+  suggestRuntime(fragment);
   return fragment;
+}
+
+/** Which `runtime` item a path belongs to (its files are what the item brings). */
+const RUNTIME_PATHS: [string, RegExp][] = [
+  ['tz', /^(\/etc\/localtime|\/etc\/timezone|\/usr\/share\/zoneinfo\/.*)$/],
+  ['openssl', /^\/(usr\/lib|etc)\/ssl\/openssl\.cnf$|\/ossl-modules\/|\/engines-\d+\//],
+  ['ca-certificates', /^\/usr\/lib\/ssl\/cert\.pem$|^\/etc\/ssl\/certs\//],
+  ['gconv', /\/gconv\//],
+  ['libgcc_s', /\/libgcc_s\.so\.1$/],
+  ['locale', /^\/usr\/lib\/locale\/|^\/usr\/share\/locale\/locale\.alias$/],
+  ['terminfo', /\/terminfo\//],
+  ['resolver', /^\/etc\/(resolv\.conf|host\.conf|gai\.conf|hosts)$/],
+];
+
+/** Replaces files and binaries that belong to a runtime item with the item, which brings them (and their kin). */
+function suggestRuntime(fragment: RecipeFragment): void {
+  const itemOf = (path: string) => RUNTIME_PATHS.find(([, pattern]) => pattern.test(path))?.[0];
+  const take = (items: FragmentItem[]) =>
+    items.filter((item) => {
+      const name = itemOf(item.path);
+      if (name === undefined) return true;
+      if (!fragment.runtime.some((known) => known.name === name)) fragment.runtime.push({ name, why: item.why.replace(/ it \(/, ` ${item.path} (`) });
+      return false;
+    });
+  fragment.files = take(fragment.files);
+  fragment.binaries = take(fragment.binaries);
 }
 
 const NSSWITCH = '/etc/nsswitch.conf';
@@ -228,6 +257,7 @@ export function renderFragment(fragment: RecipeFragment, header: { recipe: strin
     }
     lines.push('  ],');
   }
+  if (fragment.runtime.length > 0) lines.push('  runtime: [', ...fragment.runtime.map((item) => `    ${quote(item.name)}, // ${item.why}`), '  ],');
   if (fragment.nss) lines.push(`  nss: [${fragment.nss.databases.map(quote).join(', ')}], // ${fragment.nss.why}`);
   if (fragment.devices.length > 0) lines.push('  devices: [', ...fragment.devices.map((device) => `    { name: ${quote(device.name)}, why: ${quote(device.why)} },`), '  ],');
   for (const note of fragment.notes) lines.push(`  // ${note}`);
@@ -242,5 +272,5 @@ function quote(text: string): string {
 
 /** True when the fragment adds nothing to the recipe. */
 export function fragmentIsEmpty(fragment: RecipeFragment): boolean {
-  return fragment.binaries.length + fragment.files.length + fragment.writable.length + fragment.devices.length === 0 && fragment.nss === undefined;
+  return fragment.binaries.length + fragment.files.length + fragment.writable.length + fragment.devices.length + fragment.runtime.length === 0 && fragment.nss === undefined;
 }

@@ -61,6 +61,10 @@ export default defineRecipe({
     }
     expect(traced.stdout).toContain(`{ path: '${scratch}/run', owner: 'www-data', group: 'www-data', mode: '0700', why: 'traced: nginx created ${scratch}/run/nginx.pid' },`);
     expect(traced.stdout).toMatch(new RegExp(`\\{ path: '${scratch}/log', owner: 'www-data', group: 'www-data', mode: '0700', why: 'traced: nginx created ${scratch}/log/(access|error)\\.log' \\},`));
+    // What nginx read at start that a runtime item brings: its zone and OpenSSL's configuration.
+    expect(traced.stdout).toContain("    'tz', // traced: nginx read /etc/localtime (openat)\n");
+    expect(traced.stdout).toContain("    'openssl', // traced: nginx read /usr/lib/ssl/openssl.cnf (openat)\n");
+    expect(traced.stdout).not.toContain("'/etc/localtime',");
     // What the recipe brings is not repeated: nginx, its config, mime.types, the site.
     expect(traced.stdout).not.toContain("'/usr/sbin/nginx'");
     expect(traced.stdout).not.toContain(`'${config}'`);

@@ -44,6 +44,7 @@ export default defineRecipe({ name: 'plain', files: ['/etc/hostname', { from: '.
       allow: [],
       syslog: undefined,
       nss: [],
+      runtime: [],
     });
   });
 
