@@ -10,7 +10,7 @@ import { EXIT, MkjailError } from '../errors.js';
 import { parseStraceOutput, type SyscallRecord } from './strace-syntax.js';
 
 /** The calls traced: every call that names a path, process creation, identity and directory changes, sockets. */
-const TRACED_CALLS = 'trace=%file,%process,connect,bind,setuid,setreuid,setresuid,chdir,fchdir';
+const TRACED_CALLS = 'trace=%file,%process,connect,bind,setuid,setreuid,setresuid,chdir,fchdir,chroot';
 
 export interface TraceRun {
   records: SyscallRecord[];

@@ -22,12 +22,16 @@ export interface PathEvent {
   errno: string | undefined;
   /** For chown(): the uid the path was given. */
   chownUid?: number;
+  /** The host directory the process had chroot()ed into when it made the call (paths are inside it). */
+  root?: string;
 }
 
 interface ProcessState {
   program: string;
   uid: number;
   cwd: string;
+  /** Set by a successful chroot(): the host directory that is now `/`. */
+  root?: string;
 }
 
 /** The system call's path argument positions: [directory descriptor index or -1, path index]. */
@@ -77,13 +81,13 @@ export function pathEvents(records: SyscallRecord[], start: { uid: number; cwd: 
       states.set(record.pid, state);
     }
     const cwd = record.args[0]?.startsWith('AT_FDCWD<') ? descriptorPath(record.args[0]) : undefined;
-    if (cwd) state.cwd = cwd;
+    if (cwd) state.cwd = insideRoot(cwd, state.root);
     if (CLONES.has(record.name)) {
       if (record.value !== undefined && record.value > 0) states.set(record.value, { ...state });
       continue;
     }
     if (trackIdentity(record, state)) continue;
-    events.push(...eventsOf(record, state));
+    events.push(...eventsOf(record, state).map((event) => (state.root === undefined ? event : { ...event, root: state.root })));
     if (record.name === 'execve' || record.name === 'execveat') {
       const path = events.at(-1)?.path;
       if (record.errno === undefined && path) state.program = posix.basename(path);
@@ -106,7 +110,12 @@ function trackIdentity(record: SyscallRecord, state: ProcessState): boolean {
       return true;
     case 'fchdir': {
       const path = descriptorPath(record.args[0] ?? '');
-      if (ok && path !== undefined) state.cwd = path;
+      if (ok && path !== undefined) state.cwd = insideRoot(path, state.root);
+      return true;
+    }
+    case 'chroot': {
+      const path = decodeQuoted(record.args[0] ?? '');
+      if (ok && path !== undefined) state.root = posix.resolve(state.root ?? '/', posix.resolve(state.cwd, path).replace(/^\/+/, ''));
       return true;
     }
     case 'chdir': {
@@ -167,6 +176,13 @@ function socketEvents(record: SyscallRecord, state: ProcessState): PathEvent[] {
   if (!path) return [];
   const op: Operation = record.name === 'bind' ? 'create' : 'connect';
   return [{ pid: record.pid, program: state.program, uid: state.uid, syscall: record.name, op, path: posix.resolve(state.cwd, path), errno: record.errno }];
+}
+
+/** A host path (as -y prints it, from outside) as the chrooted process sees it. */
+function insideRoot(path: string, root: string | undefined): string {
+  if (root === undefined || root === '/') return path;
+  if (path === root) return '/';
+  return path.startsWith(`${root}/`) ? path.slice(root.length) : path;
 }
 
 /** `named` made absolute against the directory descriptor strace decorated (-y), or the process's directory. */

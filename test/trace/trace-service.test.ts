@@ -36,7 +36,28 @@ export default defineRecipe({ name: 'service', binaries: ['${service.program}'],
   it('the jail of the bare recipe fails the way the user would see it', async () => {
     const jail = await buildJail(bare);
     jails.push(jail);
-    expect(runAsNobody(jail.root)).toMatchObject({ status: 10, stderr: 'service: libplugin.so: cannot open shared object file: No such file or directory\n' });
+    const run = runAsNobody(jail.root);
+    expect(run.status).toBe(10);
+    expect(run.stderr).toContain('service: libplugin.so: cannot open shared object file: No such file or directory\n');
+    expect(run.stderr).toContain(`service: can't read ${service.config}: No such file or directory\n`);
+    expect(run.stderr).toContain(`service: can't create ${service.state}: Permission denied\n`);
+
+    // trace --in-jail starts it through the jail's launcher, traced from outside, and names each missing path.
+    const traced = await mkjail(['trace', '--in-jail', jail.dir, '--json', '--timeout', '60']);
+    expect(traced.exitCode, traced.stderr).toBe(1);
+    const report = JSON.parse(traced.stdout) as { exitCode: number; failures: { path: string; errno: string; by: string; syscall: string; host: string }[] };
+    expect(report.exitCode).toBe(10);
+    expect(report.failures).toEqual(
+      expect.arrayContaining([
+        { path: service.plugin, errno: 'ENOENT', by: 'service', syscall: 'openat', host: expect.stringMatching(/^a file \(\d+ bytes\)$/) },
+        { path: service.config, errno: 'ENOENT', by: 'service', syscall: 'openat', host: 'a file (15 bytes)' },
+        { path: service.state, errno: 'EACCES', by: 'service', syscall: 'mkdir', host: expect.any(String) },
+      ]),
+    );
+    // The loader's search of the system directories for the plugin is one failure, not one per directory.
+    expect(report.failures.filter((failure) => failure.path.endsWith('/libplugin.so'))).toHaveLength(1);
+    const text = await mkjail(['trace', '--in-jail', jail.dir, '--timeout', '60']);
+    expect(text.stdout).toContain(`  ${service.config}  ENOENT (service, openat); on the host: a file (15 bytes)\n`);
   });
 
   it('trace --recipe prints what the bare jail lacks, and the jail built with it runs as nobody', async () => {

@@ -6,7 +6,9 @@ import { basename, delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, MkjailError } from '../../errors.js';
 import { buildPlan } from '../../plan/build-plan.js';
-import type { Manifest } from '../../plan/manifest.js';
+import { type Manifest, readManifest } from '../../plan/manifest.js';
+import { outputLayout } from '../../plan/output-layout.js';
+import { jailFailures, renderJailFailures } from '../../trace/in-jail.js';
 import { loadRecipe } from '../../recipe/load-recipe.js';
 import { fragmentIsEmpty, recipeFragment, renderFragment } from '../../trace/recipe-fragment.js';
 import { runTraced, type TraceRun } from '../../trace/run-traced.js';
@@ -16,6 +18,7 @@ import type { Command, CommandIO } from '../command.js';
 import { withUsageErrors } from '../parse-args.js';
 
 const HELP = `Usage: mkjail trace [--json] [--timeout SECONDS] [--recipe RECIPE [--set NAME=VALUE ...]] -- COMMAND [ARGS...]
+       mkjail trace --in-jail DIR [--json] [--timeout SECONDS] [-- ARGS...]
 
 Runs COMMAND on the host under strace -f (Debian's strace) until it and every process it started have
 exited, or until the timeout: then each of them gets SIGTERM, and SIGKILL 3 seconds later; nothing is
@@ -31,7 +34,14 @@ and libraries), files, writable (each with why: 'traced: nginx created /var/lib/
 and comments for what no field copies (a UNIX socket). RECIPE is never changed. Without a COMMAND,
 the recipe's run.argv is traced (launcher mode only).
 
+With --in-jail DIR, the service of the jail built in DIR is started through DIR/launch (as root; ARGS
+are appended to its command, as mkjail run does), with the jail's own identity and chroot, traced
+from outside; every open, exec, connect, create or removal that failed inside the jail (ENOENT,
+ENOTDIR, EACCES, EPERM, EROFS) is listed with what the same path is on the host: the ones the host has
+first (what the jail lacks), then those absent on the host too. Exit 1 when the host has one of them.
+
 Options:
+  --in-jail DIR      trace the service of the jail in DIR and list what failed inside it
   --json             print one JSON object: { command, exitCode, timedOut, files: [{ path, kind, by,
                      syscall, user?, owner?, errno? }] } (and fragment, with --recipe)
   --timeout SECONDS  stop the command after this long (default 30)
@@ -41,13 +51,15 @@ Options:
 
 Exit codes:
   0  traced (with --recipe: the jail lacks nothing the run used)
-  1  --recipe only: the jail lacks something; the fragment is printed
+  1  --recipe: the jail lacks something, the fragment is printed; --in-jail: something the host
+     has failed inside the jail
   2  bad arguments or recipe; COMMAND not found
   3  strace is missing or could not run
 
 Examples:
   mkjail trace --timeout 5 -- /usr/sbin/nginx -g 'daemon off;'
   mkjail trace --recipe recipes/nginx.ts --timeout 5 > nginx-traced.ts
+  mkjail trace --in-jail /srv/jail/nginx --timeout 5
 `;
 
 export const traceCommand: Command = {
@@ -63,10 +75,15 @@ export const traceCommand: Command = {
           timeout: { type: 'string', default: '30' },
           recipe: { type: 'string' },
           set: { type: 'string', multiple: true },
+          'in-jail': { type: 'string' },
         },
       }),
     );
     const timeoutSeconds = parseTimeout(values.timeout);
+    if (values['in-jail'] !== undefined) {
+      if (values.recipe) throw usage('--in-jail and --recipe do not go together');
+      return traceInJail(values['in-jail'], positionals, { json: values.json, timeoutSeconds }, io);
+    }
     if (values.set && !values.recipe) throw usage('--set needs --recipe');
     const manifest = values.recipe ? await plannedJail(values.recipe, values.set ?? [], io) : undefined;
     const command = positionals.length > 0 ? positionals : defaultCommand(manifest);
@@ -87,6 +104,20 @@ export const traceCommand: Command = {
     return fragmentIsEmpty(fragment) ? EXIT.ok : EXIT.findings;
   },
 };
+
+/** Starts the jail's service through DIR/launch (ARGS appended, as mkjail run does), traced from outside. */
+async function traceInJail(dir: string, args: string[], options: { json: boolean; timeoutSeconds: number }, io: CommandIO): Promise<number> {
+  const layout = outputLayout(dir);
+  const manifest = readManifest(layout.manifest);
+  if (!manifest.run) throw usage(`the jail in ${dir} has no run (a tree-only jail): there is no service to start`);
+  if (process.getuid?.() !== 0) throw new MkjailError("Can't trace a jail's service: its launcher needs root", { exitCode: EXIT.environment, hint: 'run mkjail trace --in-jail as root' });
+  const command = [layout.launcher, ...args];
+  const run = await runTraced(command, { timeoutSeconds: options.timeoutSeconds, cwd: io.cwd, env: io.env, stdoutFd: options.json ? 2 : 1 });
+  const failures = jailFailures(pathEvents(run.records, { uid: 0, cwd: io.cwd, program: 'launch' }));
+  io.stderr.write(`mkjail trace: ${endOf(command, run, options.timeoutSeconds)}\n`);
+  io.stdout.write(options.json ? `${JSON.stringify({ command, ...runFacts(run), failures })}\n` : renderJailFailures(failures));
+  return failures.some((failure) => failure.host !== 'nothing') ? EXIT.findings : EXIT.ok;
+}
 
 function usage(what: string): MkjailError {
   return new MkjailError(`bad arguments: ${what}`, { exitCode: EXIT.badInput, hint: "run 'mkjail trace --help'" });
