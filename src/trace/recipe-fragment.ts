@@ -76,7 +76,8 @@ const RUNTIME_PATHS: [string, RegExp][] = [
   ['tz', /^(\/etc\/localtime|\/etc\/timezone|\/usr\/share\/zoneinfo\/.*)$/],
   ['openssl', /^\/(usr\/lib|etc)\/ssl\/openssl\.cnf$|\/ossl-modules\/|\/engines-\d+\//],
   ['ca-certificates', /^\/usr\/lib\/ssl\/cert\.pem$|^\/etc\/ssl\/certs\//],
-  ['gconv', /\/gconv\//],
+  // setlocale() reads gconv-modules.cache for any UTF-8 locale; only a module mapped means iconv converted.
+  ['gconv', /\/gconv\/[^/]+\.so$/],
   ['libgcc_s', /\/libgcc_s\.so\.1$/],
   ['locale', /^\/usr\/lib\/locale\/|^\/usr\/share\/locale\/locale\.alias$/],
   ['terminfo', /\/terminfo\//],
@@ -248,7 +249,19 @@ export function renderFragment(fragment: RecipeFragment, header: { recipe: strin
     'export default defineRecipe({',
     `  name: ${quote(header.name)},`,
   ];
-  if (fragment.binaries.length > 0) lines.push('  binaries: [', ...fragment.binaries.map((item) => `    ${quote(item.path)}, // ${item.why}`), '  ],');
+  lines.push(...fragmentFieldLines(fragment));
+  lines.push('});', '');
+  return lines.join('\n');
+}
+
+/**
+ * The fragment's fields as recipe source lines (two-space indent). `leading` binaries come first in
+ * `binaries`; `devices` starts with 'null' when `withNull` (a recipe's own list replaces the default).
+ */
+export function fragmentFieldLines(fragment: RecipeFragment, leading: FragmentItem[] = [], withNull = false): string[] {
+  const lines: string[] = [];
+  const binaries = [...leading, ...fragment.binaries];
+  if (binaries.length > 0) lines.push('  binaries: [', ...binaries.map((item) => `    ${quote(item.path)}, // ${item.why}`), '  ],');
   if (fragment.files.length > 0) lines.push('  files: [', ...fragment.files.map((item) => `    ${quote(item.path)}, // ${item.why}`), '  ],');
   if (fragment.writable.length > 0) {
     lines.push('  writable: [');
@@ -259,14 +272,13 @@ export function renderFragment(fragment: RecipeFragment, header: { recipe: strin
   }
   if (fragment.runtime.length > 0) lines.push('  runtime: [', ...fragment.runtime.map((item) => `    ${quote(item.name)}, // ${item.why}`), '  ],');
   if (fragment.nss) lines.push(`  nss: [${fragment.nss.databases.map(quote).join(', ')}], // ${fragment.nss.why}`);
-  if (fragment.devices.length > 0) lines.push('  devices: [', ...fragment.devices.map((device) => `    { name: ${quote(device.name)}, why: ${quote(device.why)} },`), '  ],');
+  if (fragment.devices.length > 0) lines.push('  devices: [', ...(withNull ? ["    'null',"] : []), ...fragment.devices.map((device) => `    { name: ${quote(device.name)}, why: ${quote(device.why)} },`), '  ],');
   for (const note of fragment.notes) lines.push(`  // ${note}`);
-  lines.push('});', '');
-  return lines.join('\n');
+  return lines;
 }
 
 /** A TypeScript string literal (JSON's escaping is valid TypeScript), single-quoted when it needs no escape. */
-function quote(text: string): string {
+export function quote(text: string): string {
   return /^[^'\\\n\r\u2028\u2029]*$/.test(text) && !/[\u0000-\u001f]/.test(text) ? `'${text}'` : JSON.stringify(text);
 }
 
