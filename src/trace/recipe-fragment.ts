@@ -68,6 +68,8 @@ export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallba
   }
   dropWhatOthersBring(fragment, nssModules(entries));
   suggestRuntime(fragment);
+  // A recipe that declares devices (an included one too) replaces the default ['null']: keep /dev/null.
+  if (fragment.devices.length > 0 && jail.holds('/dev/null')) fragment.devices.unshift({ name: 'null', why: 'kept: the jail has it, and a devices list replaces the default' });
   return fragment;
 }
 
