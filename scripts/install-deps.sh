@@ -17,12 +17,13 @@ apt-get update
 # systemd-container: systemd-nspawn boots a container whose systemd runs the generated unit; bc: the
 # jail-size benchmark; nginx-light, unbound, openssh-server, openssh-client, busybox-static, rsyslog,
 # curl, tmux: the other shipped recipes, each run for real in its jail; binutils: objcopy for ELF notes;
-# iproute2: ip, which brings up loopback in a launcher's own network namespace.
+# iproute2: ip, which brings up loopback in a launcher's own network namespace; openssl: the recipe
+# field runtime is tested by the openssl CLI reading OpenSSL's configuration and the CA bundle in a jail.
 packages=(
   bind9 bind9-dnsutils pax-utils python3-pyelftools jailkit
   gcc libc6-dev gcc-multilib qemu-user binutils strace util-linux coreutils ca-certificates
   buildah mmdebstrap ansible-core libcap2-bin systemd systemd-container bc
-  nginx-light unbound openssh-server openssh-client busybox-static rsyslog curl tmux iproute2
+  nginx-light unbound openssh-server openssh-client busybox-static rsyslog curl tmux iproute2 openssl
 )
 # A package's maintainer script must not start its daemon (unbound or named on port 53, nginx on 80):
 # the jailed services take those ports. policy-rc.d says no while apt-get runs, and is removed after.

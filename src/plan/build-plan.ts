@@ -17,6 +17,8 @@ import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
 import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
 import { planLinks } from './plan-links.js';
+import { nssModules, planNss } from './plan-nss.js';
+import { planRuntimeFiles, runtimeObjects } from './plan-runtime.js';
 import { planWritable } from './plan-writable.js';
 import { DEV_DIR_MODE, DEVICE_MODE, DIR_MODE, FILE_MODE, PRIVATE_FILE_MODE, PRIVATE_PROGRAM_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, SYSLOG_SOCKET, serviceGroupMode } from './policy.js';
 
@@ -39,10 +41,12 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
   const accounts = hostAccounts(options.pendingAccounts);
   const identity = resolveIdentity(recipe, accounts);
   const configs = followConfigs(recipe);
-  planBinaries(plan, [...recipe.binaries, ...loadedCode(configs)]);
+  planBinaries(plan, [...recipe.binaries, ...loadedCode(configs), ...nssModules(recipe), ...runtimeObjects(recipe)]);
   planFiles(plan, recipe);
   planGenerated(plan, recipe.generated);
   const followed = planConfigs(plan, recipe, configs, options.previousRoot);
+  planNss(plan, recipe, identity);
+  planRuntimeFiles(plan, recipe);
   planDirs(plan, recipe.dirs);
   planDevices(plan, recipe.devices);
   const syslog = planSyslog(plan, recipe.syslog);

@@ -1,7 +1,7 @@
 // Merges a recipe with the recipes it includes: lists are joined, single values come from the including
 // recipe first. Every value keeps the file and field it came from.
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { AccountSpec, AllowSpec, ConfigSpec, DeviceSpec, GeneratedSpec, LinkSpec, RecipeVars, RunSpec, WritableSpec } from './schema.js';
+import type { AccountSpec, AllowSpec, ConfigSpec, DeviceSpec, GeneratedSpec, LinkSpec, NssSpec, RecipeVars, RunSpec, RuntimeItem, WritableSpec } from './schema.js';
 import type { RecipeFile } from './parse-recipe.js';
 import type { Origin, Sourced } from './recipe-error.js';
 
@@ -38,6 +38,8 @@ export interface Recipe {
   allow: Sourced<AllowSpec>[];
   syslog: Sourced<boolean> | undefined;
   sshd: Sourced<{ forceCommand?: string | undefined }> | undefined;
+  nss: Sourced<NssSpec>[];
+  runtime: Sourced<RuntimeItem>[];
 }
 
 export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
@@ -76,6 +78,8 @@ export function mergeRecipes(files: RecipeFile[], sha256: string): Recipe {
     allow: all((f) => f.recipe.allow, 'allow'),
     syslog: first((f) => f.recipe.syslog, 'syslog'),
     sshd: first((f) => f.recipe.sshd, 'sshd'),
+    nss: all((f) => f.recipe.nss, 'nss'),
+    runtime: all((f) => f.recipe.runtime, 'runtime'),
   };
 }
 

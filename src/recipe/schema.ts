@@ -112,6 +112,24 @@ export const allowSpecSchema = z.strictObject({
 /** A tree-only jail for sshd's ChrootDirectory: the Match block written beside it (DIR/sshd_config). */
 export const sshdSpecSchema = z.strictObject({ forceCommand: runWord.min(1).optional() });
 
+/** The NSS databases a recipe may name in `nss` (shadow and gshadow never: a jail holds no password hash). */
+export const NSS_DATABASES = ['passwd', 'group', 'hosts', 'networks', 'protocols', 'services', 'ethers', 'rpc'] as const;
+export type NssDatabase = (typeof NSS_DATABASES)[number];
+
+/** `'passwd'` (its default sources: files; hosts: files dns) or `{ database, sources }` naming them. */
+export const nssSpecSchema = z.union([
+  z.enum(NSS_DATABASES, { error: `an NSS database: ${NSS_DATABASES.join(', ')}` }),
+  z.strictObject({
+    database: z.enum(NSS_DATABASES, { error: `an NSS database: ${NSS_DATABASES.join(', ')}` }),
+    sources: z.array(z.string().regex(/^[a-z0-9_]+$/, 'an NSS source (a module name such as files, dns, compat)')).min(1),
+  }),
+]);
+export type NssSpec = z.output<typeof nssSpecSchema>;
+
+/** Well-known run-time files a recipe may name in `runtime`, each resolved on the host. */
+export const RUNTIME_ITEMS = ['tz', 'openssl', 'ca-certificates', 'gconv', 'libgcc_s', 'locale', 'terminfo', 'resolver'] as const;
+export type RuntimeItem = (typeof RUNTIME_ITEMS)[number];
+
 /** One recipe file's own content, after its variables were applied (includes not yet merged). */
 export const recipeSchema = z.strictObject({
   name,
@@ -133,6 +151,8 @@ export const recipeSchema = z.strictObject({
   allow: z.array(allowSpecSchema).optional(),
   syslog: z.boolean().optional(),
   sshd: sshdSpecSchema.optional(),
+  nss: z.array(nssSpecSchema).optional(),
+  runtime: z.array(z.enum(RUNTIME_ITEMS, { error: `a run-time item: ${RUNTIME_ITEMS.join(', ')}` })).optional(),
 });
 
 export type RecipeInput = z.input<typeof recipeSchema>;

@@ -43,6 +43,8 @@ export default defineRecipe({ name: 'plain', files: ['/etc/hostname', { from: '.
       account: undefined,
       allow: [],
       syslog: undefined,
+      nss: [],
+      runtime: [],
     });
   });
 

@@ -25,7 +25,7 @@ const cases: Array<[title: string, body: string, error: (file: string) => string
   [
     'an unknown key',
     "name: 'x', binarys: ['/usr/bin/id']",
-    (f) => `Can't use recipe at ${f}: field binarys: unknown key; known fields: name, binaries, files, dirs, user, group, createUser, writable, devices, configs, generated, run, include, links, account, allow, syslog, sshd (fix: remove it or fix its spelling)`,
+    (f) => `Can't use recipe at ${f}: field binarys: unknown key; known fields: name, binaries, files, dirs, user, group, createUser, writable, devices, configs, generated, run, include, links, account, allow, syslog, sshd, nss, runtime (fix: remove it or fix its spelling)`,
   ],
   [
     'a relative path',

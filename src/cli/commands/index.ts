@@ -41,6 +41,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./why.js')).whyCommand,
   },
   {
+    name: 'trace',
+    summary: 'run a command under strace and report what it opened, wrote, executed; with --recipe, what the jail lacks',
+    load: async () => (await import('./trace.js')).traceCommand,
+  },
+  {
+    name: 'init',
+    summary: 'write a recipe for a binary that builds as written, from its ELF and a traced probe run',
+    load: async () => (await import('./init.js')).initCommand,
+  },
+  {
     name: 'run',
     summary: 'start the service of a built jail through its launcher',
     load: async () => (await import('./run.js')).runCommand,
