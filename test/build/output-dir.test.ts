@@ -110,8 +110,8 @@ describe.skipIf(!ok)('the output directory of mkjail build', () => {
     const result = await mkjail(['build', recipe, '--out', join(parent, 'jail'), '--json']);
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).warnings).toEqual([
+      // Only that: the recipe has no sshd block, so sshd's ChrootDirectory rules are not checked.
       `parent directory ${parent} of the jail is writable by group or others without the sticky bit (mode 0777): they can replace the jail`,
-      expect.stringContaining(`sshd refuses ${join(parent, 'jail', 'root')} as a ChrootDirectory ("bad ownership or modes for chroot directory"): ${parent} is writable by group or others (mode 0777)`),
     ]);
   });
 
