@@ -3,6 +3,7 @@
 // `hwcap` lines ignored. Globs and symlinks are resolved inside the root; include loops are cut.
 import { readFileSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
+import { globInRoot } from '../fs/glob-in-root.js';
 import { hostPath, normalizeRootPath, resolveInRoot } from '../fs/path-in-root.js';
 
 const MAX_INCLUDE_DEPTH = 16;
@@ -48,49 +49,7 @@ function readInRoot(root: string, path: string): string | undefined {
   }
 }
 
-/** The paths matching `pattern` (absolute; `*`, `?` and `[...]` in any component) inside the root, sorted. */
+/** The paths matching `pattern` (absolute; `*`, `?` and `[...]` in any component) inside the root, sorted as glob(3) sorts them. */
 export function expandGlob(root: string, pattern: string): string[] {
-  let matches = ['/'];
-  for (const component of pattern.split('/').filter(Boolean)) {
-    const next: string[] = [];
-    for (const base of matches) {
-      if (!/[*?[]/.test(component)) {
-        next.push(posix.join(base, component));
-        continue;
-      }
-      const regex = globToRegex(component);
-      for (const name of listDir(root, base)) if (regex.test(name) && !name.startsWith('.')) next.push(posix.join(base, name));
-    }
-    matches = next;
-  }
-  return matches.sort();
-}
-
-function listDir(root: string, dir: string): string[] {
-  try {
-    const resolved = resolveInRoot(root, dir);
-    if (!resolved?.stats.isDirectory()) return [];
-    return readdirSync(hostPath(root, resolved.real)).sort();
-  } catch {
-    return [];
-  }
-}
-
-function globToRegex(component: string): RegExp {
-  let source = '';
-  for (let i = 0; i < component.length; i++) {
-    const c = component[i] as string;
-    if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else if (c === '[') {
-      const close = component.indexOf(']', i + 2);
-      if (close < 0) source += '\\[';
-      else {
-        const body = component.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
-        source += `[${body}]`;
-        i = close;
-      }
-    } else source += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
+  return globInRoot(root, pattern).sort();
 }

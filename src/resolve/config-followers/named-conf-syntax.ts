@@ -2,9 +2,10 @@
 // `include` as named's own parser does it: the included files' tokens continue the includer's stream
 // (a file may close a block its includer opened), a pattern names every file it matches (glob(3)),
 // and each statement remembers its file and line.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoWords } from '../../errors.js';
+import { globInRoot, isGlob } from '../../fs/glob-in-root.js';
 import { hostPath, resolveInRoot } from '../../fs/path-in-root.js';
 
 /** A word of a statement: a bare word, a quoted string, or a `{ ... }` block of statements. */
@@ -112,8 +113,9 @@ function openInclude(stream: TokenStream, keyword: Token): void {
 }
 
 function expandPattern(stream: TokenStream, pattern: string, by: string): string[] {
-  if (!hasPattern(pattern)) return [pattern];
-  const matches = globInRoot(stream.root, pattern);
+  if (!isGlob(pattern)) return [pattern];
+  // named opens what glob(3) gave it; a dangling symlink is no match.
+  const matches = globInRoot(stream.root, pattern).filter((path) => resolveInRoot(stream.root, path) !== undefined);
   if (matches.length === 0) {
     throw new MkjailError(`Can't read named.conf at ${pattern}: no file matches the pattern (included by ${by})`, {
       exitCode: EXIT.badInput,
@@ -121,48 +123,6 @@ function expandPattern(stream: TokenStream, pattern: string, by: string): string
     });
   }
   return matches;
-}
-
-function hasPattern(text: string): boolean {
-  return /[*?[]/.test(text);
-}
-
-/** The paths inside `root` that match a glob(3) pattern (`*`, `?`, `[...]` per component; no leading dot matched), sorted. */
-export function globInRoot(root: string, pattern: string): string[] {
-  let paths = ['/'];
-  for (const part of pattern.split('/').filter((p) => p !== '')) {
-    if (!hasPattern(part)) {
-      paths = paths.map((p) => posix.join(p, part));
-      continue;
-    }
-    const matcher = globRegExp(part);
-    paths = paths.flatMap((dir) => {
-      const found = resolveInRoot(root, dir);
-      if (!found?.stats.isDirectory()) return [];
-      return readdirSync(hostPath(root, found.real))
-        .filter((name) => matcher.test(name))
-        .sort()
-        .map((name) => posix.join(dir, name));
-    });
-  }
-  return paths.filter((p) => resolveInRoot(root, p) !== undefined);
-}
-
-function globRegExp(part: string): RegExp {
-  let source = part.startsWith('.') ? '' : '(?!\\.)';
-  for (let i = 0; i < part.length; i++) {
-    const c = part[i] as string;
-    if (c === '*') source += '.*';
-    else if (c === '?') source += '.';
-    else if (c === '[' && part.indexOf(']', i + 2) > 0) {
-      const end = part.indexOf(']', i + 2);
-      const body = part.slice(i + 1, end);
-      const set = (body.startsWith('!') ? `^${body.slice(1)}` : body).replaceAll('\\', '\\\\');
-      source += `[${set}]`;
-      i = end;
-    } else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
 }
 
 function parseStatements(stream: TokenStream, path: string, depth: number): NamedStatement[] {

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoWords } from '../../errors.js';
+import { globInRoot, isGlob } from '../../fs/glob-in-root.js';
 import { hostPath, normalizeRootPath, resolveInRoot } from '../../fs/path-in-root.js';
 import type { ConfigFollower, ConfigFollowResult, FollowedFile, FollowedWritable } from './types.js';
 
@@ -226,50 +227,6 @@ function readNginxFile(root: string, path: string, by: string | undefined): stri
   }
 }
 
-function isGlob(path: string): boolean {
-  return /[*?[]/.test(path);
-}
-
-/** The names `pattern` matches inside `root`, sorted, as glob(3) gives them to nginx (no dot files for `*`). */
-export function globInRoot(root: string, pattern: string): string[] {
-  let current = ['/'];
-  for (const part of pattern.split('/').filter(Boolean)) {
-    if (!isGlob(part)) {
-      current = current.map((dir) => posix.join(dir, part));
-      continue;
-    }
-    const matcher = globRegExp(part);
-    current = current.flatMap((dir) => {
-      const found = resolveInRoot(root, dir);
-      if (!found?.stats.isDirectory()) return [];
-      return readdirSync(hostPath(root, found.real))
-        .filter((name) => matcher.test(name) && (part.startsWith('.') || !name.startsWith('.')))
-        .sort()
-        .map((name) => posix.join(dir, name));
-    });
-  }
-  // A dangling symlink a pattern matches is kept: nginx fails to open it, and so does the follower.
-  return current;
-}
-
-function globRegExp(part: string): RegExp {
-  let source = '';
-  for (let i = 0; i < part.length; i++) {
-    const ch = part[i] as string;
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else if (ch === '[') {
-      const end = part.indexOf(']', i + 2);
-      if (end < 0) source += '\\[';
-      else {
-        const set = part.slice(i + 1, end).replace(/^!/, '^').replaceAll('\\', '\\\\');
-        source += `[${set}]`;
-        i = end;
-      }
-    } else source += ch.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
 
 function parseBlock(reader: { tokens: Token[]; next: number }, file: string, inBlock: boolean): NginxDirective[] {
   const directives: NginxDirective[] = [];

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoWords } from '../../errors.js';
+import { globInRoot, isGlob } from '../../fs/glob-in-root.js';
 import { hostPath, normalizeRootPath, resolveInRoot } from '../../fs/path-in-root.js';
-import { globInRoot } from './nginx-conf.js';
 import type { ConfigFollower, ConfigFollowResult, FollowedFile, FollowedWritable } from './types.js';
 
 /** What Debian 12's unbound was built with (`unbound -V`: --with-pidfile, --with-rootkey-file). */
@@ -89,7 +89,7 @@ export function parseUnboundFile(root: string, path: string, stack: string[], on
     const value = unquote(match[2] as string, path, line);
     if (name === 'include' || name === 'include-toplevel') {
       const pattern = value;
-      const matches = /[*?[]/.test(pattern) ? globInRoot(root, normalizeRootPath(pattern)) : [normalizeRootPath(pattern)];
+      const matches = isGlob(pattern) ? globInRoot(root, normalizeRootPath(pattern)) : [normalizeRootPath(pattern)];
       for (const file of matches) {
         onInclude({ path: file, by: path, what: `${name} ${pattern}, line ${line}` });
         out.push(...parseUnboundFile(root, file, [...stack, path], onInclude));

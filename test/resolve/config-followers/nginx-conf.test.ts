@@ -7,7 +7,8 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MkjailError } from '../../../src/errors.js';
 import { findConfigFollower } from '../../../src/resolve/config-followers/index.js';
-import { NGINX_DEFAULTS, followNginxConf, globInRoot } from '../../../src/resolve/config-followers/nginx-conf.js';
+import { globInRoot } from '../../../src/fs/glob-in-root.js';
+import { NGINX_DEFAULTS, followNginxConf } from '../../../src/resolve/config-followers/nginx-conf.js';
 import { prerequisites } from '../../helpers/prereq.js';
 
 let root: string;
