@@ -5,11 +5,10 @@
 // answers through a daemon's socket the jail cannot reach is refused, naming the source.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { libcDirectory } from './libc-directory.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
 import type { NssDatabase, NssSpec } from '../recipe/schema.js';
-import { resolveClosure } from '../resolve/library-closure.js';
 import type { Identity, Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { planHostPath } from './plan-host-path.js';
@@ -89,18 +88,6 @@ export function nssModules(recipe: Recipe): Sourced<string>[] {
     if (!modules.some((module) => module.value === path)) modules.push({ value: path, origin: line.origin });
   }
   return modules;
-}
-
-function libcDirectory(recipe: Recipe): string | undefined {
-  for (const binary of recipe.binaries) {
-    try {
-      const libc = resolveClosure([binary.value]).objects.find((object) => basename(object.path) === 'libc.so.6');
-      if (libc) return dirname(libc.path);
-    } catch {
-      // planBinaries reports a bad binary with its own error
-    }
-  }
-  return undefined;
 }
 
 /** Adds nsswitch.conf and the files the sources read. Run after the recipe's own files are planned. */

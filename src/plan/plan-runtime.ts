@@ -3,11 +3,11 @@
 // (`runtime.0 (tz)`). Files come in as `files` do (a symlink kept, its target brought in); ELF objects
 // (libgcc_s, gconv modules) as binaries, with their closure.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { libcDirectory } from './libc-directory.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
 import type { RuntimeItem } from '../recipe/schema.js';
-import { resolveClosure } from '../resolve/library-closure.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { planHostPath } from './plan-host-path.js';
 
@@ -79,18 +79,6 @@ function gconvNeeds(dir: string): RuntimeNeeds {
   const files = names.filter((name) => name.startsWith('gconv-modules')).map((name) => join(dir, name));
   const objects = names.filter((name) => name.endsWith('.so')).map((name) => join(dir, name));
   return { files, objects };
-}
-
-function libcDirectory(recipe: Recipe): string | undefined {
-  for (const binary of recipe.binaries) {
-    try {
-      const libc = resolveClosure([binary.value]).objects.find((object) => basename(object.path) === 'libc.so.6');
-      if (libc) return dirname(libc.path);
-    } catch {
-      // planBinaries reports a bad binary with its own error
-    }
-  }
-  return undefined;
 }
 
 function needsOfEach(recipe: Recipe): { item: Sourced<RuntimeItem>; needs: RuntimeNeeds }[] {
