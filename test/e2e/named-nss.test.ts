@@ -36,12 +36,26 @@ async function traceLaunch(jail: BuiltJail, fixture: BindFixture): Promise<Trace
   return readTrace(file);
 }
 
+/**
+ * The trace a line a call: strace -f splits a call another process interrupts into "NAME(args
+ * <unfinished ...>" and, later, "<... NAME resumed>rest"; they are joined at the moment it returned.
+ */
 function readTrace(file: string): TraceLine[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((line) => /^(\d+)\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), text: m[2] as string }));
+  const pending = new Map<number, string>();
+  const lines: TraceLine[] = [];
+  for (const match of readFileSync(file, 'utf8').split('\n').map((line) => /^(\d+)\s+(.*)$/.exec(line))) {
+    if (!match) continue;
+    const pid = Number(match[1]);
+    const text = match[2] as string;
+    const unfinished = /^(.*) <unfinished \.\.\.>$/.exec(text);
+    const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(text);
+    if (unfinished) pending.set(pid, unfinished[1] as string);
+    else if (resumed && pending.has(pid)) {
+      lines.push({ pid, text: `${pending.get(pid)}${resumed[1]}` });
+      pending.delete(pid);
+    } else lines.push({ pid, text });
+  }
+  return lines;
 }
 
 /**
