@@ -2,11 +2,10 @@
 // `include` as named's own parser does it: the included files' tokens continue the includer's stream
 // (a file may close a block its includer opened), a pattern names every file it matches (glob(3)),
 // and each statement remembers its file and line.
-import { readFileSync } from 'node:fs';
-import { posix } from 'node:path';
-import { EXIT, MkjailError, errnoWords } from '../../errors.js';
+import { EXIT, MkjailError } from '../../errors.js';
 import { globInRoot, isGlob } from '../../fs/glob-in-root.js';
-import { hostPath, resolveInRoot } from '../../fs/path-in-root.js';
+import { resolveInRoot } from '../../fs/path-in-root.js';
+import { readConfigFile } from './read-config-file.js';
 
 /** A word of a statement: a bare word, a quoted string, or a `{ ... }` block of statements. */
 export type NamedWord =
@@ -79,22 +78,11 @@ export function parseNamedConf(root: string, path: string, text?: string): Parse
 }
 
 function readConfig(root: string, path: string, by: string | undefined): string {
-  const found = resolveInRoot(root, path);
-  const where = by ? ` (included by ${by})` : '';
-  if (!found || !found.stats.isFile()) {
-    throw new MkjailError(`Can't read named.conf at ${path}: ${found ? 'not a regular file' : 'no such file'}${where}`, {
-      exitCode: EXIT.badInput,
-      hint: 'fix the path, or pass the right config with --set config=PATH',
-    });
-  }
-  try {
-    return readFileSync(hostPath(root, found.real), 'utf8');
-  } catch (error) {
-    throw new MkjailError(`Can't read named.conf at ${path}: ${errnoWords(error)}${where}`, {
-      exitCode: EXIT.badInput,
-      hint: 'run as a user who can read the BIND configuration (root)',
-    });
-  }
+  return readConfigFile(root, path, by, {
+    format: 'named.conf',
+    missingHint: 'fix the path, or pass the right config with --set config=PATH',
+    unreadableHint: 'run as a user who can read the BIND configuration (root)',
+  });
 }
 
 /** `include "file";` at the start of a statement: its files are read next, the last match first, as named pushes them. */

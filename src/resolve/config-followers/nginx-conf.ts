@@ -4,11 +4,11 @@
 // compiled-in defaults when the config names none), each with the file and line that says so.
 // Relative paths resolve as nginx resolves them: `include` and TLS files against the directory of the
 // main config, everything else against the prefix nginx was built with.
-import { readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { EXIT, MkjailError, errnoWords } from '../../errors.js';
+import { EXIT, MkjailError } from '../../errors.js';
 import { globInRoot, isGlob } from '../../fs/glob-in-root.js';
-import { hostPath, normalizeRootPath, resolveInRoot } from '../../fs/path-in-root.js';
+import { normalizeRootPath } from '../../fs/path-in-root.js';
+import { readConfigFile } from './read-config-file.js';
 import type { ConfigFollower, ConfigFollowResult, FollowedFile, FollowedWritable } from './types.js';
 
 /** What Debian 12's nginx was built with (`nginx -V`: --prefix, --pid-path, --http-*-path). */
@@ -212,19 +212,11 @@ function splice(root: string, directives: NginxDirective[], state: ParseState): 
 }
 
 function readNginxFile(root: string, path: string, by: string | undefined): string {
-  const found = resolveInRoot(root, path);
-  const where = by ? ` (included by ${by})` : '';
-  if (!found || !found.stats.isFile()) {
-    throw new MkjailError(`Can't read nginx.conf at ${path}: ${found ? 'not a regular file' : 'no such file'}${where}`, {
-      exitCode: EXIT.badInput,
-      hint: 'fix the path or the include (a pattern with * may match nothing; a plain name must exist)',
-    });
-  }
-  try {
-    return readFileSync(hostPath(root, found.real), 'utf8');
-  } catch (error) {
-    throw new MkjailError(`Can't read nginx.conf at ${path}: ${errnoWords(error)}${where}`, { exitCode: EXIT.badInput, hint: 'run as a user who can read the nginx configuration (root)' });
-  }
+  return readConfigFile(root, path, by, {
+    format: 'nginx.conf',
+    missingHint: 'fix the path or the include (a pattern with * may match nothing; a plain name must exist)',
+    unreadableHint: 'run as a user who can read the nginx configuration (root)',
+  });
 }
 
 

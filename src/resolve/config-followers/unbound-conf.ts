@@ -3,11 +3,11 @@
 // is rewritten by unbound: its directory must be writable), TLS and remote-control keys (secrets) and
 // certificates, the pid file and log file directories; each with the file and line that names it.
 // One `name: value` per line, as unbound's own examples and Debian's configs write it.
-import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { EXIT, MkjailError, errnoWords } from '../../errors.js';
+import { EXIT, MkjailError } from '../../errors.js';
 import { globInRoot, isGlob } from '../../fs/glob-in-root.js';
-import { hostPath, normalizeRootPath, resolveInRoot } from '../../fs/path-in-root.js';
+import { normalizeRootPath } from '../../fs/path-in-root.js';
+import { readConfigFile } from './read-config-file.js';
 import type { ConfigFollower, ConfigFollowResult, FollowedFile, FollowedWritable } from './types.js';
 
 /** What Debian 12's unbound was built with (`unbound -V`: --with-pidfile, --with-rootkey-file). */
@@ -125,16 +125,11 @@ function unquote(rest: string, path: string, line: number): string {
 }
 
 function readUnboundFile(root: string, path: string, by: string | undefined): string {
-  const found = resolveInRoot(root, path);
-  const where = by ? ` (included by ${by})` : '';
-  if (!found || !found.stats.isFile()) {
-    throw new MkjailError(`Can't read unbound.conf at ${path}: ${found ? 'not a regular file' : 'no such file'}${where}`, { exitCode: EXIT.badInput, hint: 'fix the path or the include' });
-  }
-  try {
-    return readFileSync(hostPath(root, found.real), 'utf8');
-  } catch (error) {
-    throw new MkjailError(`Can't read unbound.conf at ${path}: ${errnoWords(error)}${where}`, { exitCode: EXIT.badInput, hint: 'run as a user who can read the unbound configuration (root)' });
-  }
+  return readConfigFile(root, path, by, {
+    format: 'unbound.conf',
+    missingHint: 'fix the path or the include',
+    unreadableHint: 'run as a user who can read the unbound configuration (root)',
+  });
 }
 
 export function unboundSyntaxError(path: string, line: number, found: string, hint: string): MkjailError {
