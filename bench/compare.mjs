@@ -18,11 +18,12 @@
 // jailkit refuses a jail below a directory others can write (/tmp): the scratch directory defaults to
 // /var/lib/mkjail-bench-PID (root-owned, on disk like a real jail), removed at the end.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
+import { elfExecutables } from './elf-programs.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const MKJAIL = join(REPO, 'bin/mkjail');
@@ -101,32 +102,10 @@ const fresh = (dir) => () => {
 
 // ---- inputs ----------------------------------------------------------------------------------------
 
-function isElf(path) {
-  const head = Buffer.alloc(4);
-  const fd = openSync(path, 'r');
-  try {
-    return readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32BE(0) === 0x7f454c46;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function elfExecutables(dirs) {
-  const files = [];
-  for (const dir of dirs) {
-    for (const name of readdirSync(dir).sort()) {
-      const path = `${dir}/${name}`;
-      const st = lstatSync(path);
-      if (st.isFile() && (st.mode & 0o111) !== 0 && (st.mode & 0o6000) === 0 && isElf(path)) files.push(path);
-    }
-  }
-  return files;
-}
-
 /** Programs whose closure resolves completely (so both tools copy the same thing). */
 async function resolvablePrograms(count) {
   const { resolveClosure } = await import('../dist/resolve/library-closure.js');
-  return elfExecutables(['/usr/bin']).filter((f) => resolveClosure([f]).missing.length === 0).slice(0, count);
+  return elfExecutables(['/usr/bin'], { skipSetId: true }).filter((f) => resolveClosure([f]).missing.length === 0).slice(0, count);
 }
 
 /** Regular files under /usr/share, readable by all, in a stable order. */
@@ -258,7 +237,7 @@ function jailsCase(n) {
 }
 
 function depsCases() {
-  const files = elfExecutables(['/usr/bin', '/usr/sbin']);
+  const files = elfExecutables(['/usr/bin', '/usr/sbin'], { skipSetId: true });
   const a = { label: `mkjail deps --list (${files.length} files, one process)`, time: () => run([process.execPath, MKJAIL, 'deps', '--list', ...files], { stdio: ['ignore', 'ignore', 'pipe'] }) };
   const quiet = { stdio: ['ignore', 'ignore', 'pipe'] };
   return [

@@ -3,36 +3,15 @@
 // Wall-clock and CPU seconds (user + system, from GNU time when installed: steadier on a busy machine).
 // Run after `npm run build`: node bench/deps.mjs
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { elfExecutables } from './elf-programs.mjs';
 
 const MKJAIL = fileURLToPath(new URL('../bin/mkjail', import.meta.url));
 const DIRS = ['/usr/bin', '/usr/sbin'];
 const GNU_TIME = '/usr/bin/time';
 /** lddtree is a python script: make sure the system python (with pyelftools) comes first. */
 const env = { ...process.env, PATH: `/usr/bin:/bin:/usr/sbin:/sbin:${process.env.PATH ?? ''}` };
-
-function elfExecutables() {
-  const files = [];
-  for (const dir of DIRS) {
-    for (const name of readdirSync(dir).sort()) {
-      const path = `${dir}/${name}`;
-      const stats = lstatSync(path);
-      if (stats.isFile() && (stats.mode & 0o111) !== 0 && isElf(path)) files.push(path);
-    }
-  }
-  return files;
-}
-
-function isElf(path) {
-  const head = Buffer.alloc(4);
-  const fd = openSync(path, 'r');
-  try {
-    return readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32BE(0) === 0x7f454c46;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function installed(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { env }).status === 0;
@@ -53,7 +32,7 @@ function measure(argv) {
   return { wall, cpu: timed && user !== undefined && system !== undefined ? user + system : undefined };
 }
 
-const files = elfExecutables();
+const files = elfExecutables(DIRS);
 console.log(`${files.length} ELF executables under ${DIRS.join(' and ')}\n`);
 
 const rows = [];
