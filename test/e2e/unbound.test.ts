@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeQuoted, parseStraceOutput } from '../../src/trace/strace-syntax.js';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
@@ -69,14 +70,16 @@ describe.skipIf(!ok)('unbound answering a local zone from its jail', () => {
 
   it('opens only its config, what the follower found, the trust anchor and its pid file (strace)', async () => {
     await stop();
-    const lines = readFileSync(trace, 'utf8').split('\n');
-    const start = lines.findIndex((l) => l.includes('execve("/usr/sbin/unbound"'));
-    // unbound's own calls (strace -f prefixes each line with the pid), not the launcher's around it.
-    const unbound = /^\d+/.exec(lines[start] ?? '')?.[0];
-    const calls = lines.slice(start + 1).filter((l) => l.startsWith(`${unbound} `)).map((l) => /^\d+\s+(\w+)\((?:AT_FDCWD, )?"([^"]+)".*= (-?\d+)( \w+)?/.exec(l)).filter((m) => m !== null);
+    // mkjail trace's own parser: strace -f splits a call another process interrupts into two lines.
+    const records = parseStraceOutput(readFileSync(trace, 'utf8'));
+    const exec = records.find((r) => r.name === 'execve' && decodeQuoted(r.args[0] ?? '') === '/usr/sbin/unbound' && r.value === 0);
+    // unbound's own calls, not the launcher's around it.
+    const calls = records
+      .filter((r) => r.pid === exec?.pid && r.order > (exec?.order ?? Infinity) && r.name !== 'execve')
+      .map((r) => ({ call: r.name, path: decodeQuoted((r.name === 'openat' ? r.args[1] : r.args[0]) ?? '') ?? '', errno: r.errno }));
     const library = (path: string) => /\.so(\.[\d.]+)?$/.test(path) || path === '/etc/ld.so.cache';
-    const succeeded = [...new Set(calls.filter((m) => m[3] !== '-1' && !library(m[2] as string)).map((m) => `${m[1]} ${m[2]}`))].sort();
-    const failed = [...new Set(calls.filter((m) => m[3] === '-1' && !library(m[2] as string)).map((m) => `${m[1]} ${m[2]} ${m[4]?.trim()}`))];
+    const succeeded = [...new Set(calls.filter((c) => !c.errno && !library(c.path)).map((c) => `${c.call} ${c.path}`))].sort();
+    const failed = [...new Set(calls.filter((c) => c.errno && !library(c.path)).map((c) => `${c.call} ${c.path} ${c.errno}`))];
     expect(succeeded).toEqual(
       [
         'openat /etc/localtime',
