@@ -31,7 +31,8 @@ writable); UNIX sockets connected; paths probed and not found; paths refused; /p
 With --recipe, the jail that RECIPE builds (planned, not built) is compared with what the run used,
 and only what the jail lacks is printed, as a recipe to include or fields to paste: binaries (programs
 and libraries), files, writable (each with why: 'traced: nginx created /var/lib/nginx/body'), devices,
-and comments for what no field copies (a UNIX socket). RECIPE is never changed. Without a COMMAND,
+and comments for what no field copies (a UNIX socket; /etc/passwd or /etc/group read, where
+strace cannot see the names asked for: nss names takes them). RECIPE is never changed. Without a COMMAND,
 the recipe's run.argv is traced (launcher mode only).
 
 With --in-jail DIR, the service of the jail built in DIR is started through DIR/launch (as root; ARGS
@@ -100,7 +101,7 @@ export const traceCommand: Command = {
     const fragment = recipeFragment(entries, manifest, { user: identity.user, group: identity.group });
     const name = `${manifest.recipe.name}-traced`;
     if (values.json) io.stdout.write(`${JSON.stringify({ command, ...runFacts(run), files: entries, fragment })}\n`);
-    else io.stdout.write(fragmentIsEmpty(fragment) ? `// the jail of ${values.recipe} lacks nothing the traced run used\n` : renderFragment(fragment, { recipe: values.recipe ?? '', name, command }));
+    else io.stdout.write(fragmentIsEmpty(fragment) ? `// the jail of ${values.recipe} lacks nothing the traced run used\n${fragment.notes.map((note) => `// ${note}\n`).join('')}` : renderFragment(fragment, { recipe: values.recipe ?? '', name, command }));
     return fragmentIsEmpty(fragment) ? EXIT.ok : EXIT.findings;
   },
 };
