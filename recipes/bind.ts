@@ -8,7 +8,7 @@
 //   config  the named.conf to jail (default /etc/bind/named.conf); it is jailed at the same path.
 //   mode    self (default): the host's named starts as root with `-t <jail> -u bind`, binds its ports,
 //           loads every library, then chroots and drops root itself (the jail article's advice: "do the
-//           chroot inside the daemon itself"). The jail holds config, zones, state directories and
+//           chroot inside the daemon itself"). The jail holds config, zones, bind.keys, state directories and
 //           /dev/null: no binary, no library.
 //           wrapper: the jail holds named and its whole library closure; the launcher chroots and drops
 //           to bind before named starts, so named never runs as root. It keeps CAP_NET_BIND_SERVICE
