@@ -51,9 +51,12 @@ function hostGroup(name: string, origin: Origin, accounts: AccountLookup): HostG
   return group;
 }
 
-/** A user's etc/passwd line as the host has it, with `x` for the password. */
+/**
+ * A user's etc/passwd line: the host's name, ids and comment, `x` for the password, and, as for the
+ * service user, home `/` and the nologin shell: the jail holds neither the host's home nor its shell.
+ */
 export function passwdLine(user: HostUser): string {
-  return `${user.name}:x:${user.uid}:${user.gid}:${user.gecos ?? user.name}:${user.home ?? '/'}:${user.shell ?? NOLOGIN_SHELL}\n`;
+  return `${user.name}:x:${user.uid}:${user.gid}:${user.gecos ?? user.name}:/:${NOLOGIN_SHELL}\n`;
 }
 
 /** A group's etc/group line, listing only the host's members that the jail's etc/passwd names. */

@@ -80,12 +80,14 @@ describe.skipIf(!ok)('the nss field', () => {
     expect(spawnSync('groupadd', ['--system', '--users', 'daemon,bin', group]).status).toBe(0);
     try {
       const host = (database: string, key: string) => spawnSync('getent', [database, key], { encoding: 'utf8' }).stdout;
+      // The host's name, ids and comment; home / and nologin, as the jail holds neither the host's home nor shell.
+      const daemon = host('passwd', 'daemon').replace(/:[^:]*:[^:\n]*\n$/, ':/:/usr/sbin/nologin\n');
       const jail = await buildJail(getentRecipe(`[{ database: 'passwd', names: ['daemon', 'nobody', 'root'] }, { database: 'group', names: ['${group}'] }]`));
       jails.push(jail);
-      expect(readFileSync(join(jail.root, 'etc/passwd'), 'utf8')).toBe(`root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n${host('passwd', 'daemon')}`);
+      expect(readFileSync(join(jail.root, 'etc/passwd'), 'utf8')).toBe(`root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n${daemon}`);
       const gid = host('group', group).split(':')[2];
       expect(readFileSync(join(jail.root, 'etc/group'), 'utf8')).toBe(`root:x:0:\nnogroup:x:65534:\n${group}:x:${gid}:daemon\n`);
-      expect(getent(jail, 'passwd', 'daemon')).toMatchObject({ status: 0, stdout: host('passwd', 'daemon') });
+      expect(getent(jail, 'passwd', 'daemon')).toMatchObject({ status: 0, stdout: daemon });
       expect(getent(jail, 'group', group)).toMatchObject({ status: 0, stdout: `${group}:x:${gid}:daemon\n` });
       const passwd = jail.manifest.entries.find((entry) => entry.path === '/etc/passwd');
       expect(passwd?.reasons).toEqual([{ kind: 'identity', why: "names the service identity inside the jail (root, the service user, and the host's entries nss names)" }]);

@@ -118,7 +118,9 @@ describe.skipIf(!ok)('a service that looks up a user other than its own', () => 
   let service: TraceService;
   const jails: BuiltJail[] = [];
   // The host's daemon (uid 1 on Debian, from base-passwd): the user the service asks for, not the one it runs as.
-  const daemon = spawnSync('getent', ['passwd', 'daemon'], { encoding: 'utf8' }).stdout;
+  const hostDaemon = spawnSync('getent', ['passwd', 'daemon'], { encoding: 'utf8' }).stdout;
+  // In the jail: the host's name, ids and comment, home / and the nologin shell.
+  const daemon = hostDaemon.replace(/:[^:]*:[^:\n]*\n$/, ':/:/usr/sbin/nologin\n');
   beforeAll(() => {
     service = buildTraceService();
   });
@@ -147,7 +149,7 @@ export default defineRecipe({
   const runAsNobody = (root: string) => spawnSync('chroot', ['--userspec=65534:65534', '--groups=65534', root, service.program, 'daemon'], { encoding: 'utf8' });
 
   it('the host has the user daemon (uid 1, gid 1), which the test looks up', () => {
-    expect(daemon).toMatch(/^daemon:x:1:1:/);
+    expect(hostDaemon).toMatch(/^daemon:x:1:1:/);
   });
 
   it("fails with the jail's own accounts alone, and trace --recipe says which field names other users", async () => {
