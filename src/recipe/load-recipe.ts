@@ -8,14 +8,15 @@ import { MkjailError, errnoWords } from '../errors.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
+import { importWithJiti, runRecipeModule, runsHere } from './recipe-module.js';
 import { assertOnlyRootCanChange, ownershipProblem, trustErrorFromHook, withLoadsChecked } from './recipe-trust.js';
 
 /**
- * Where, as root, jiti keeps the JavaScript it made of each recipe file (and of mkjail's own entry), so
- * that a rebuild skips the TypeScript transform and never loads Babel. Only root can write it; each
- * file is named by the source's path and stamped with a hash of the source's text (a changed recipe is
- * transformed again), and is read through the same checked readFileSync as the recipe itself, so the
- * ownership rule holds for the cache as for any file a recipe loads.
+ * Where, as root, the JavaScript made of each TypeScript recipe file is kept (recipe-module.ts), so that
+ * a rebuild skips the transform and loads neither Babel nor jiti; jiti keeps what it transforms of the
+ * files a recipe imports there too. Only root can write it; each entry is named by the source's path and
+ * stamped with a hash of the source's text (a changed recipe is transformed again), and is held to the
+ * ownership rule like any file a recipe loads.
  */
 export const RECIPE_CACHE_DIR = '/var/cache/mkjail/recipes';
 
@@ -103,7 +104,7 @@ function readRecipeText(path: string, includedBy: string | undefined): string {
 async function importOnce(path: string, text: string, asRoot: boolean, { cache, modules }: Importing): Promise<unknown> {
   const known = modules?.get(path);
   if (known && known.text === text) return known.exported;
-  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, cache)) : await importRecipe(path, cache);
+  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, text, true, cache)) : await importRecipe(path, text, false, cache);
   modules?.set(path, { text, exported });
   return exported;
 }
@@ -121,21 +122,10 @@ function rootOnlyCacheDir(): string | false {
   }
 }
 
-async function importRecipe(path: string, cache: string | false): Promise<unknown> {
-  // Imported here, not at the top: only a command that loads a recipe pays for jiti.
-  const { createJiti } = await import('jiti');
-  const jiti = createJiti(import.meta.url, {
-    alias: { mkjail: packageEntry() },
-    fsCache: cache,
-    moduleCache: false,
-    interopDefault: false,
-    // jiti's own loader first (it reads each file with readFileSync, which withLoadsChecked sees); what
-    // it still hands to Node's native import() (.mjs files) meets the ESM hook of recipe-trust.ts.
-    tryNative: false,
-  });
+async function importRecipe(path: string, text: string, checked: boolean, cache: string | false): Promise<unknown> {
+  const options = { packageEntry: packageEntry(), cache, checked };
   try {
-    const module = (await jiti.import(path)) as Record<string, unknown>;
-    return module;
+    return runsHere(path) ? await runRecipeModule(path, text, options) : await importWithJiti(path, options);
   } catch (error) {
     if (error instanceof MkjailError) throw error;
     const refused = trustErrorFromHook(path, error);
