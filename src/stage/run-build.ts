@@ -9,7 +9,7 @@ import { timed } from '../timings.js';
 import { flushBeforeRenames, renameDurably, renameFlushed } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
-import type { PendingAccounts } from '../plan/host-accounts.js';
+import { type PendingAccounts, prefetchHostAccounts } from '../plan/host-accounts.js';
 import { accountsToCreate } from '../plan/plan-identity.js';
 import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
@@ -131,6 +131,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
     });
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
+  await timed('plan', () => prefetchHostAccounts(recipe.user?.value, recipe.group?.value));
   const pendingAccounts = timed('plan', () => accountsToCreate(recipe));
   const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, { ...(previousRoot ? { previousRoot } : {}), pendingAccounts })));
   // Only root can give files away to other owners and create /dev/null; a tar needs neither. Checked
