@@ -23,8 +23,11 @@ export const RECIPE_CACHE_DIR = '/var/cache/mkjail/recipes';
 export interface LoadOptions {
   set?: RecipeVars;
   cwd?: string;
-  /** As root, keep and reuse transformed recipes in RECIPE_CACHE_DIR (never for --check: it writes). */
-  cache?: boolean;
+  /**
+   * As root, reuse transformed recipes kept in RECIPE_CACHE_DIR; true also keeps new ones there, 'read'
+   * (--check, which writes nothing) only reads what is there.
+   */
+  cache?: boolean | 'read';
   /**
    * What each recipe file exported, kept by the caller across loads of the same recipe with other
    * --set values (`build --jobs`): a file whose text is unchanged is not imported again, though it is
@@ -47,8 +50,9 @@ export async function loadRecipe(file: string, options: LoadOptions = {}): Promi
   const path = resolve(options.cwd ?? process.cwd(), file);
   const set = options.set ?? {};
   const files: RecipeFile[] = [];
-  const cache = options.cache === true && process.getuid?.() === 0 ? rootOnlyCacheDir() : false;
-  await loadRecipeFile(path, set, files, [], { cache, modules: options.modules });
+  const asRoot = process.getuid?.() === 0;
+  const cache = asRoot && options.cache === true ? rootOnlyCacheDir() : asRoot && options.cache === 'read' ? existingCacheDir() : false;
+  await loadRecipeFile(path, set, files, [], { cache, writeCache: options.cache === true, modules: options.modules });
   const declared = new Set(files.flatMap((f) => Object.keys(f.defaults)));
   for (const name of Object.keys(set)) {
     if (!declared.has(name)) {
@@ -63,6 +67,7 @@ export async function loadRecipe(file: string, options: LoadOptions = {}): Promi
 
 interface Importing {
   cache: string | false;
+  writeCache: boolean;
   modules: RecipeModules | undefined;
 }
 
@@ -101,12 +106,22 @@ function readRecipeText(path: string, includedBy: string | undefined): string {
   }
 }
 
-async function importOnce(path: string, text: string, asRoot: boolean, { cache, modules }: Importing): Promise<unknown> {
+async function importOnce(path: string, text: string, asRoot: boolean, { cache, writeCache, modules }: Importing): Promise<unknown> {
   const known = modules?.get(path);
   if (known && known.text === text) return known.exported;
-  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, text, true, cache)) : await importRecipe(path, text, false, cache);
+  const caching = { cache, writeCache };
+  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, text, true, caching)) : await importRecipe(path, text, false, caching);
   modules?.set(path, { text, exported });
   return exported;
+}
+
+/** RECIPE_CACHE_DIR when it is there and only root can change it; false otherwise. Creates nothing. */
+function existingCacheDir(): string | false {
+  try {
+    return existsSync(RECIPE_CACHE_DIR) && ownershipProblem(RECIPE_CACHE_DIR) === undefined ? RECIPE_CACHE_DIR : false;
+  } catch {
+    return false;
+  }
 }
 
 /** RECIPE_CACHE_DIR, made 0700 if missing; false (no cache) when anyone but root could change it. */
@@ -122,8 +137,8 @@ function rootOnlyCacheDir(): string | false {
   }
 }
 
-async function importRecipe(path: string, text: string, checked: boolean, cache: string | false): Promise<unknown> {
-  const options = { packageEntry: packageEntry(), cache, checked };
+async function importRecipe(path: string, text: string, checked: boolean, { cache, writeCache }: { cache: string | false; writeCache: boolean }): Promise<unknown> {
+  const options = { packageEntry: packageEntry(), cache, writeCache, checked };
   try {
     return runsHere(path) ? await runRecipeModule(path, text, options) : await importWithJiti(path, options);
   } catch (error) {

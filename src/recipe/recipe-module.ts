@@ -17,8 +17,10 @@ import { assertOnlyRootCanChange, watchNativeEsmLoads } from './recipe-trust.js'
 export interface RecipeModuleOptions {
   /** The module recipes import as 'mkjail'. */
   packageEntry: string;
-  /** The root-only cache directory, or false (not root, --check, or a directory others could change). */
+  /** The root-only cache directory, or false (not root, or a directory others could change). */
   cache: string | false;
+  /** False for --check: the cache is read, never written (also not by jiti for what a recipe imports). */
+  writeCache: boolean;
   /** True while withLoadsChecked holds the load to the trust rule (as root). */
   checked: boolean;
 }
@@ -66,11 +68,11 @@ export async function runRecipeModule(path: string, text: string, options: Recip
 }
 
 /** A jiti for the files `path` imports (or for `path` itself); as root, with Node's ESM loader watched first. */
-function jitiFor(path: string, { packageEntry, cache, checked }: RecipeModuleOptions): Jiti {
+function jitiFor(path: string, { packageEntry, cache, writeCache, checked }: RecipeModuleOptions): Jiti {
   if (checked) watchNativeEsmLoads();
   return loadJiti()(path, {
     alias: { mkjail: packageEntry },
-    fsCache: cache,
+    fsCache: writeCache ? cache : false,
     moduleCache: false,
     interopDefault: false,
     // jiti's own loader first (it reads each file with readFileSync, which withLoadsChecked sees); what
@@ -94,7 +96,7 @@ function javascriptOf(path: string, text: string, options: RecipeModuleOptions):
   }
   const jiti = loadJiti()(path, { fsCache: false, interopDefault: false });
   const code = jiti.transform({ source: text, filename: path, ts: true, async: true });
-  if (entry !== undefined && !code.includes('__JITI_ERROR__')) writeFileSync(entry, code + stamp, { mode: 0o600 });
+  if (entry !== undefined && options.writeCache && !code.includes('__JITI_ERROR__')) writeFileSync(entry, code + stamp, { mode: 0o600 });
   return code;
 }
 

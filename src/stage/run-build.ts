@@ -122,7 +122,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   const cwd = options.cwd ?? process.cwd();
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
   const mtime = tar === undefined ? 0 : archiveMtime(options.env ?? process.env);
-  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {}, cache: !options.check, ...(options.recipeModules ? { modules: options.recipeModules } : {}) })));
+  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {}, cache: options.check ? 'read' : true, ...(options.recipeModules ? { modules: options.recipeModules } : {}) })));
   const { dir, warnings } = await step('Check the output directory', () => timed('output check', () => checkOutputDir(options.out, cwd, tar === undefined)));
   const layout = outputLayout(dir);
   if (tar !== undefined && existsSync(layout.root)) {

@@ -24,12 +24,12 @@ export default defineRecipe({ name: 'cached', generated: [{ path: '/etc/text', t
  * printed: the recipe's name or the error line, whether jiti was loaded, and how many worker threads
  * (the ESM loader hook's) were running.
  */
-async function loadInOwnProcess(recipe: string): Promise<{ outcome: string; jiti: boolean; workers: number }> {
+async function loadInOwnProcess(recipe: string, cache: true | 'read' = true): Promise<{ outcome: string; jiti: boolean; workers: number }> {
   const script = `
 import { createRequire } from 'node:module';
 const { loadRecipe } = await import(${JSON.stringify(join(REPO_ROOT, 'dist/recipe/load-recipe.js'))});
 let outcome;
-try { outcome = (await loadRecipe(${JSON.stringify(recipe)}, { cache: true })).name; } catch (error) { outcome = error.toLine?.() ?? String(error); }
+try { outcome = (await loadRecipe(${JSON.stringify(recipe)}, { cache: ${JSON.stringify(cache)} })).name; } catch (error) { outcome = error.toLine?.() ?? String(error); }
 const jiti = Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('/node_modules/jiti/'));
 console.log(JSON.stringify({ outcome, jiti, workers: process.report.getReport().workers.length }));
 `;
@@ -116,6 +116,26 @@ describe.skipIf(!ok)('the recipe cache', () => {
       `Can't load recipe at ${importing}: the file ${inner} it loads is owned by uid 65534, not root, and a recipe is code, and mkjail runs it as root (fix: review it, then chown root:root ${inner}; or run mkjail as the user who owns it)`,
       1,
       false,
+    ]);
+  });
+
+  it('is read by --check but never written: an entry a build left is used, an edited recipe is transformed without storing it', async () => {
+    writeFileSync(recipe, recipeText('four'));
+    const built = await mkjail(['build', recipe, '--out', join(scratch, 'out')]);
+    expect(built.exitCode, built.stderr).toBe(0);
+    const [entry] = entries();
+    const path = join(RECIPE_CACHE_DIR, entry as string);
+    const stored = readFileSync(path, 'utf8');
+    const hit = await loadInOwnProcess(recipe, 'read');
+    writeFileSync(recipe, recipeText('five'));
+    const miss = await loadInOwnProcess(recipe, 'read');
+    const check = await mkjail(['build', recipe, '--out', join(scratch, 'out'), '--check']);
+    expect(check.exitCode, check.stderr).toBe(1);
+    expect([hit, miss, entries(), readFileSync(path, 'utf8') === stored]).toEqual([
+      { outcome: 'cached', jiti: false, workers: 0 },
+      { outcome: 'cached', jiti: true, workers: 0 },
+      [entry],
+      true,
     ]);
   });
 });
