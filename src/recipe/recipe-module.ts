@@ -33,7 +33,7 @@ export function runsHere(path: string): boolean {
   return extname(path) === '.ts';
 }
 
-/** Loads the recipe module at `path` (text `text`) with jiti, as before: for files runsHere refuses. */
+/** Loads the recipe module at `path` with jiti itself: for the files runsHere refuses (.mjs, .js...). */
 export async function importWithJiti(path: string, options: RecipeModuleOptions): Promise<unknown> {
   return jitiFor(path, options).import(path);
 }
