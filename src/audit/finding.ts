@@ -1,5 +1,5 @@
 // The shape of an audit finding and of the `--json` report: one zod schema each, the only definitions.
-import { z } from 'zod';
+import * as z from 'zod';
 import { RULE_IDS } from './rule-ids.js';
 import { SEVERITIES } from './severity.js';
 

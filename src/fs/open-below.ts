@@ -4,6 +4,7 @@
 import { type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { forEachChunk } from './read-chunks.js';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
 export const DIRECTORY_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
@@ -47,6 +48,32 @@ export function openDirectoryBelow(root: string, path: string): number | undefin
  * not one. `check`, given the open file's fstat, may throw to refuse it before a byte is read.
  */
 export function readFileBelow(root: string, path: string, check?: (stats: Stats) => void): Buffer | undefined {
+  return withFileBelow(root, path, check, (fd, stats) => {
+    if (stats.size > MAX_FILE_BYTES) throw tooLarge(root, path, stats.size);
+    const data = Buffer.alloc(stats.size);
+    let read = 0;
+    while (read < data.length) {
+      const n = readSync(fd, data, read, data.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return data.subarray(0, read);
+  });
+}
+
+/**
+ * Like readFileBelow, but passes the bytes to `use` a chunk at a time (forEachChunk: nothing is held,
+ * whatever the size); returns the open file's fstat, or undefined if it is not a regular file.
+ */
+export function readChunksBelow(root: string, path: string, check: ((stats: Stats) => void) | undefined, use: (chunk: Buffer) => void): Stats | undefined {
+  return withFileBelow(root, path, check, (fd, stats) => {
+    forEachChunk(fd, use);
+    return stats;
+  });
+}
+
+/** Opens regular file `path` inside `root` without following any symlink, checks it, and runs `read` on it. */
+function withFileBelow<T>(root: string, path: string, check: ((stats: Stats) => void) | undefined, read: (fd: number, stats: Stats) => T): T | undefined {
   const dirFd = openDirectoryBelow(root, posix.dirname(path));
   if (dirFd === undefined) return undefined;
   let fd: number;
@@ -62,15 +89,7 @@ export function readFileBelow(root: string, path: string, check?: (stats: Stats)
     const stats = fstatSync(fd);
     if (!stats.isFile()) return undefined;
     check?.(stats);
-    if (stats.size > MAX_FILE_BYTES) throw tooLarge(root, path, stats.size);
-    const data = Buffer.alloc(stats.size);
-    let read = 0;
-    while (read < data.length) {
-      const n = readSync(fd, data, read, data.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return data.subarray(0, read);
+    return read(fd, stats);
   } finally {
     closeSync(fd);
   }

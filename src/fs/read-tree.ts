@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 import { modeOf } from './host-trust.js';
 import { hostPath } from './path-in-root.js';
+import { forEachChunk } from './read-chunks.js';
 
 /** Every kind of object lstat can report. The manifest uses the first four; the rest are always drift. */
 export const OBSERVED_TYPES = ['dir', 'file', 'symlink', 'chardev', 'blockdev', 'fifo', 'socket'] as const;
@@ -184,12 +185,7 @@ function readLinkText(host: string | Buffer): string {
 
 function hashDescriptor(fd: number): string {
   const hash = createHash('sha256');
-  const buffer = Buffer.alloc(1 << 20);
-  for (;;) {
-    const read = readSync(fd, buffer, 0, buffer.length, null);
-    if (read === 0) break;
-    hash.update(buffer.subarray(0, read));
-  }
+  forEachChunk(fd, (chunk) => hash.update(chunk));
   return hash.digest('hex');
 }
 

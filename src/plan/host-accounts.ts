@@ -1,5 +1,5 @@
 // Looks users and groups up in the HOST's databases (getent: files, systemd, LDAP...), never in a jail's.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 
 export interface HostUser {
   name: string;
@@ -44,7 +44,7 @@ function getent(database: 'passwd' | 'group', key: string): string[] | undefined
   const known = answers.get(`${database}:${key}`);
   if (known) return known;
   const fields = askGetent(database, key);
-  if (fields) for (const name of new Set([key, fields[0] ?? key])) answers.set(`${database}:${name}`, fields);
+  if (fields) remember(database, key, fields);
   return fields;
 }
 
@@ -60,6 +60,49 @@ function askGetent(database: 'passwd' | 'group', key: string): string[] | undefi
   }
 }
 
+/**
+ * Asks the host about `user` (its passwd entry and its groups) and `group` (by name; else the user's
+ * primary group, by number) with the questions in flight at once rather than one after another, and
+ * keeps the answers found for the look-ups the plan makes next: the same questions, asked once. Never
+ * fails: a question that fails here is asked again, and fails cleanly, where the plan needs it.
+ */
+export async function prefetchHostAccounts(user: string | undefined, group: string | undefined): Promise<void> {
+  if (user === undefined) return;
+  const known = (database: 'passwd' | 'group', key: string) => answers.get(`${database}:${key}`);
+  const byName = group === undefined || known('group', group) ? undefined : askGetentLater('group', group);
+  const [passwd, ids] = await Promise.all([
+    known('passwd', user) ?? askGetentLater('passwd', user),
+    groupIds.has(user) ? undefined : commandOutput('id', ['-G', '--', user]),
+    byName,
+  ]);
+  if (passwd) remember('passwd', user, passwd);
+  if (ids !== undefined && !groupIds.has(user)) groupIds.set(user, parseGroupIds(ids));
+  const primary = group ?? passwd?.[3];
+  if (primary === undefined || known('group', primary)) return;
+  const fields = group === undefined ? await askGetentLater('group', primary) : await byName;
+  if (fields) remember('group', primary, fields);
+}
+
+function remember(database: 'passwd' | 'group', key: string, fields: string[]): void {
+  for (const name of new Set([key, fields[0] ?? key])) answers.set(`${database}:${name}`, fields);
+}
+
+async function askGetentLater(database: 'passwd' | 'group', key: string): Promise<string[] | undefined> {
+  const first = (await commandOutput('getent', [database, key]))?.split('\n')[0];
+  return first ? first.split(':') : undefined;
+}
+
+/** What `command` printed when it exited 0, else undefined. */
+function commandOutput(command: string, args: string[]): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile(command, args, { encoding: 'utf8' }, (error, stdout) => done(error ? undefined : stdout));
+  });
+}
+
+function parseGroupIds(line: string): number[] {
+  return line.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
 /** `id -G` answers, kept for the process as getent's are. */
 const groupIds = new Map<string, number[]>();
 
@@ -68,7 +111,7 @@ export function hostGroupIdsOf(user: string): number[] {
   let ids = groupIds.get(user);
   if (!ids) {
     const line = execFileSync('id', ['-G', '--', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    ids = line.trim().split(/\s+/).filter(Boolean).map(Number);
+    ids = parseGroupIds(line);
     groupIds.set(user, ids);
   }
   return [...ids];

@@ -1,6 +1,7 @@
 // Plans each recipe binary with its whole library closure and interpreter, as glibc's loader finds them;
 // every symlink the loader crosses is kept, and each entry says why it is there.
 import { existsSync } from 'node:fs';
+import { posix } from 'node:path';
 import type { DlopenPriority } from '../elf/dlopen-note.js';
 import { readElfFile } from '../elf/read-elf.js';
 import { EXIT, isMkjailError } from '../errors.js';
@@ -25,7 +26,8 @@ const AS_IN_JAIL = { root: '/', setIdBits: 'dropped' } as const;
 export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): void {
   // Every resolve of every binary shares one set of lookups: libc is read and parsed once per plan.
   const shared = new SharedLookups();
-  const cacheOnly = binaries.flatMap((binary) => planBinary(plan, binary, shared));
+  const linkDirs = new Set<string>();
+  const cacheOnly = binaries.flatMap((binary) => planBinary(plan, binary, shared, linkDirs));
   planLdSoCache(plan, cacheOnly);
 }
 
@@ -61,7 +63,7 @@ function cacheOnlyLibraries(binary: string, closure: Closure, shared: SharedLook
 }
 
 /** Plans one binary; returns the libraries the jail's own ld.so.cache must list for it. */
-function planBinary(plan: PlanBuilder, binary: Sourced<string>, shared: SharedLookups): CacheOnlyLibrary[] {
+function planBinary(plan: PlanBuilder, binary: Sourced<string>, shared: SharedLookups, linkDirs: Set<string>): CacheOnlyLibrary[] {
   if (!existsSync(binary.value)) {
     throw recipeError(binary.origin, `host file ${binary.value} does not exist`, 'install the program on the host, or fix the path');
   }
@@ -82,7 +84,9 @@ function planBinary(plan: PlanBuilder, binary: Sourced<string>, shared: SharedLo
       'install the package that provides it (mkjail deps shows the whole closure)',
     );
   }
-  for (const object of closure.objects) planObject(plan, object, reasonsFor(object, closure, binary.value, reasonField(binary.origin)));
+  const edgesTo = edgesByPath(closure);
+  const field = reasonField(binary.origin);
+  for (const object of closure.objects) planObject(plan, object, linkDirs, reasonsFor(object, edgesTo, binary.value, field));
   const warning = originWarning(binary.value, closure, shared);
   if (warning) plan.warnings.push(warning);
   return cacheOnlyLibraries(binary.value, closure, shared);
@@ -99,14 +103,26 @@ function closureOf(binary: Sourced<string>, shared: SharedLookups): Closure {
   }
 }
 
-function reasonsFor(object: ClosureObject, closure: Closure, binary: string, field: string): Reason[] {
+/** The edges of `closure` that found a library, by the library's path. */
+function edgesByPath(closure: Closure): Map<string, NeededEdge[]> {
+  const byPath = new Map<string, NeededEdge[]>();
+  for (const edge of closure.edges) {
+    if (edge.path === undefined || edge.via === undefined) continue;
+    const edges = byPath.get(edge.path);
+    if (edges) edges.push(edge);
+    else byPath.set(edge.path, [edge]);
+  }
+  return byPath;
+}
+
+function reasonsFor(object: ClosureObject, edgesTo: Map<string, NeededEdge[]>, binary: string, field: string): Reason[] {
   switch (object.kind) {
     case 'input':
       return [{ kind: 'binary', field }];
     case 'interpreter':
       return [{ kind: 'interpreter', of: binary }];
     case 'library': {
-      const edges = closure.edges.filter((e) => e.path === object.path && e.via !== undefined);
+      const edges = edgesTo.get(object.path) ?? [];
       const reasons = edges.map((e): Reason => ({ kind: 'needed', soname: e.soname, by: e.by, via: e.via ?? 'default', ...noted(e) }));
       return reasons.length > 0 ? reasons : [{ kind: 'needed', soname: object.path, by: binary, via: 'default' }];
     }
@@ -123,9 +139,14 @@ function noted(edge: NeededEdge): { dlopen?: { priority: DlopenPriority; feature
   return { dlopen: { priority: edge.dlopen.priority, ...(edge.dlopen.feature ? { feature: edge.dlopen.feature } : {}) } };
 }
 
-function planObject(plan: PlanBuilder, object: ClosureObject, reasons: Reason[]): void {
+/** Plans `object` and the symlinks to it; `linkDirs` holds the directories of symlinks already checked in this plan. */
+function planObject(plan: PlanBuilder, object: ClosureObject, linkDirs: Set<string>, reasons: Reason[]): void {
   for (const link of object.links) {
-    refuseSymlinkOthersCanChange(link.path);
+    const dir = posix.dirname(link.path);
+    if (!linkDirs.has(dir)) {
+      refuseSymlinkOthersCanChange(link.path);
+      linkDirs.add(dir);
+    }
     plan.add({ type: 'symlink', path: link.path, target: link.target, mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
   }
   const stats = lstatOrUndefined(object.real);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
-import { readFileBelow } from '../fs/open-below.js';
+import { readChunksBelow, readFileBelow } from '../fs/open-below.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
 import { whyOthersCanChangeDirectory } from '../fs/host-trust.js';
 import { type AccountLookup, hostAccounts } from './host-accounts.js';
@@ -162,8 +162,13 @@ const digests = new Map<string, HostDigest>();
 function hostFileDigest(content: HostContent, stats: Stats): HostDigest {
   const known = digests.get(content.path);
   if (known?.stamp !== undefined && known.stamp === stampOf(stats)) return known;
-  const { data, stamp } = readHostFile(content);
-  const digest = { size: data.length, sha256: createHash('sha256').update(data).digest('hex'), stamp };
+  const hash = createHash('sha256');
+  let size = 0;
+  const stamp = readHostChunks(content, (chunk) => {
+    hash.update(chunk);
+    size += chunk.length;
+  });
+  const digest = { size, sha256: hash.digest('hex'), stamp };
   if (stamp !== undefined) digests.set(content.path, digest);
   return digest;
 }
@@ -235,15 +240,60 @@ export function refuseSymlinkOthersCanChange(path: string): void {
  * same before and after the read, and last changed at least STABLE_MS before it.
  */
 export function readHostFile(content: HostContent): { data: Buffer; stamp: string | undefined } {
+  const stamped = stampedRead(content);
+  const data = readHostContent(content, stamped.opened);
+  return { data, stamp: stamped.stamp() };
+}
+
+/**
+ * Passes the bytes of a planned host file to `use` a chunk at a time (checked as `readHostContent`
+ * checks, nothing held in memory); returns the file's stamp when it is stable, as readHostFile does.
+ * `opened` sees the open file's fstat before a byte is read.
+ */
+export function readHostChunks(content: HostContent, use: (chunk: Buffer) => void, opened?: (stats: Stats) => void): string | undefined {
+  const stamped = stampedRead(content);
+  const passOn = (chunk: Buffer) => {
+    try {
+      use(chunk);
+    } catch (error) {
+      throw new FailedUse(error);
+    }
+  };
+  hostRead(content, (check) =>
+    readChunksBelow('/', content.path, (stats) => {
+      check(stats);
+      stamped.opened(stats);
+      opened?.(stats);
+    }, passOn),
+  );
+  return stamped.stamp();
+}
+
+/** What `use` of readHostChunks threw (a write that failed, say): passed on as it is, not as a read error. */
+class FailedUse {
+  constructor(readonly error: unknown) {}
+}
+
+/** The stamp of a host file read now: `opened` takes its fstat; `stamp()` after the read gives it, when stable. */
+function stampedRead(content: HostContent): { opened: (stats: Stats) => void; stamp: () => string | undefined } {
   const started = Date.now();
   let before: Stats | undefined;
-  const data = readHostContent(content, (stats) => {
-    before = stats;
-  });
-  if (!before || Math.max(before.ctimeMs, before.mtimeMs) > started - STABLE_MS) return { data, stamp: undefined };
-  const stamp = stampOf(before);
-  const after = lstatOrUndefined(content.path);
-  return { data, stamp: after && stampOf(after) === stamp ? stamp : undefined };
+  return {
+    opened: (stats) => {
+      before = stats;
+    },
+    stamp: () => {
+      if (!before || Math.max(before.ctimeMs, before.mtimeMs) > started - STABLE_MS) return undefined;
+      const stamp = stampOf(before);
+      const after = lstatOrUndefined(content.path);
+      return after && stampOf(after) === stamp ? stamp : undefined;
+    },
+  };
+}
+
+/** The stamp of a host file whose bytes were hashed to `sha256` by the plan still stands for them now. */
+export function stampStillHolds(content: HostContent, stats: Stats): boolean {
+  return content.stamp !== undefined && stampOf(stats) === content.stamp;
 }
 
 function lstatOrUndefined(path: string): Stats | undefined {
@@ -259,27 +309,37 @@ function lstatOrUndefined(path: string): Stats | undefined {
  * following a symlink, and the file must be the very one the plan saw (same device and inode).
  */
 export function readHostContent(content: HostContent, opened?: (stats: Stats) => void): Buffer {
+  return hostRead(content, (check) =>
+    readFileBelow('/', content.path, (stats) => {
+      check(stats);
+      opened?.(stats);
+    }),
+  );
+}
+
+/** Runs `read` of a planned host file with the check that it is the file the plan saw; one clean error for any failure. */
+function hostRead<T>(content: HostContent, read: (check: (stats: Stats) => void) => T | undefined): T {
   const changed = () =>
     new MkjailError(`Can't copy host file at ${content.path}: it changed while the jail was being built`, {
       exitCode: EXIT.environment,
       hint: 'build again once the host is quiet (a package upgrade may be running)',
     });
-  let data: Buffer | undefined;
+  let result: T | undefined;
   try {
-    data = readFileBelow('/', content.path, (stats) => {
+    result = read((stats) => {
       if (stats.dev !== content.dev || stats.ino !== content.ino) throw changed();
-      opened?.(stats);
     });
   } catch (error) {
     if (error instanceof MkjailError) throw error;
+    if (error instanceof FailedUse) throw error.error;
     const code = errnoCode(error);
     throw new MkjailError(`Can't read host file at ${content.path}: ${code ?? String(error)}`, {
       exitCode: code === 'EACCES' || code === 'EPERM' ? EXIT.environment : EXIT.badInput,
       hint: 'run as a user that can read it (root), or leave it out of the recipe',
     });
   }
-  if (!data) throw changed();
-  return data;
+  if (result === undefined) throw changed();
+  return result;
 }
 
 function symlinkEntry(path: string, target: string, reasons: Reason[]) {

@@ -8,22 +8,26 @@ import { MkjailError, errnoWords } from '../errors.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
+import { importWithJiti, runRecipeModule, runsHere } from './recipe-module.js';
 import { assertOnlyRootCanChange, ownershipProblem, trustErrorFromHook, withLoadsChecked } from './recipe-trust.js';
 
 /**
- * Where, as root, jiti keeps the JavaScript it made of each recipe file (and of mkjail's own entry), so
- * that a rebuild skips the TypeScript transform and never loads Babel. Only root can write it; each
- * file is named by the source's path and stamped with a hash of the source's text (a changed recipe is
- * transformed again), and is read through the same checked readFileSync as the recipe itself, so the
- * ownership rule holds for the cache as for any file a recipe loads.
+ * Where, as root, the JavaScript made of each TypeScript recipe file is kept (recipe-module.ts), so that
+ * a rebuild skips the transform and loads neither Babel nor jiti; jiti keeps what it transforms of the
+ * files a recipe imports there too. Only root can write it; each entry is named by the source's path and
+ * stamped with a hash of the source's text (a changed recipe is transformed again), and is held to the
+ * ownership rule like any file a recipe loads.
  */
 export const RECIPE_CACHE_DIR = '/var/cache/mkjail/recipes';
 
 export interface LoadOptions {
   set?: RecipeVars;
   cwd?: string;
-  /** As root, keep and reuse transformed recipes in RECIPE_CACHE_DIR (never for --check: it writes). */
-  cache?: boolean;
+  /**
+   * As root, reuse transformed recipes kept in RECIPE_CACHE_DIR; true also keeps new ones there, 'read'
+   * (--check, which writes nothing) only reads what is there.
+   */
+  cache?: boolean | 'read';
   /**
    * What each recipe file exported, kept by the caller across loads of the same recipe with other
    * --set values (`build --jobs`): a file whose text is unchanged is not imported again, though it is
@@ -46,8 +50,9 @@ export async function loadRecipe(file: string, options: LoadOptions = {}): Promi
   const path = resolve(options.cwd ?? process.cwd(), file);
   const set = options.set ?? {};
   const files: RecipeFile[] = [];
-  const cache = options.cache === true && process.getuid?.() === 0 ? rootOnlyCacheDir() : false;
-  await loadRecipeFile(path, set, files, [], { cache, modules: options.modules });
+  const asRoot = process.getuid?.() === 0;
+  const cache = asRoot && options.cache === true ? rootOnlyCacheDir() : asRoot && options.cache === 'read' ? existingCacheDir() : false;
+  await loadRecipeFile(path, set, files, [], { cache, writeCache: options.cache === true, modules: options.modules });
   const declared = new Set(files.flatMap((f) => Object.keys(f.defaults)));
   for (const name of Object.keys(set)) {
     if (!declared.has(name)) {
@@ -62,6 +67,7 @@ export async function loadRecipe(file: string, options: LoadOptions = {}): Promi
 
 interface Importing {
   cache: string | false;
+  writeCache: boolean;
   modules: RecipeModules | undefined;
 }
 
@@ -100,12 +106,22 @@ function readRecipeText(path: string, includedBy: string | undefined): string {
   }
 }
 
-async function importOnce(path: string, text: string, asRoot: boolean, { cache, modules }: Importing): Promise<unknown> {
+async function importOnce(path: string, text: string, asRoot: boolean, { cache, writeCache, modules }: Importing): Promise<unknown> {
   const known = modules?.get(path);
   if (known && known.text === text) return known.exported;
-  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, cache)) : await importRecipe(path, cache);
+  const caching = { cache, writeCache };
+  const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, text, true, caching)) : await importRecipe(path, text, false, caching);
   modules?.set(path, { text, exported });
   return exported;
+}
+
+/** RECIPE_CACHE_DIR when it is there and only root can change it; false otherwise. Creates nothing. */
+function existingCacheDir(): string | false {
+  try {
+    return existsSync(RECIPE_CACHE_DIR) && ownershipProblem(RECIPE_CACHE_DIR) === undefined ? RECIPE_CACHE_DIR : false;
+  } catch {
+    return false;
+  }
 }
 
 /** RECIPE_CACHE_DIR, made 0700 if missing; false (no cache) when anyone but root could change it. */
@@ -121,21 +137,10 @@ function rootOnlyCacheDir(): string | false {
   }
 }
 
-async function importRecipe(path: string, cache: string | false): Promise<unknown> {
-  // Imported here, not at the top: only a command that loads a recipe pays for jiti.
-  const { createJiti } = await import('jiti');
-  const jiti = createJiti(import.meta.url, {
-    alias: { mkjail: packageEntry() },
-    fsCache: cache,
-    moduleCache: false,
-    interopDefault: false,
-    // jiti's own loader first (it reads each file with readFileSync, which withLoadsChecked sees); what
-    // it still hands to Node's native import() (.mjs files) meets the ESM hook of recipe-trust.ts.
-    tryNative: false,
-  });
+async function importRecipe(path: string, text: string, checked: boolean, { cache, writeCache }: { cache: string | false; writeCache: boolean }): Promise<unknown> {
+  const options = { packageEntry: packageEntry(), cache, writeCache, checked };
   try {
-    const module = (await jiti.import(path)) as Record<string, unknown>;
-    return module;
+    return runsHere(path) ? await runRecipeModule(path, text, options) : await importWithJiti(path, options);
   } catch (error) {
     if (error instanceof MkjailError) throw error;
     const refused = trustErrorFromHook(path, error);

@@ -94,12 +94,12 @@ let esmHookRegistered = false;
 
 /**
  * Runs `load` (the loading of `recipe`, as root) with every file it reads, every addon it maps and every
- * module Node's ESM loader loads checked first, so that code another user could have written is refused
- * before it runs. A refusal from the ESM hook arrives as a plain Error: `load` turns it into the trust
- * error with trustErrorFromHook.
+ * module Node's CommonJS loader loads checked first, so that code another user could have written is
+ * refused before it runs. `load` calls watchNativeEsmLoads before anything can hand a file to Node's
+ * ESM loader; a refusal from that hook arrives as a plain Error, which `load` turns into the trust error
+ * with trustErrorFromHook.
  */
 export async function withLoadsChecked<T>(recipe: string, load: () => Promise<T>): Promise<T> {
-  registerEsmHook();
   if (loading.length === 0) patchLoaders();
   loading.push(recipe);
   try {
@@ -148,10 +148,12 @@ function unpatchLoaders(): void {
 
 /**
  * Node's ESM loader reads what it imports itself (jiti hands it .mjs files, and whatever those import):
- * a loader hook, compiled in dist/, checks every file it loads that is not mkjail's own. Registered once,
- * it stays for the life of the process, which as root loads nothing else from outside mkjail.
+ * a loader hook, compiled in dist/, checks every file it loads that is not mkjail's own. It runs in a
+ * thread of its own that takes tens of milliseconds to start, so it is registered only when jiti is
+ * about to load something (recipe-module.ts), once; it stays for the life of the process, which as
+ * root loads nothing else from outside mkjail.
  */
-function registerEsmHook(): void {
+export function watchNativeEsmLoads(): void {
   if (esmHookRegistered) return;
   register(new URL('../../dist/recipe/esm-trust-hook.js', import.meta.url));
   esmHookRegistered = true;

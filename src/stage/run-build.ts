@@ -9,7 +9,7 @@ import { timed } from '../timings.js';
 import { flushBeforeRenames, renameDurably, renameFlushed } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
-import type { PendingAccounts } from '../plan/host-accounts.js';
+import { type PendingAccounts, prefetchHostAccounts } from '../plan/host-accounts.js';
 import { accountsToCreate } from '../plan/plan-identity.js';
 import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
@@ -122,7 +122,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   const cwd = options.cwd ?? process.cwd();
   const tar = options.tar === undefined ? undefined : resolve(cwd, options.tar);
   const mtime = tar === undefined ? 0 : archiveMtime(options.env ?? process.env);
-  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {}, cache: !options.check, ...(options.recipeModules ? { modules: options.recipeModules } : {}) })));
+  const recipe = await step('Load the recipe', () => timed('recipe load', () => loadRecipe(options.recipe, { cwd, set: options.set ?? {}, cache: options.check ? 'read' : true, ...(options.recipeModules ? { modules: options.recipeModules } : {}) })));
   const { dir, warnings } = await step('Check the output directory', () => timed('output check', () => checkOutputDir(options.out, cwd, tar === undefined)));
   const layout = outputLayout(dir);
   if (tar !== undefined && existsSync(layout.root)) {
@@ -131,6 +131,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
     });
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
+  await timed('plan', () => prefetchHostAccounts(recipe.user?.value, recipe.group?.value));
   const pendingAccounts = timed('plan', () => accountsToCreate(recipe));
   const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, { ...(previousRoot ? { previousRoot } : {}), pendingAccounts })));
   // Only root can give files away to other owners and create /dev/null; a tar needs neither. Checked

@@ -1,14 +1,14 @@
 // Writes a planned jail into a fresh staging directory: creates every entry (private while staged), carries
 // the service's data over from the previous jail, then sets each entry's owner and mode from the plan.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { type Stats, chmodSync, lchownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type Hash, createHash } from 'node:crypto';
+import { type Stats, chmodSync, closeSync, lchownSync, lstatSync, mkdirSync, openSync, readSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { EXIT, MkjailError, commandWords, errnoCode } from '../errors.js';
 import { hostPath } from '../fs/path-in-root.js';
 import type { ManifestEntry } from '../plan/manifest.js';
 import type { Plan } from '../plan/build-plan.js';
-import type { Content } from '../plan/plan-builder.js';
-import { readHostFile } from '../plan/plan-host-path.js';
+import type { Content, HostContent } from '../plan/plan-builder.js';
+import { readHostChunks, readHostFile, stampStillHolds } from '../plan/plan-host-path.js';
 import { copyServiceData } from './copy-service-data.js';
 
 /** Creates the whole tree of `plan` at `stagingRoot` (which must not exist yet). */
@@ -27,7 +27,8 @@ function createEntry(root: string, entry: ManifestEntry, content: Content | unde
       if (entry.path !== '/') mkdirSync(path, { mode: 0o700 });
       return;
     case 'file':
-      writeFileSync(path, fileBytes(entry.path, entry.sha256, content), { mode: 0o600, flag: 'wx' });
+      if (content?.kind === 'host') copyHostFile(path, entry.sha256, content);
+      else writeFileSync(path, fileBytes(entry.path, entry.sha256, content), { mode: 0o600, flag: 'wx' });
       return;
     case 'symlink':
       symlinkSync(entry.target, path);
@@ -55,14 +56,60 @@ export function fileBytes(path: string, sha256: string, content: Content | undef
 }
 
 function checked(path: string, sha256: string, content: Content, data: Buffer): Buffer {
-  if (createHash('sha256').update(data).digest('hex') !== sha256) {
-    const from = content.kind === 'host' ? content.path : path;
-    throw new MkjailError(`Can't copy host file at ${from}: it changed while the jail was being built`, {
-      exitCode: EXIT.environment,
-      hint: 'build again once the host is quiet (a package upgrade may be running)',
-    });
-  }
+  if (createHash('sha256').update(data).digest('hex') !== sha256) throw changedWhileBuilding(content.kind === 'host' ? content.path : path);
   return data;
+}
+
+function changedWhileBuilding(from: string): MkjailError {
+  return new MkjailError(`Can't copy host file at ${from}: it changed while the jail was being built`, {
+    exitCode: EXIT.environment,
+    hint: 'build again once the host is quiet (a package upgrade may be running)',
+  });
+}
+
+/**
+ * Copies a host file into the staged tree at `path` a chunk at a time (nothing held in memory), with the
+ * same proof as fileBytes: the bytes are hashed on the way unless the file still has the very stable
+ * stamp whose bytes the plan hashed, before and after the copy. A stamp that changed during the copy
+ * has the staged copy hashed instead.
+ */
+export function copyHostFile(path: string, sha256: string, content: HostContent): void {
+  const fd = openSync(path, 'wx+', 0o600);
+  try {
+    let hash: Hash | undefined;
+    const stamp = readHostChunks(
+      content,
+      (chunk) => {
+        hash?.update(chunk);
+        writeAll(fd, chunk);
+      },
+      (stats) => {
+        if (!stampStillHolds(content, stats)) hash = createHash('sha256');
+      },
+    );
+    if (hash === undefined && stamp !== undefined && stamp === content.stamp) return;
+    const digest = hash ?? stagedHash(fd);
+    if (digest.digest('hex') !== sha256) throw changedWhileBuilding(content.path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, chunk: Buffer): void {
+  for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written, chunk.length - written);
+}
+
+/** A hash of what was written to `fd`, read back from its start. */
+function stagedHash(fd: number): Hash {
+  const hash = createHash('sha256');
+  let offset = 0;
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (;;) {
+    const read = readSync(fd, buffer, 0, buffer.length, offset);
+    if (read === 0) return hash;
+    hash.update(buffer.subarray(0, read));
+    offset += read;
+  }
 }
 
 function makeCharDevice(path: string, major: number, minor: number): void {

@@ -1,13 +1,13 @@
 // Host files are read without following a symlink someone could have swapped in: a symlink in a host
 // directory a non-root user can write is refused, and a file that is no longer the one the plan saw
 // (another inode, or a symlink now) stops the build.
-import { chownSync, chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, chmodSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, MkjailError } from '../../src/errors.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 import { loadRecipe } from '../../src/recipe/load-recipe.js';
-import { fileBytes } from '../../src/stage/write-tree.js';
+import { copyHostFile, fileBytes } from '../../src/stage/write-tree.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
 
@@ -104,5 +104,34 @@ describe.skipIf(!ok)('reading host files for a jail', () => {
     expect(await outcome(() => entry?.type === 'file' && fileBytes(entry.path, entry.sha256, result.contents.get(entry.path)))).toBe(
       `${EXIT.environment} Can't copy host file at ${path}: it changed while the jail was being built (fix: build again once the host is quiet (a package upgrade may be running))`,
     );
+  });
+
+  // The tree is written by copyHostFile, a chunk at a time: it skips the hash only for a file whose
+  // stable stamp is still the one whose bytes the plan hashed.
+  it('copies a planned host file into the tree, hashing it again when its stamp changed: a touch passes, new bytes in place stop the build', async () => {
+    const dir = join(scratch, 'copy-tree');
+    mkdirSync(dir);
+    const paths = ['kept', 'touched', 'rewritten'].map((name) => join(dir, `${name}.txt`));
+    for (const path of paths) writeFileSync(path, 'planned bytes\n');
+    await new Promise((done) => setTimeout(done, 1100)); // older than a second: the plan gives each a stamp
+    const result = await plan('copy-tree-plan', paths.map((path, i) => `{ from: '${path}', to: '/etc/f${i}' }`).join(', '));
+    const [, touched, rewritten] = paths as [string, string, string];
+    utimesSync(touched, new Date(), new Date());
+    writeFileSync(rewritten, 'other! bytes\n');
+    const copies = join(scratch, 'copies');
+    mkdirSync(copies);
+    const copy = async (i: number) => {
+      const entry = result.manifest.entries.find((e) => e.path === `/etc/f${i}`);
+      const content = result.contents.get(`/etc/f${i}`);
+      if (entry?.type !== 'file' || content?.kind !== 'host') throw new Error(`no host file planned for /etc/f${i}`);
+      expect(content.stamp).toBeDefined();
+      return outcome(() => copyHostFile(join(copies, `f${i}`), entry.sha256, content));
+    };
+    expect([await copy(0), await copy(1), await copy(2)]).toEqual([
+      'ok',
+      'ok',
+      `${EXIT.environment} Can't copy host file at ${rewritten}: it changed while the jail was being built (fix: build again once the host is quiet (a package upgrade may be running))`,
+    ]);
+    expect([readFileSync(join(copies, 'f0'), 'utf8'), readFileSync(join(copies, 'f1'), 'utf8')]).toEqual(['planned bytes\n', 'planned bytes\n']);
   });
 });

@@ -1,7 +1,7 @@
 // The packed package as users get it: `npm pack` from a copy of the sources that has no dist/ (prepack
 // builds it), `npm install -g --prefix` of the tarball into a scratch prefix, then the installed
 // `mkjail` builds a jail from a recipe outside any checkout that imports 'mkjail', and from a shipped recipe.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
 
 const ok = prerequisites({ root: true, commands: ['npm'], packages: 'npm (or Node 20 with npm)' });
-const DEV_ONLY = ['typescript', 'vitest', '@types/node'];
+const DEV_ONLY = ['typescript', 'vitest', '@types/node', 'esbuild'];
 
 describe.skipIf(!ok)('the packed, installed mkjail', () => {
   let scratch: string;
@@ -36,6 +36,10 @@ describe.skipIf(!ok)('the packed, installed mkjail', () => {
     const help = await run(['--help']);
     expect(help.exitCode, help.stderr).toBe(0);
     expect(existsSync(join(installed(), 'dist/cli/main.js'))).toBe(true);
+    // The bundle bin/mkjail runs (newer than or as new as tsc's output; npm pack gives every file one mtime).
+    const bundle = statSync(join(installed(), 'dist/bundle/main.js'));
+    expect(bundle.mtimeMs).toBeGreaterThanOrEqual(statSync(join(installed(), 'dist/cli/main.js')).mtimeMs);
+    expect(existsSync(join(installed(), 'dist/index.js'))).toBe(true);
     expect(readdirSync(join(installed(), 'recipes')).sort()).toEqual(readdirSync(join(REPO_ROOT, 'recipes')).sort());
     const modules = readdirSync(join(installed(), 'node_modules'));
     expect(DEV_ONLY.filter((name) => modules.includes(name.split('/')[0] ?? name))).toEqual([]);

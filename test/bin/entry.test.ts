@@ -1,0 +1,39 @@
+// bin/mkjail runs the bundle (dist/bundle/main.js) when it is at least as new as tsc's output
+// (dist/cli/main.js), and tsc's output otherwise, so that a `tsc` run alone is never shadowed by an
+// older bundle. Checked on a copy of bin/ with stand-in entries that say which of them ran.
+import { cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { tmpScratch } from '../helpers/scratch.js';
+
+const standIn = (name: string) => `export async function main(argv) { process.stdout.write(${JSON.stringify(name)} + ' ' + argv.join(' ')); return 0; }\n`;
+
+describe('bin/mkjail', () => {
+  const scratch = tmpScratch('mkjail-bin-entry-', true);
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  cpSync(join(REPO_ROOT, 'bin'), join(scratch, 'bin'), { recursive: true });
+  writeFileSync(join(scratch, 'package.json'), '{ "type": "module" }\n');
+  mkdirSync(join(scratch, 'dist/cli'), { recursive: true });
+  mkdirSync(join(scratch, 'dist/bundle'), { recursive: true });
+  const compiled = join(scratch, 'dist/cli/main.js');
+  const bundle = join(scratch, 'dist/bundle/main.js');
+  writeFileSync(compiled, standIn('compiled'));
+  writeFileSync(bundle, standIn('bundle'));
+  const run = async () => (await execa(process.execPath, [join(scratch, 'bin/mkjail'), 'x', 'y'])).stdout;
+
+  it('runs the bundle when it is as new as tsc output or newer, and tsc output when the bundle is older or missing', async () => {
+    const at = (path: string, seconds: number) => utimesSync(path, seconds, seconds);
+    at(compiled, 1_000_000);
+    at(bundle, 1_000_000);
+    const same = await run();
+    at(bundle, 1_000_001);
+    const newer = await run();
+    at(compiled, 1_000_002);
+    const older = await run();
+    rmSync(bundle);
+    const missing = await run();
+    expect([same, newer, older, missing]).toEqual(['bundle x y', 'bundle x y', 'compiled x y', 'compiled x y']);
+  });
+});
