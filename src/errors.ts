@@ -60,6 +60,8 @@ const ERRNO_WORDS: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
   EROFS: 'read-only file system',
   EFBIG: 'file too large',
+  ENOSYS: 'function not implemented',
+  ENOTSUP: 'operation not supported',
 };
 
 /** What a file-system error means, in words ("no such file or directory"), for a one-line message. */
