@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MkjailError, errnoWords } from '../errors.js';
+import { EXIT, MkjailError, errnoWords, isPermissionDenied } from '../errors.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
@@ -94,9 +94,9 @@ function readRecipeText(path: string, includedBy: string | undefined): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const by = includedBy ? ` (included by ${includedBy})` : '';
-    throw new MkjailError(`Can't read recipe at ${path}${by}: ${errnoWords(error)}`, {
-      hint: 'give the path of a recipe file (a .ts file that default-exports defineRecipe(...))',
-    });
+    throw new MkjailError(`Can't read recipe at ${path}${by}: ${errnoWords(error)}`, isPermissionDenied(error)
+      ? { exitCode: EXIT.environment, hint: 'let the build read it (run as root with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, or chmod u+r it and u+x its directories)' }
+      : { hint: 'give the path of a recipe file (a .ts file that default-exports defineRecipe(...))' });
   }
 }
 
