@@ -74,9 +74,12 @@ export function isPermissionDenied(error: unknown): boolean {
   return code === 'EACCES' || code === 'EPERM';
 }
 
-/** The fix for a host file the build may not read. */
-export const HOST_READ_HINT =
-  'let the build read it and search its directories (run as root with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, which a container, setpriv or an LSM can take away, or chmod u+r it and u+x its directories), or leave it out of the recipe; nothing was written and any old jail is unchanged';
+/** The fix for a host file mkjail may not read. */
+export const READ_ACCESS_HINT =
+  'let mkjail read it and search its directories (run as root with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, which a container, setpriv or an LSM can take away, or chmod u+r it and u+x its directories)';
+
+/** The same for a host file a build brings in. */
+export const HOST_READ_HINT = `${READ_ACCESS_HINT}, or leave it out of the recipe; nothing was written and any old jail is unchanged`;
 
 /** The path a failed file-system call names, if any ("/etc/x" of "EACCES: permission denied, open '/etc/x'"). */
 export function errnoPath(error: unknown): string | undefined {

@@ -2,7 +2,7 @@
 // the program headers, PT_INTERP and PT_DYNAMIC, with strings found through the segments' addresses
 // (section headers are never needed). Every offset and count is checked; bad input throws MkjailError.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { EXIT, HOST_READ_HINT, MkjailError, errnoCode, errnoWords, isPermissionDenied } from '../errors.js';
+import { EXIT, MkjailError, READ_ACCESS_HINT, errnoCode, errnoWords, isPermissionDenied } from '../errors.js';
 import { ByteSource } from './byte-source.js';
 import { type DlopenNoteEntry, type NoteRegion, noteSections, readDlopenNotes } from './dlopen-note.js';
 
@@ -64,7 +64,7 @@ export function readElfFile(file: string, shownAs: string = file, knownSize?: nu
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new MkjailError(`Can't open ELF file at ${shownAs}: ${errnoWords(error)}`, isPermissionDenied(error)
-      ? { exitCode: EXIT.environment, hint: HOST_READ_HINT }
+      ? { exitCode: EXIT.environment, hint: READ_ACCESS_HINT }
       : { exitCode: EXIT.badInput, hint: 'check the path and its permissions' });
   }
   try {

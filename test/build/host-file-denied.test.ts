@@ -17,8 +17,8 @@ const ok = prerequisites({ root: true, commands: ['setpriv', 'getent'], packages
 /** setpriv's arguments that take root's power to read and search any file away from what it runs. */
 const DROP = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search'];
 
-const FIX =
-  '(fix: let the build read it and search its directories (run as root with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, which a container, setpriv or an LSM can take away, or chmod u+r it and u+x its directories), or leave it out of the recipe; nothing was written and any old jail is unchanged)';
+const ACCESS = 'let mkjail read it and search its directories (run as root with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, which a container, setpriv or an LSM can take away, or chmod u+r it and u+x its directories)';
+const FIX = `(fix: ${ACCESS}, or leave it out of the recipe; nothing was written and any old jail is unchanged)`;
 
 /** A jail, run as nobody, of data/version.txt, /dev/null (with `dev=yes`), data/tree (with `tree=yes`), data/prog (with `bin=yes`) and data/named.conf (with `conf=yes`). */
 const RECIPE = `import { defineRecipe } from 'mkjail';
@@ -117,7 +117,7 @@ describe.skipIf(!ok)('a host file the build may not read', () => {
     chmodSync(join(data, 'prog'), 0);
     const program = await build({ bin: 'yes' });
     expect(program.exitCode).toBe(3);
-    expect(program.stderr).toBe(recipeLine('binaries.0', `Can't open ELF file at ${join(data, 'prog')}: permission denied`));
+    expect(program.stderr).toBe(`mkjail build: Can't use recipe at ${join(dir, 'recipe.ts')}: field binaries.0: Can't open ELF file at ${join(data, 'prog')}: permission denied (fix: ${ACCESS})`);
     chmodSync(join(data, 'zone.db'), 0);
     const zone = await build({ conf: 'yes' });
     expect(zone.exitCode).toBe(3);
