@@ -125,6 +125,22 @@ describe.skipIf(!ok)('a host file the build may not read', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
+  it('refuses the recipe itself at mode 0000, and an included recipe below a directory it may not search', async () => {
+    chmodSync(join(dir, 'recipe.ts'), 0);
+    const recipe = await build({});
+    expect(recipe.exitCode).toBe(3);
+    expect(recipe.stderr).toBe(`mkjail build: Can't read recipe at ${join(dir, 'recipe.ts')}: permission denied (fix: ${ACCESS})`);
+    chmodSync(join(dir, 'recipe.ts'), 0o644);
+    mkdirSync(join(dir, 'private'));
+    writeFileSync(join(dir, 'private/base.ts'), "import { defineRecipe } from 'mkjail';\nexport default defineRecipe({ name: 'base' });\n");
+    chmodSync(join(dir, 'private'), 0);
+    writeFileSync(join(dir, 'recipe.ts'), RECIPE.replace("name: 'denied',", "name: 'denied',\n    include: ['./private/base.ts'],"));
+    const include = await build({});
+    expect(include.exitCode).toBe(3);
+    expect(include.stderr).toBe(`mkjail build: Can't use recipe at ${join(dir, 'recipe.ts')}: field include.0: can't reach ${join(dir, 'private/base.ts')}: permission denied (fix: ${ACCESS})`);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
   it('stops in one line when a file becomes unreadable between plan and stage: staging removed, old jail kept', async () => {
     expect((await build({}, false)).exitCode).toBe(0);
     writeFileSync(join(data, 'version.txt'), 'two\n');
