@@ -8,7 +8,7 @@
 //   config  the named.conf to jail (default /etc/bind/named.conf); it is jailed at the same path.
 //   mode    self (default): the host's named starts as root with `-t <jail> -u bind`, binds its ports,
 //           loads every library, then chroots and drops root itself (the jail article's advice: "do the
-//           chroot inside the daemon itself"). The jail holds config, zones, state directories and
+//           chroot inside the daemon itself"). The jail holds config, zones, bind.keys, state directories and
 //           /dev/null: no binary, no library.
 //           wrapper: the jail holds named and its whole library closure; the launcher chroots and drops
 //           to bind before named starts, so named never runs as root. It keeps CAP_NET_BIND_SERVICE
@@ -36,11 +36,15 @@
 //                             for it in the jail (stat: ENOENT), still opens its default control channel on
 //                             127.0.0.1#953, and refuses the host's rndc ("bad auth"). Stop named with
 //                             SIGTERM (systemctl stop); write `controls { };` to have no channel at all.
-//   /etc/bind/bind.keys       left out unless named.conf names bindkeys-file: named then uses its built-in
-//                             root trust anchors, the same keys.
+//   /etc/bind/bind.keys       the root trust anchors named reads at every start when the file exists
+//                             (bindkeys-file's default): jailed by the follower when the host has it.
 //   /usr/share/GeoIP          absent on a stock host; named only probes it.
 //   /proc/sys/net/ipv4/ip_local_port_range, /proc/self/task/*/comm: absent in the jail, named uses its
 //                             defaults (no /proc is mounted in a jail).
+//   /proc/sys/vm/overcommit_memory, /sys/kernel/mm/transparent_hugepage/enabled: libjemalloc reads them
+//                             as it loads: self: on the host; wrapper: absent in the jail, it takes its defaults.
+//   /dev/log                  openlog() connects at start: self: on the host; wrapper: fails in the jail,
+//                             and named -g logs to stderr only.
 import { defineRecipe } from 'mkjail';
 
 const MODES = ['self', 'wrapper'] as const;

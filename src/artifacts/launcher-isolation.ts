@@ -48,11 +48,10 @@ wait_for() { # wait_for PID: its exit status in WAITED; a trapped signal ends wa
   done
 }
 
-service_pid() { # service_pid UNSHARE: the service's host pid once the init wrote it; nothing if UNSHARE ends first
+service_pid() { # service_pid UNSHARE: the service's host pid once the init sent it down READY; nothing if UNSHARE ends first
   local pid=
   while kill -0 "$1" 2>/dev/null; do
-    if [ -s "$PIDFILE" ]; then read -r pid < "$PIDFILE" || true; printf '%s' "$pid"; return 0; fi
-    sleep 0.01
+    if read -r -t 0.05 pid <&"$READY"; then printf '%s' "$pid"; return 0; fi
   done
 }
 
@@ -66,9 +65,11 @@ start_service() { # start_service COMMAND...: in namespaces of its own, without 
   SERVICE_PID= PENDING=()
   for signal in ${signals}; do trap "pass_on $signal" "$signal"; done
   rm -f -- "$PIDFILE"
-  ${HOST_TOOLS.unshare} --fork --kill-child ${namespaceOptions(run).join(' ')} -- ${HOST_TOOLS.env} -i PATH=${LAUNCHER_PATH} HOME=/ SHELL=${HOST_TOOLS.bash} ${HOST_TOOLS.setsid} ${HOST_TOOLS.bash} --norc --noprofile -c "$(declare -p JAIL PIDFILE; declare -f fail wait_for service_init); service_init \\"\\$@\\"" mkjail-init "$@" &
+  exec {READY}<> <(:) # a pipe the init sends the service's pid down: read at once, no polling of the pid file
+  ${HOST_TOOLS.unshare} --fork --kill-child ${namespaceOptions(run).join(' ')} -- ${HOST_TOOLS.env} -i PATH=${LAUNCHER_PATH} HOME=/ SHELL=${HOST_TOOLS.bash} ${HOST_TOOLS.setsid} ${HOST_TOOLS.bash} --norc --noprofile -c "$(declare -p JAIL PIDFILE READY; declare -f fail wait_for service_init); service_init \\"\\$@\\"" mkjail-init "$@" &
   unshare=$!
   SERVICE_PID=$(service_pid "$unshare")
+  exec {READY}<&-
   for signal in "\${PENDING[@]}"; do pass_on "$signal"; done
   wait_for "$unshare"
   rm -f -- "$PIDFILE"
@@ -78,20 +79,23 @@ start_service() { # start_service COMMAND...: in namespaces of its own, without 
 }
 
 /**
- * service_init: pid 1 of the service's PID namespace. It writes the service's host pid to DIR/NAME.pid,
- * to which the launcher passes signals on; it exits with the service's status.
+ * service_init: pid 1 of the service's PID namespace. It writes the service's host pid to DIR/NAME.pid and
+ * sends it down the launcher's READY pipe (the launcher passes signals on to it); the service itself
+ * never holds that pipe. It exits with the service's status.
  */
 function serviceInit(run: Run, identity: Identity | null, signals: string): string {
   return `service_init() { # pid 1 of the service's namespaces: starts it, reaps, returns its status
   set -u
   local service self children=
   trap 'CAUGHT=1' ${signals} # caught, not ignored: the service starts with default dispositions
-${prepareNamespace(run, identity)}  ${startCommand(run)} &
+${prepareNamespace(run, identity)}  ${startCommand(run)} {READY}>&- &
   service=$!
   read -r self _ < /proc/self/stat # the host's pid of this init: /proc is the host's
   # The file ends without a newline, so read reports end of file even when it read the pid.
   { read -r children < "/proc/$self/task/$self/children"; } 2>/dev/null || true
   printf '%s\\n' "\${children%% *}" > "$PIDFILE" || true
+  printf '%s\\n' "\${children%% *}" >&"$READY" || true
+  exec {READY}>&-
   wait_for "$service"
   exit "$WAITED"
 }

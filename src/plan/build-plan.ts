@@ -18,6 +18,7 @@ import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
 import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
 import { planLinks } from './plan-links.js';
+import { lookedUpAccounts } from './looked-up-accounts.js';
 import { nssModules, planNss } from './plan-nss.js';
 import { planRuntimeFiles, runtimeObjects } from './plan-runtime.js';
 import { planWritable } from './plan-writable.js';
@@ -62,7 +63,7 @@ function planRecipe(recipe: Recipe, options: PlanOptions): Plan {
   if (identity) letServiceReadPrivateFiles(plan, identity, accounts);
   keepSecretsPrivate(plan, configs, identity);
   refuseOwnAccountFiles(plan, recipe);
-  if (identity) planIdentityFiles(plan, identity, recipe.account?.value);
+  if (identity) planIdentityFiles(plan, identity, recipe.account?.value, lookedUpAccounts(recipe, accounts, identity));
   planLinks(plan, recipe.links);
   const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot, accounts);
   checkAccount(plan, recipe.account, identity);

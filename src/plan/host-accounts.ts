@@ -5,25 +5,31 @@ export interface HostUser {
   name: string;
   uid: number;
   gid: number;
+  /** The rest of the host's line (absent for an account not created yet). */
+  gecos?: string;
+  home?: string;
+  shell?: string;
 }
 
 export interface HostGroup {
   name: string;
   gid: number;
+  /** The group's members as the host's line lists them (absent for a group not created yet). */
+  members?: string[];
 }
 
 /** The host's entry for a user name or number, or undefined when there is none. */
 export function lookUpHostUser(nameOrId: string): HostUser | undefined {
   const fields = getent('passwd', nameOrId);
   if (!fields) return undefined;
-  return { name: fields[0] ?? nameOrId, uid: Number(fields[2]), gid: Number(fields[3]) };
+  return { name: fields[0] ?? nameOrId, uid: Number(fields[2]), gid: Number(fields[3]), gecos: fields[4] ?? '', home: fields[5] ?? '/', shell: fields[6] ?? '' };
 }
 
 /** The host's entry for a group name or number, or undefined when there is none. */
 export function lookUpHostGroup(nameOrId: string): HostGroup | undefined {
   const fields = getent('group', nameOrId);
   if (!fields) return undefined;
-  return { name: fields[0] ?? nameOrId, gid: Number(fields[2]) };
+  return { name: fields[0] ?? nameOrId, gid: Number(fields[2]), members: (fields[3] ?? '').split(',').filter(Boolean) };
 }
 
 /**

@@ -1,16 +1,19 @@
 // The service's identity, looked up on the HOST at build time, and the minimal etc/passwd and etc/group
 // that name only root and that identity (no password hashes; home `/` and a nologin shell unless the
-// recipe's `account` gives the service user a home and a shell in the jail).
+// recipe's `account` gives the service user a home and a shell in the jail), and the host's users and
+// groups the recipe's nss `names` (src/plan/looked-up-accounts.ts).
 import { createHash } from 'node:crypto';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { recipeError, type Sourced } from '../recipe/recipe-error.js';
 import type { AccountSpec } from '../recipe/schema.js';
 import { type AccountLookup, hostAccounts, type PendingAccounts } from './host-accounts.js';
+import { groupLine, type LookedUpAccounts, NO_LOOKED_UP_ACCOUNTS, passwdLine } from './looked-up-accounts.js';
 import type { Identity } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { FILE_MODE, modeIsProgram, NOLOGIN_SHELL, ROOT_GID, ROOT_UID } from './policy.js';
 
 const IDENTITY_WHY = 'names the service identity inside the jail (root and the service user only)';
+const LOOKED_UP_WHY = "names the service identity inside the jail (root, the service user, and the host's entries nss names)";
 
 /** What useradd and groupadd accept everywhere: a lower-case letter or "_", then letters, digits, "_" and "-". */
 const NEW_ACCOUNT_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -83,14 +86,18 @@ export function refuseOwnAccountFiles(plan: PlanBuilder, recipe: Recipe): void {
   }
 }
 
-/** Adds etc/passwd and etc/group for root and `identity`; the service user's home and shell from `account`. */
-export function planIdentityFiles(plan: PlanBuilder, identity: Identity, account: AccountSpec | undefined): void {
+/**
+ * Adds etc/passwd and etc/group for root and `identity` (the service user's home and shell from
+ * `account`), then the host's users and groups the service looks up (`others`, from nss names).
+ */
+export function planIdentityFiles(plan: PlanBuilder, identity: Identity, account: AccountSpec | undefined, others: LookedUpAccounts = NO_LOOKED_UP_ACCOUNTS): void {
   const home = account?.home ?? '/';
   const shell = account?.shell ?? NOLOGIN_SHELL;
-  const passwd = `root:x:0:0:root:/:${NOLOGIN_SHELL}\n${identity.user}:x:${identity.uid}:${identity.gid}:${identity.user}:${home}:${shell}\n`;
-  const group = `root:x:0:\n${identity.group}:x:${identity.gid}:\n`;
-  addGenerated(plan, '/etc/passwd', passwd);
-  addGenerated(plan, '/etc/group', group);
+  const jailUsers = ['root', identity.user, ...others.users.map((user) => user.name)];
+  const passwd = `root:x:0:0:root:/:${NOLOGIN_SHELL}\n${identity.user}:x:${identity.uid}:${identity.gid}:${identity.user}:${home}:${shell}\n${others.users.map(passwdLine).join('')}`;
+  const group = `root:x:0:\n${identity.group}:x:${identity.gid}:\n${others.groups.map((g) => groupLine(g, jailUsers)).join('')}`;
+  addGenerated(plan, '/etc/passwd', passwd, others.users.length > 0);
+  addGenerated(plan, '/etc/group', group, others.groups.length > 0);
 }
 
 /** Checks, once the whole jail is planned, that the account's home is a directory and its shell a program in it. */
@@ -107,11 +114,12 @@ export function checkAccount(plan: PlanBuilder, account: Sourced<AccountSpec> | 
   }
 }
 
-function addGenerated(plan: PlanBuilder, path: string, text: string): void {
+function addGenerated(plan: PlanBuilder, path: string, text: string, withLookedUp: boolean): void {
   const data = Buffer.from(text, 'utf8');
   const sha256 = createHash('sha256').update(data).digest('hex');
+  const why = withLookedUp ? LOOKED_UP_WHY : IDENTITY_WHY;
   plan.add(
-    { type: 'file', path, mode: FILE_MODE, uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, reasons: [{ kind: 'identity', why: IDENTITY_WHY }] },
+    { type: 'file', path, mode: FILE_MODE, uid: ROOT_UID, gid: ROOT_GID, size: data.length, sha256, reasons: [{ kind: 'identity', why }] },
     { kind: 'bytes', data },
   );
 }

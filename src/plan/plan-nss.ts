@@ -36,7 +36,7 @@ const DAEMON_SOURCES: Record<string, string> = {
   mdns6_minimal: 'avahi-daemon (/run/avahi-daemon/socket)',
 };
 
-/** The host file the `files` source reads for each database (passwd and group come from `user`). */
+/** The host file the `files` source reads for each database (passwd and group are the jail's own, from `user` and nss `names`). */
 const FILES_OF: Record<NssDatabase, string | undefined> = {
   passwd: undefined,
   group: undefined,
@@ -48,17 +48,24 @@ const FILES_OF: Record<NssDatabase, string | undefined> = {
   rpc: '/etc/rpc',
 };
 
-interface NssLine {
+export interface NssLine {
   database: NssDatabase;
   sources: string[];
+  /** Users (passwd) or groups (group) of the host the service looks up, besides its own. */
+  names: string[];
   origin: Sourced<NssSpec>['origin'];
 }
 
-function nssLines(specs: Sourced<NssSpec>[]): NssLine[] {
+/** The sources that read the jail's etc/passwd and etc/group, where `names` are written. */
+const ACCOUNT_FILE_SOURCES = ['files', 'compat'];
+
+/** The recipe's nss entries as nsswitch.conf lines, checked: each database once, no daemon source. */
+export function nssLines(specs: Sourced<NssSpec>[]): NssLine[] {
   const lines: NssLine[] = [];
   for (const { value, origin } of specs) {
     const database = typeof value === 'string' ? value : value.database;
-    const sources = typeof value === 'string' ? (database === 'hosts' ? ['files', 'dns'] : ['files']) : value.sources;
+    const sources = typeof value === 'string' || value.sources === undefined ? (database === 'hosts' ? ['files', 'dns'] : ['files']) : value.sources;
+    const names = typeof value === 'string' ? [] : (value.names ?? []);
     if (lines.some((line) => line.database === database)) throw recipeError(origin, `names the database ${database} twice`, `name each database once in nss`);
     for (const source of sources) {
       const daemon = DAEMON_SOURCES[source];
@@ -66,7 +73,10 @@ function nssLines(specs: Sourced<NssSpec>[]): NssLine[] {
         throw recipeError(origin, `the NSS source ${source} of ${database} answers through ${daemon}, which the jail cannot reach`, `use sources that read the jail's own files: nss: ['${database}'] (files${database === 'hosts' ? ' dns' : ''}), or { database: '${database}', sources: ['files'] }`);
       }
     }
-    lines.push({ database, sources, origin });
+    if (names.length > 0 && !sources.some((source) => ACCOUNT_FILE_SOURCES.includes(source))) {
+      throw recipeError({ ...origin, field: `${origin.field}.names` }, `names are written to the jail's etc/${database}, which none of the sources ${sources.join(' ')} reads`, `add files to sources (or leave sources out: files is the default)`);
+    }
+    lines.push({ database, sources, names, origin });
   }
   return lines;
 }

@@ -111,6 +111,8 @@ function fieldHint(field: string): string {
       return "devices defaults to ['null']; any other device is { name, why }";
     case 'run':
       return "run is { argv: ['/path/in/jail', ...], env?: {...}, chroot?: 'launcher' | 'self', capabilities?: ['net_bind_service'] }";
+    case 'nss':
+      return "each nss entry is a database ('passwd', 'hosts', ...) or { database, sources?: ['files'], names?: ['USER'] }, names only for passwd and group";
     default:
       return 'paths are absolute, without "." or ".." components; see docs/recipes.md';
   }

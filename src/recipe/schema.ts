@@ -116,13 +116,26 @@ export const sshdSpecSchema = z.strictObject({ forceCommand: runWord.min(1).opti
 export const NSS_DATABASES = ['passwd', 'group', 'hosts', 'networks', 'protocols', 'services', 'ethers', 'rpc'] as const;
 export type NssDatabase = (typeof NSS_DATABASES)[number];
 
-/** `'passwd'` (its default sources: files; hosts: files dns) or `{ database, sources }` naming them. */
+/** The databases whose files mkjail writes itself (etc/passwd, etc/group): the only ones `names` may add to. */
+export const NSS_ACCOUNT_DATABASES = ['passwd', 'group'] as const;
+
+/**
+ * `'passwd'` (its default sources: files; hosts: files dns) or `{ database, sources?, names? }`: the
+ * sources named, and for passwd and group the host users or groups (other than the service's own) the
+ * service looks up, copied from the host into the jail's etc/passwd or etc/group.
+ */
 export const nssSpecSchema = z.union([
   z.enum(NSS_DATABASES, { error: `an NSS database: ${NSS_DATABASES.join(', ')}` }),
-  z.strictObject({
-    database: z.enum(NSS_DATABASES, { error: `an NSS database: ${NSS_DATABASES.join(', ')}` }),
-    sources: z.array(z.string().regex(/^[a-z0-9_]+$/, 'an NSS source (a module name such as files, dns, compat)')).min(1),
-  }),
+  z
+    .strictObject({
+      database: z.enum(NSS_DATABASES, { error: `an NSS database: ${NSS_DATABASES.join(', ')}` }),
+      sources: z.array(z.string().regex(/^[a-z0-9_]+$/, 'an NSS source (a module name such as files, dns, compat)')).min(1).optional(),
+      names: z.array(hostName).min(1).optional(),
+    })
+    .refine((spec) => spec.names === undefined || (NSS_ACCOUNT_DATABASES as readonly string[]).includes(spec.database), {
+      message: "names are users (database: 'passwd') or groups (database: 'group') the service looks up; other databases come whole from the host's files",
+      path: ['names'],
+    }),
 ]);
 export type NssSpec = z.output<typeof nssSpecSchema>;
 

@@ -54,12 +54,12 @@ export function recipeFragment(entries: TraceEntry[], manifest: Manifest, fallba
   for (const entry of entries) {
     if (seen.has(`${entry.kind}\0${entry.path}`)) continue;
     seen.add(`${entry.kind}\0${entry.path}`);
-    if ((entry.kind === 'exec' || entry.kind === 'library') && !jail.holds(entry.path)) {
+    if (entry.kind === 'read' && ACCOUNT_FILES.has(entry.path)) fragment.notes.push(accountFileNote(entry, manifest));
+    else if ((entry.kind === 'exec' || entry.kind === 'library') && !jail.holds(entry.path)) {
       fragment.binaries.push({ path: entry.path, why: `traced: ${entry.by} ${entry.kind === 'exec' ? 'executed' : 'mapped'} it (${entry.syscall})` });
     } else if (entry.kind === 'read' && !jail.holds(entry.path) && !underWritable(entry.path)) {
       if (LOADER_FILES.has(entry.path) || broughtByNss.has(entry.path)) continue;
-      if (ACCOUNT_FILES.has(entry.path)) fragment.notes.push(`${entry.by} read ${entry.path}: the jail's is written from the recipe's user and group (set user: to the account it looks up)`);
-      else fragment.files.push({ path: entry.path, why: `traced: ${entry.by} read it (${entry.syscall})` });
+      fragment.files.push({ path: entry.path, why: `traced: ${entry.by} read it (${entry.syscall})` });
     } else if (entry.kind === 'dev') {
       addDevice(fragment, entry, jail);
     } else if (entry.kind === 'socket' && !jail.holds(entry.path)) {
@@ -166,6 +166,17 @@ function addDevice(fragment: RecipeFragment, entry: TraceEntry, jail: JailView):
   if (entry.errno !== undefined || jail.holds(entry.path) || !(name in DEVICE_NUMBERS) || name === 'null') return;
   if (fragment.devices.some((device) => device.name === name)) return;
   fragment.devices.push({ name: name as DeviceName, why: `traced: ${entry.by} opened ${entry.path} (${entry.syscall})` });
+}
+
+/**
+ * The account files are never copied: the jail's name root, the service identity and the host entries
+ * the recipe's nss `names` lists. strace shows the file read, not the names asked for, so this is a hint.
+ */
+function accountFileNote(entry: TraceEntry, manifest: Manifest): string {
+  const database = entry.path === '/etc/passwd' ? 'passwd' : 'group';
+  const what = database === 'passwd' ? 'user' : 'group';
+  const own = manifest.identity ? `in the jail: root and ${manifest.identity[what]}` : 'in the jail: none, mkjail writes it for a recipe with user:';
+  return `${entry.by} read ${entry.path} (${own}); strace cannot see which names it looked up: a ${what} other than the service's own goes in nss: [{ database: '${database}', names: ['NAME'] }]`;
 }
 
 function socketNote(entry: TraceEntry): string {

@@ -87,7 +87,9 @@ export function pathEvents(records: SyscallRecord[], start: { uid: number; cwd: 
       continue;
     }
     if (trackIdentity(record, state)) continue;
-    events.push(...eventsOf(record, state).map((event) => (state.root === undefined ? event : { ...event, root: state.root })));
+    const root = state.root;
+    // A path strace printed from outside (a -y directory descriptor) is made the path the jailed process sees.
+    events.push(...eventsOf(record, state).map((event) => (root === undefined ? event : { ...event, path: insideRoot(event.path, root), root })));
     if (record.name === 'execve' || record.name === 'execveat') {
       const path = events.at(-1)?.path;
       if (record.errno === undefined && path) state.program = posix.basename(path);

@@ -74,6 +74,40 @@ describe.skipIf(!ok)('the nss field', () => {
     }
   });
 
+  it("names: the host's users and groups the service looks up, without password, members only the jail's users", async () => {
+    const group = 'mkjt-nss-members';
+    spawnSync('groupdel', [group]);
+    expect(spawnSync('groupadd', ['--system', '--users', 'daemon,bin', group]).status).toBe(0);
+    try {
+      const host = (database: string, key: string) => spawnSync('getent', [database, key], { encoding: 'utf8' }).stdout;
+      const jail = await buildJail(getentRecipe(`[{ database: 'passwd', names: ['daemon', 'nobody', 'root'] }, { database: 'group', names: ['${group}'] }]`));
+      jails.push(jail);
+      expect(readFileSync(join(jail.root, 'etc/passwd'), 'utf8')).toBe(`root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n${host('passwd', 'daemon')}`);
+      const gid = host('group', group).split(':')[2];
+      expect(readFileSync(join(jail.root, 'etc/group'), 'utf8')).toBe(`root:x:0:\nnogroup:x:65534:\n${group}:x:${gid}:daemon\n`);
+      expect(getent(jail, 'passwd', 'daemon')).toMatchObject({ status: 0, stdout: host('passwd', 'daemon') });
+      expect(getent(jail, 'group', group)).toMatchObject({ status: 0, stdout: `${group}:x:${gid}:daemon\n` });
+      const passwd = jail.manifest.entries.find((entry) => entry.path === '/etc/passwd');
+      expect(passwd?.reasons).toEqual([{ kind: 'identity', why: "names the service identity inside the jail (root, the service user, and the host's entries nss names)" }]);
+    } finally {
+      spawnSync('groupdel', [group]);
+    }
+  });
+
+  it('refuses a name the host lacks, names of a database other than passwd and group, and names no source reads', async () => {
+    const missing = await refused(getentRecipe("['hosts', { database: 'passwd', names: ['daemon', 'mkjt-no-such-user'] }]"));
+    expect([missing.exitCode, missing.stderr.trim().split('\n').at(-1)]).toEqual([
+      2,
+      `mkjail build: Can't use recipe at ${missing.recipe}: field nss.1.names.1: user mkjt-no-such-user does not exist on the host (fix: create it on the host, or remove it from names: the jail's etc/passwd holds only users the host has)`,
+    ]);
+    const group = await refused(getentRecipe("[{ database: 'group', names: ['mkjt-no-such-group'] }]"));
+    expect(group.stderr).toContain('field nss.0.names.0: group mkjt-no-such-group does not exist on the host');
+    const hosts = await refused(getentRecipe("[{ database: 'hosts', names: ['localhost'] }]"));
+    expect([hosts.exitCode, hosts.stderr]).toEqual([2, expect.stringContaining("field nss.0.names: names are users (database: 'passwd') or groups (database: 'group') the service looks up")]);
+    const unread = await refused(getentRecipe("[{ database: 'passwd', sources: ['db'], names: ['daemon'] }]"));
+    expect(unread.stderr).toContain("field nss.0.names: names are written to the jail's etc/passwd, which none of the sources db reads");
+  });
+
   it('refuses passwd without a user, a second nsswitch.conf, and an unknown database', async () => {
     expect((await refused(getentRecipe("['passwd']", ''))).stderr).toContain("field nss.0: passwd from files reads the jail's etc/passwd, which mkjail writes only for a recipe with a user");
     const twice = await refused(getentRecipe("['passwd']", `user: 'nobody', include: ['${join(REPO_ROOT, 'recipes/glibc-nss-base.ts')}'],`));

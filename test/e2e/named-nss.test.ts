@@ -4,72 +4,55 @@
 // none. The launcher's own bash is left out of the count: bash reads the host's passwd for the login
 // shell whenever SHELL is unset (as under a bare CI runner); the launch here runs with SHELL unset so
 // that this case is always the one measured.
-import { HOST_TOOLS } from '../../src/artifacts/host-tools.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_TOOLS } from '../../src/artifacts/host-tools.js';
+import { decodeQuoted, parseStraceOutput, type SyscallRecord } from '../../src/trace/strace-syntax.js';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { type BindFixture, freeDnsPort, startInBackground, waitForAnswer, writeBindFixture } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'dig', 'strace'], packages: 'bind9 bind9-dnsutils strace' });
-const NSS_FILE = /"(\/etc\/nsswitch\.conf|\/etc\/passwd|\/etc\/group|[^"]*libnss_[^"]*)"/;
-
-interface TraceLine {
-  pid: number;
-  text: string;
-}
+const NSS_FILE = /^(\/etc\/nsswitch\.conf|\/etc\/passwd|\/etc\/group|.*libnss_.*)$/;
 
 /** Runs DIR/launch under strace until named answers, stops named, and returns the trace. */
-async function traceLaunch(jail: BuiltJail, fixture: BindFixture): Promise<TraceLine[]> {
+async function traceLaunch(jail: BuiltJail, fixture: BindFixture): Promise<SyscallRecord[]> {
   const file = join(jail.scratch, 'strace.txt');
   const trace = ['strace', '-f', '-o', file, '-e', 'trace=openat,chroot,execve', join(jail.dir, 'launch')];
   const tracer = startInBackground('/usr/bin/env', ['-u', 'SHELL', ...trace], 'ignore');
   try {
     await waitForAnswer('www.example.test', fixture.port, '192.0.2.80', tracer);
   } finally {
-    const chrooter = readTrace(file).find((l) => l.text.startsWith('chroot('))?.pid;
+    const chrooter = readTrace(file).find((r) => r.name === 'chroot')?.pid;
     if (chrooter) process.kill(chrooter, 'SIGTERM');
     await tracer.stop();
   }
   return readTrace(file);
 }
 
-/**
- * The trace a line a call: strace -f splits a call another process interrupts into "NAME(args
- * <unfinished ...>" and, later, "<... NAME resumed>rest"; they are joined at the moment it returned.
- */
-function readTrace(file: string): TraceLine[] {
-  const pending = new Map<number, string>();
-  const lines: TraceLine[] = [];
-  for (const match of readFileSync(file, 'utf8').split('\n').map((line) => /^(\d+)\s+(.*)$/.exec(line))) {
-    if (!match) continue;
-    const pid = Number(match[1]);
-    const text = match[2] as string;
-    const unfinished = /^(.*) <unfinished \.\.\.>$/.exec(text);
-    const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(text);
-    if (unfinished) pending.set(pid, unfinished[1] as string);
-    else if (resumed && pending.has(pid)) {
-      lines.push({ pid, text: `${pending.get(pid)}${resumed[1]}` });
-      pending.delete(pid);
-    } else lines.push({ pid, text });
-  }
-  return lines;
+/** The trace, a record a call (mkjail trace's own parser: it joins the calls strace -f splits in two). */
+function readTrace(file: string): SyscallRecord[] {
+  return parseStraceOutput(readFileSync(file, 'utf8'));
 }
 
 /**
  * NSS files opened before the chroot by the process that chroots, from the moment the launcher execs its
  * first host tool (`env`), and by anyone after the chroot.
  */
-function nssOpens(trace: TraceLine[]): { before: string[]; after: string[] } {
-  const at = trace.findIndex((l) => /^chroot\(.*\) = 0$/.test(l.text));
+function nssOpens(trace: SyscallRecord[]): { before: string[]; after: string[] } {
+  const at = trace.findIndex((r) => r.name === 'chroot' && r.value === 0);
   expect(at, 'strace saw no successful chroot').toBeGreaterThan(-1);
   const chrooter = trace[at]?.pid;
-  const chain = trace.slice(0, at).filter((l) => l.pid === chrooter);
-  const toolsFrom = chain.findIndex((l) => l.text.startsWith(`execve("${HOST_TOOLS.env}"`));
+  const chain = trace.slice(0, at).filter((r) => r.pid === chrooter);
+  const toolsFrom = chain.findIndex((r) => r.name === 'execve' && decodeQuoted(r.args[0] ?? '') === HOST_TOOLS.env);
   expect(toolsFrom, `the launcher never exec'd ${HOST_TOOLS.env}`).toBeGreaterThan(-1);
-  const opened = (lines: TraceLine[]) => lines.filter((l) => NSS_FILE.test(l.text) && !/= -1 /.test(l.text)).map((l) => NSS_FILE.exec(l.text)?.[1] as string);
+  const opened = (records: SyscallRecord[]) =>
+    records
+      .filter((r) => r.name === 'openat' && r.value !== undefined && r.value >= 0)
+      .map((r) => decodeQuoted(r.args[1] ?? '') ?? '')
+      .filter((path) => NSS_FILE.test(path));
   return {
     before: [...new Set(opened(chain.slice(toolsFrom)))].filter((p) => p.startsWith('/etc/')).sort(),
     after: opened(trace.slice(at + 1)),

@@ -82,13 +82,17 @@ export interface Running {
   exitCode?: () => Promise<number | null>;
 }
 
-/** Starts `launch` (DIR/launch, or any command) with `stdin` as fd 0 and host descriptors `fds` as fds 3, 4, ... */
-export function startInBackground(command: string, args: string[], stdin: number | 'ignore', fds: number[] = []): Running {
-  const child: ChildProcess = spawn(command, args, { stdio: [stdin, 'pipe', 'pipe', ...fds], env: { ...process.env, MKJAIL_TEST_SECRET: 'must not leak' } });
+/**
+ * Starts `launch` (DIR/launch, or any command) with `stdin` as fd 0 and host descriptors `fds` as fds 3, 4,
+ * ... With `group`, in a process group of its own that stop() signals whole (a tracer and what it traces).
+ */
+export function startInBackground(command: string, args: string[], stdin: number | 'ignore', fds: number[] = [], options: { group?: boolean } = {}): Running {
+  const child: ChildProcess = spawn(command, args, { detached: options.group === true, stdio: [stdin, 'pipe', 'pipe', ...fds], env: { ...process.env, MKJAIL_TEST_SECRET: 'must not leak' } });
   let log = '';
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const signal = (name: NodeJS.Signals) => (options.group ? process.kill(-(child.pid as number), name) : child.kill(name));
   return {
     pid: child.pid as number,
     log: () => log,
@@ -98,8 +102,8 @@ export function startInBackground(command: string, args: string[], stdin: number
     },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     },

@@ -2,7 +2,6 @@
 // by DIR/launch (master and worker as www-data from the start, no capability), and asked with curl.
 // Symlinks in the site that lead out of it (planted on the host before the build, and in the jail
 // after it) serve nothing from the host.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,36 +12,9 @@ import { REPO_ROOT } from '../helpers/cli.js';
 import { freeTcpPort } from '../helpers/free-port.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { procView, servicePid } from './named-process.js';
+import { procView, type Running, servicePid, startInBackground } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['nginx', 'curl', 'getent', 'setpriv'], packages: 'nginx-light curl' });
-
-interface Launched {
-  child: ChildProcess;
-  log(): string;
-  stop(): Promise<void>;
-}
-
-/** DIR/launch in a process group of its own; stopped with SIGTERM to the whole group (SIGKILL after 10 s). */
-function launch(dir: string): Launched {
-  const child = spawn(join(dir, 'launch'), [], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  return {
-    child,
-    log: () => log,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      const group = -(child.pid as number);
-      process.kill(group, 'SIGTERM');
-      const timer = setTimeout(() => process.kill(group, 'SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 async function get(port: number, path: string): Promise<{ status: string; body: string }> {
   const result = await execa('curl', ['-s', '--path-as-is', '--max-time', '5', '-o', '-', '-w', '\n%{http_code}', `http://127.0.0.1:${port}${path}`], { reject: false });
@@ -50,7 +22,7 @@ async function get(port: number, path: string): Promise<{ status: string; body: 
   return { status: lines.pop() ?? '', body: lines.join('\n') };
 }
 
-async function waitForPage(port: number, running: Launched): Promise<void> {
+async function waitForPage(port: number, running: Running): Promise<void> {
   for (let i = 0; i < 80; i++) {
     if ((await get(port, '/')).status === '200') return;
     await new Promise((r) => setTimeout(r, 250));
@@ -77,7 +49,7 @@ describe.skipIf(!ok)('nginx serving a static site from its jail', () => {
   const page = `<p>served from the jail ${randomBytes(8).toString('hex')}</p>\n`;
   let port: number;
   let jail: BuiltJail;
-  let nginx: Launched | undefined;
+  let nginx: Running | undefined;
 
   beforeAll(async () => {
     const site = join(scratch, 'site');
@@ -89,7 +61,7 @@ describe.skipIf(!ok)('nginx serving a static site from its jail', () => {
     symlinkSync('/etc/hostname', join(site, 'hostname'));
     port = await freeTcpPort();
     jail = await buildJail(join(REPO_ROOT, 'recipes/nginx.ts'), { set: { site, port: String(port) } });
-    nginx = launch(jail.dir);
+    nginx = startInBackground(join(jail.dir, 'launch'), [], 'ignore', [], { group: true });
     await waitForPage(port, nginx);
   });
   afterAll(async () => {

@@ -2,15 +2,15 @@
 // by DIR/launch under strace (unbound as `unbound` from the start, no capability), asked with dig. The
 // trace is the check of what unbound opens at run time: its config and the files the follower found,
 // the seeded trust anchor, its pid file; nothing else but the loader's probes for libraries.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeQuoted, parseStraceOutput } from '../../src/trace/strace-syntax.js';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { dig, freeDnsPort, procView, servicePid } from './named-process.js';
+import { dig, freeDnsPort, procView, type Running, servicePid, startInBackground } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['unbound', 'dig', 'strace', 'getent', 'setpriv'], packages: 'unbound bind9-dnsutils strace' });
 
@@ -20,36 +20,23 @@ describe.skipIf(!ok)('unbound answering a local zone from its jail', () => {
   const local = join(scratch, 'local.conf');
   let port: number;
   let jail: BuiltJail;
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  let log = '';
-
-  async function stop(): Promise<void> {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return exited;
-    process.kill(-(child.pid as number), 'SIGTERM');
-    const timer = setTimeout(() => process.kill(-(child?.pid as number), 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  let unbound: Running | undefined;
 
   beforeAll(async () => {
     writeFileSync(local, 'local-zone: "example.test." static\nlocal-data: "www.example.test. A 192.0.2.80"\n');
     port = await freeDnsPort();
     jail = await buildJail(join(REPO_ROOT, 'recipes/unbound.ts'), { set: { port: String(port), local } });
-    child = spawn('strace', ['-f', '-qq', '-e', 'trace=execve,open,openat,mkdir,rename,unlink', '-o', trace, join(jail.dir, 'launch')], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    exited = new Promise((resolve) => child?.once('close', () => resolve()));
+    unbound = startInBackground('strace', ['-f', '-qq', '-e', 'trace=execve,open,openat,mkdir,rename,unlink', '-o', trace, join(jail.dir, 'launch')], 'ignore', [], { group: true });
     for (let i = 0; i < 80 && (await dig('www.example.test', port)) !== '192.0.2.80'; i++) await new Promise((r) => setTimeout(r, 250));
   });
   afterAll(async () => {
-    await stop();
+    await unbound?.stop();
     jail?.cleanup();
     removeScratch(scratch);
   });
 
   it('answers the local zone, and refuses what it does not hold', async () => {
-    expect([await dig('www.example.test', port), log]).toEqual(['192.0.2.80', expect.any(String)]);
+    expect(await dig('www.example.test', port), unbound?.log()).toBe('192.0.2.80');
     expect(await dig('nothing.example.test', port)).toBe('');
   });
 
@@ -68,15 +55,17 @@ describe.skipIf(!ok)('unbound answering a local zone from its jail', () => {
   });
 
   it('opens only its config, what the follower found, the trust anchor and its pid file (strace)', async () => {
-    await stop();
-    const lines = readFileSync(trace, 'utf8').split('\n');
-    const start = lines.findIndex((l) => l.includes('execve("/usr/sbin/unbound"'));
-    // unbound's own calls (strace -f prefixes each line with the pid), not the launcher's around it.
-    const unbound = /^\d+/.exec(lines[start] ?? '')?.[0];
-    const calls = lines.slice(start + 1).filter((l) => l.startsWith(`${unbound} `)).map((l) => /^\d+\s+(\w+)\((?:AT_FDCWD, )?"([^"]+)".*= (-?\d+)( \w+)?/.exec(l)).filter((m) => m !== null);
+    await unbound?.stop();
+    // mkjail trace's own parser: strace -f splits a call another process interrupts into two lines.
+    const records = parseStraceOutput(readFileSync(trace, 'utf8'));
+    const exec = records.find((r) => r.name === 'execve' && decodeQuoted(r.args[0] ?? '') === '/usr/sbin/unbound' && r.value === 0);
+    // unbound's own calls, not the launcher's around it.
+    const calls = records
+      .filter((r) => r.pid === exec?.pid && r.order > (exec?.order ?? Infinity) && r.name !== 'execve')
+      .map((r) => ({ call: r.name, path: decodeQuoted((r.name === 'openat' ? r.args[1] : r.args[0]) ?? '') ?? '', errno: r.errno }));
     const library = (path: string) => /\.so(\.[\d.]+)?$/.test(path) || path === '/etc/ld.so.cache';
-    const succeeded = [...new Set(calls.filter((m) => m[3] !== '-1' && !library(m[2] as string)).map((m) => `${m[1]} ${m[2]}`))].sort();
-    const failed = [...new Set(calls.filter((m) => m[3] === '-1' && !library(m[2] as string)).map((m) => `${m[1]} ${m[2]} ${m[4]?.trim()}`))];
+    const succeeded = [...new Set(calls.filter((c) => !c.errno && !library(c.path)).map((c) => `${c.call} ${c.path}`))].sort();
+    const failed = [...new Set(calls.filter((c) => c.errno && !library(c.path)).map((c) => `${c.call} ${c.path} ${c.errno}`))];
     expect(succeeded).toEqual(
       [
         'openat /etc/localtime',
@@ -98,25 +87,17 @@ describe.skipIf(!ok)("unbound in self mode: it chroots into the jail and drops t
   const local = join(scratch, 'local.conf');
   let port: number;
   let jail: BuiltJail;
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  let log = '';
+  let unbound: Running | undefined;
 
   beforeAll(async () => {
     writeFileSync(local, 'local-zone: "self.test." static\nlocal-data: "www.self.test. A 192.0.2.81"\n');
     port = await freeDnsPort();
     jail = await buildJail(join(REPO_ROOT, 'recipes/unbound.ts'), { set: { port: String(port), local, mode: 'self' } });
-    child = spawn(join(jail.dir, 'launch'), [], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    exited = new Promise((resolve) => child?.once('close', () => resolve()));
+    unbound = startInBackground(join(jail.dir, 'launch'), [], 'ignore', [], { group: true });
     for (let i = 0; i < 80 && (await dig('www.self.test', port)) !== '192.0.2.81'; i++) await new Promise((r) => setTimeout(r, 250));
   });
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      process.kill(-(child.pid as number), 'SIGTERM');
-      await exited;
-    }
+    await unbound?.stop();
     jail?.cleanup();
     removeScratch(scratch);
   });
@@ -128,7 +109,7 @@ describe.skipIf(!ok)("unbound in self mode: it chroots into the jail and drops t
   });
 
   it('answers the local zone as unbound, chrooted into the jail, with no capability left', async () => {
-    expect([await dig('www.self.test', port), log]).toEqual(['192.0.2.81', expect.any(String)]);
+    expect(await dig('www.self.test', port), unbound?.log()).toBe('192.0.2.81');
     const view = procView(servicePid(jail.dir, 'unbound'));
     const [uid, gid] = ['passwd', 'group'].map((db) => readFileSync(`/etc/${db}`, 'utf8').split('\n').find((l) => l.startsWith('unbound:'))?.split(':')[2]);
     expect({ exe: view.exe, root: view.root, Uid: view.status.Uid, Gid: view.status.Gid, CapEff: view.status.CapEff, CapPrm: view.status.CapPrm }).toEqual({

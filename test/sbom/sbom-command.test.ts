@@ -1,6 +1,8 @@
 // `mkjail sbom` on a real BIND jail (wrapper mode: named and its whole library closure): the CycloneDX
 // document validates against the published CycloneDX 1.6 schema (shipped by @cyclonedx/cyclonedx-library)
-// with ajv, and named's libraries map to the Debian packages dpkg-query says are installed, by version.
+// with ajv; the SPDX 2.3 document meets the specification's rules for its fields (test/helpers/spdx-2.3.ts,
+// as no package ships SPDX's published schema); named's libraries map to the Debian packages dpkg-query
+// says are installed, by version.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,6 +14,7 @@ import { usrMergeSpellings } from '../../src/sbom/dpkg-owners.js';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT, mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
+import { spdx23Problems } from '../helpers/spdx-2.3.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'dpkg-query'], packages: 'bind9 dpkg' });
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -89,6 +92,12 @@ describe.skipIf(!ok)('mkjail sbom on a wrapper-mode BIND jail', () => {
       relationships: Array<{ spdxElementId: string; relationshipType: string; relatedSpdxElement: string }>;
     };
     expect(doc.spdxVersion).toBe('SPDX-2.3');
+    expect(spdx23Problems(doc)).toEqual([]);
+    // The conformance check can fail: a file without its mandatory SHA1, a relationship to nothing.
+    const broken = structuredClone(doc);
+    broken.files[0]?.checksums.shift();
+    broken.relationships.push({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-File-none' });
+    expect(spdx23Problems(broken)).toEqual(['files.0: a file has a SHA1 checksum', 'relationships.' + String(doc.relationships.length) + ': SPDXRef-File-none is not an element of the document']);
     expect(doc.files.length).toBe(jail.manifest.entries.filter((e) => e.type === 'file').length);
     expect(doc.files.every((f) => f.checksums.map((c) => c.algorithm).join() === 'SHA1,SHA256')).toBe(true);
     const libssl = doc.packages.find((p) => p.name === 'libssl3');

@@ -114,6 +114,66 @@ export default defineRecipe({ name: 'service', binaries: ['${service.program}'],
   });
 });
 
+describe.skipIf(!ok)('a service that looks up a user other than its own', () => {
+  let service: TraceService;
+  const jails: BuiltJail[] = [];
+  // The host's daemon (uid 1 on Debian, from base-passwd): the user the service asks for, not the one it runs as.
+  const daemon = spawnSync('getent', ['passwd', 'daemon'], { encoding: 'utf8' }).stdout;
+  beforeAll(() => {
+    service = buildTraceService();
+  });
+  afterAll(() => {
+    for (const jail of jails) jail.cleanup();
+    service?.cleanup();
+  });
+  beforeEach(() => rmSync(service.state, { recursive: true, force: true }));
+
+  /** A recipe with all the service needs but the looked-up user: `nss` is the field under test. */
+  const recipe = (name: string, nss: string) => {
+    const path = join(service.dir, `${name}.ts`);
+    writeFileSync(path, `import { defineRecipe } from 'mkjail';
+export default defineRecipe({
+  name: '${name}',
+  binaries: ['${service.program}', '${service.plugin}'],
+  files: ['${service.config}'],
+  writable: [{ path: '${service.state}', owner: 'nobody', group: 'nogroup', mode: '0700', why: 'the service creates its state here' }],
+  user: 'nobody',
+  nss: ${nss},
+  run: { argv: ['${service.program}', 'daemon'] },
+});
+`);
+    return path;
+  };
+  const runAsNobody = (root: string) => spawnSync('chroot', ['--userspec=65534:65534', '--groups=65534', root, service.program, 'daemon'], { encoding: 'utf8' });
+
+  it('the host has the user daemon (uid 1, gid 1), which the test looks up', () => {
+    expect(daemon).toMatch(/^daemon:x:1:1:/);
+  });
+
+  it("fails with the jail's own accounts alone, and trace --recipe says which field names other users", async () => {
+    const bare = recipe('lookup-bare', "['passwd']");
+    const jail = await buildJail(bare);
+    jails.push(jail);
+    const run = runAsNobody(jail.root);
+    expect([run.status, run.stderr]).toEqual([12, 'service: no user daemon\n']);
+
+    const traced = await mkjail(['trace', '--recipe', bare, '--timeout', '60']);
+    expect(traced.exitCode, traced.stderr).toBe(0);
+    expect(traced.stderr).toContain('daemon is uid 1\n');
+    expect(traced.stdout).toContain('lacks nothing the traced run used\n');
+    expect(traced.stdout).toContain(
+      "// service read /etc/passwd (in the jail: root and nobody); strace cannot see which names it looked up: a user other than the service's own goes in nss: [{ database: 'passwd', names: ['NAME'] }]",
+    );
+  });
+
+  it('with nss names, the jail holds the host entry without its password, and the service finds it as nobody', async () => {
+    const jail = await buildJail(recipe('lookup-named', "[{ database: 'passwd', names: ['daemon'] }]"));
+    jails.push(jail);
+    expect(runAsNobody(jail.root)).toMatchObject({ status: 0, stdout: 'plugin loaded; config says greeting=hello; daemon is uid 1\n', stderr: '' });
+    expect(readFileSync(join(jail.root, 'etc/passwd'), 'utf8')).toBe(`root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n${daemon}`);
+  });
+});
+
 /** Processes whose executable is `program`. */
 function runningCopies(program: string): number[] {
   return readdirSync('/proc')

@@ -12,7 +12,7 @@ import { jailFailures, renderJailFailures } from '../../trace/in-jail.js';
 import { loadRecipe } from '../../recipe/load-recipe.js';
 import { fragmentIsEmpty, recipeFragment, renderFragment } from '../../trace/recipe-fragment.js';
 import { runTraced, type TraceRun } from '../../trace/run-traced.js';
-import { pathEvents } from '../../trace/trace-events.js';
+import { type PathEvent, pathEvents } from '../../trace/trace-events.js';
 import { renderTraceEntries, traceEntries } from '../../trace/trace-report.js';
 import type { Command, CommandIO } from '../command.js';
 import { withUsageErrors } from '../parse-args.js';
@@ -31,8 +31,11 @@ writable); UNIX sockets connected; paths probed and not found; paths refused; /p
 With --recipe, the jail that RECIPE builds (planned, not built) is compared with what the run used,
 and only what the jail lacks is printed, as a recipe to include or fields to paste: binaries (programs
 and libraries), files, writable (each with why: 'traced: nginx created /var/lib/nginx/body'), devices,
-and comments for what no field copies (a UNIX socket). RECIPE is never changed. Without a COMMAND,
-the recipe's run.argv is traced (launcher mode only).
+and comments for what no field copies (a UNIX socket; /etc/passwd or /etc/group read, where
+strace cannot see the names asked for: nss names takes them). RECIPE is never changed. Without a COMMAND,
+the recipe's run.argv is traced (launcher mode only). A recipe whose service chroots itself
+(run.chroot: 'self') is compared with what the daemon did after its own chroot() alone: give its
+command, chrooting into a jail built from RECIPE (named -t DIR/root ...).
 
 With --in-jail DIR, the service of the jail built in DIR is started through DIR/launch (as root; ARGS
 are appended to its command, as mkjail run does), with the jail's own identity and chroot, traced
@@ -90,7 +93,8 @@ export const traceCommand: Command = {
     checkCommand(command[0] ?? '', io);
     const quiet = values.json || manifest !== undefined;
     const run = await runTraced(command, { timeoutSeconds, cwd: io.cwd, env: io.env, stdoutFd: quiet ? 2 : 1 });
-    const entries = traceEntries(pathEvents(run.records, { uid: process.getuid?.() ?? 0, cwd: io.cwd, program: basename(command[0] ?? '') }));
+    const events = pathEvents(run.records, { uid: process.getuid?.() ?? 0, cwd: io.cwd, program: basename(command[0] ?? '') });
+    const entries = traceEntries(manifest?.run?.chroot === 'self' ? afterOwnChroot(events, command) : events);
     io.stderr.write(`mkjail trace: ${endOf(command, run, timeoutSeconds)}\n`);
     if (!manifest) {
       io.stdout.write(values.json ? `${JSON.stringify({ command, ...runFacts(run), files: entries })}\n` : renderTraceEntries(entries));
@@ -100,7 +104,7 @@ export const traceCommand: Command = {
     const fragment = recipeFragment(entries, manifest, { user: identity.user, group: identity.group });
     const name = `${manifest.recipe.name}-traced`;
     if (values.json) io.stdout.write(`${JSON.stringify({ command, ...runFacts(run), files: entries, fragment })}\n`);
-    else io.stdout.write(fragmentIsEmpty(fragment) ? `// the jail of ${values.recipe} lacks nothing the traced run used\n` : renderFragment(fragment, { recipe: values.recipe ?? '', name, command }));
+    else io.stdout.write(fragmentIsEmpty(fragment) ? `// the jail of ${values.recipe} lacks nothing the traced run used\n${fragment.notes.map((note) => `// ${note}\n`).join('')}` : renderFragment(fragment, { recipe: values.recipe ?? '', name, command }));
     return fragmentIsEmpty(fragment) ? EXIT.ok : EXIT.findings;
   },
 };
@@ -137,6 +141,19 @@ async function plannedJail(recipe: string, sets: string[], io: CommandIO): Promi
     set[word.slice(0, eq)] = word.slice(eq + 1);
   }
   return buildPlan(await loadRecipe(recipe, { set, cwd: io.cwd })).manifest;
+}
+
+/**
+ * A daemon that chroots itself (run.chroot 'self') opens its libraries and host files before its
+ * chroot(), by design: only what it does inside the jail is compared with the recipe's jail.
+ */
+function afterOwnChroot(events: PathEvent[], command: string[]): PathEvent[] {
+  const inside = events.filter((event) => event.root !== undefined);
+  if (inside.length > 0) return inside;
+  throw new MkjailError(`${command.join(' ')} never chroot()ed: the recipe's service chroots itself (run.chroot: 'self'), and only what it opens inside the jail is compared`, {
+    exitCode: EXIT.badInput,
+    hint: 'build the jail, then trace the daemon as the recipe starts it, chrooting into DIR/root (named -t DIR/root ...)',
+  });
 }
 
 function defaultCommand(manifest: Manifest | undefined): string[] {

@@ -31,6 +31,9 @@ const RUN_FILE_WHY: Record<RunFileOption, string> = {
 /** Options naming a file named writes (relative names land in the working directory). */
 const WRITTEN_FILE_OPTIONS = ['dump-file', 'statistics-file', 'memstatistics-file', 'recursing-file', 'secroots-file'] as const;
 
+/** The trust anchors Debian's named reads at start when named.conf names no bindkeys-file (`named -V`). */
+export const NAMED_DEFAULT_BINDKEYS = '/etc/bind/bind.keys';
+
 /** Where Debian's named looks for a `plugin` given by a bare file name. */
 export const NAMED_PLUGIN_DIR = '/usr/lib/x86_64-linux-gnu/bind';
 
@@ -73,6 +76,7 @@ export function followNamedConf(root: string, path: string, text?: string): Conf
   const context: Context = { root, cwd: workingDirectory(options?.statements ?? []), options: options?.statements ?? [], out };
   if (options) followOptions(options, context);
   else followRunFileDefaults(config, out);
+  followBindkeys(context, options?.file ?? config);
   const views = statementsNamed(parsed.statements, 'view').map((v) => blockOf(v)?.statements ?? []);
   followZones(parsed.statements, undefined, context);
   for (const view of views) {
@@ -104,8 +108,6 @@ function followOptions(options: { statements: NamedStatement[]; file: string }, 
   const { cwd, out } = context;
   const directory = stringValue(statements, 'directory');
   if (directory) out.writable({ path: cwd, by: directory.file, what: 'options.directory: working directory (managed keys, journals, dumps)' });
-  const bindkeys = stringValue(statements, 'bindkeys-file');
-  if (bindkeys) out.config({ path: inDir(cwd, bindkeys.value), by: bindkeys.file, what: 'options.bindkeys-file', optional: true });
   const keytab = stringValue(statements, 'tkey-gssapi-keytab');
   if (keytab) out.file({ path: inDir(cwd, keytab.value), by: keytab.file, what: 'options.tkey-gssapi-keytab: the Kerberos keytab named reads for GSS-TSIG', private: true, optional: true });
   for (const name of ['key-directory', 'managed-keys-directory'] as const) {
@@ -161,6 +163,19 @@ function followDnstap(statements: NamedStatement[], context: Context): void {
   }
   if (type === 'file' && target && target.kind !== 'block') {
     context.out.writable({ path: posix.dirname(inDir(context.cwd, target.text)), by: statement.file, what: 'options.dnstap-output file: named writes (and rolls) its dnstap log there' });
+  }
+}
+
+/**
+ * bindkeys-file, or named's default /etc/bind/bind.keys (`named -V`, "DNSSEC root key"), which named
+ * reads at every start when it exists (its trust anchors for dnssec-validation auto; without it named
+ * uses the same keys built in): the default comes in when the host has it, a named one is optional.
+ */
+function followBindkeys(context: Context, optionsFile: string): void {
+  const set = stringValue(context.options, 'bindkeys-file');
+  if (set) context.out.config({ path: inDir(context.cwd, set.value), by: set.file, what: 'options.bindkeys-file', optional: true });
+  else if (resolveInRoot(context.root, NAMED_DEFAULT_BINDKEYS)) {
+    context.out.config({ path: NAMED_DEFAULT_BINDKEYS, by: optionsFile, what: `options.bindkeys-file (default ${NAMED_DEFAULT_BINDKEYS}): named reads the root trust anchors there at start` });
   }
 }
 

@@ -179,6 +179,30 @@ describe('the named.conf follower', () => {
   });
 });
 
+describe("named's default trust anchors, /etc/bind/bind.keys", () => {
+  it('come in when the root has them and named.conf names no bindkeys-file, with or without an options block', () => {
+    write('/etc/bind/bind.keys', 'trust-anchors { };\n');
+    for (const text of ['options { directory "/var/cache/bind"; };\n', 'zone "a.test" { type primary; file "/etc/bind/db.a"; };\n']) {
+      write('/etc/bind/named.conf', text);
+      expect(followNamedConf(root, '/etc/bind/named.conf').files).toContainEqual({
+        path: '/etc/bind/bind.keys',
+        by: '/etc/bind/named.conf',
+        what: 'options.bindkeys-file (default /etc/bind/bind.keys): named reads the root trust anchors there at start',
+      });
+    }
+  });
+
+  it('stay out when the root lacks them (named uses the same keys built in), and a bindkeys-file replaces them', () => {
+    write('/etc/bind/named.conf', 'options { directory "/var/cache/bind"; };\n');
+    const without = followNamedConf(root, '/etc/bind/named.conf');
+    expect(without.files.map((f) => f.path)).toEqual(['/etc/bind/named.conf']);
+    expect(without.warnings ?? []).toEqual([]);
+    write('/etc/bind/bind.keys', 'trust-anchors { };\n');
+    write('/etc/bind/named.conf', 'options { bindkeys-file "/srv/keys"; };\n');
+    expect(followNamedConf(root, '/etc/bind/named.conf').files.map((f) => f.path)).toEqual(['/etc/bind/named.conf', '/srv/keys']);
+  });
+});
+
 const hostBind = prerequisites({ commands: ['named'], packages: 'bind9' });
 
 describe.skipIf(!hostBind)("the named.conf follower on the host's stock BIND config", () => {
@@ -186,5 +210,7 @@ describe.skipIf(!hostBind)("the named.conf follower on the host's stock BIND con
     const result = followNamedConf('/', '/etc/bind/named.conf');
     expect(result.files).toContainEqual({ path: '/etc/bind/db.local', by: '/etc/bind/named.conf.default-zones', what: 'zone "localhost" file' });
     expect(result.writable.map((w) => w.path)).toEqual(['/var/cache/bind', '/run/named']);
+    // bind9 installs the trust anchors named reads at start: they come in with the stock config.
+    expect(result.files).toContainEqual(expect.objectContaining({ path: '/etc/bind/bind.keys', by: '/etc/bind/named.conf.options' }));
   });
 });
