@@ -1,6 +1,6 @@
 // Catalog zones: the jailed named is a secondary of a catalog zone, and named adds the member zones
 // the catalog lists by itself, transferring each into the catalog's zone-directory, which it must be
-// able to write in its jail. The primary is a plain named on the host, on the next port. Run by the
+// able to write in its jail. The primary is a plain named on the host, on a port of its own. Run by the
 // real named: the jailed one answers from the member zone it was never configured with, and its copy
 // lies in zone-directory inside the jail. Needs root, named, named-checkconf, dig.
 import { execFileSync } from 'node:child_process';
@@ -11,21 +11,37 @@ import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, freeDnsPort, startInBackground, waitForAnswer } from './named-process.js';
+import { freeTcpPort } from '../helpers/free-port.js';
+import { type Running, freeDnsPort, startInBackground, udpFree, waitForAnswer } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'dig'], packages: 'bind9 bind9-utils bind9-dnsutils' });
 
 const SOA = '$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 192.0.2.1\n';
 
+/**
+ * A port for the primary, free for TCP and UDP, from another range than freeDnsPort's: the DNS port's
+ * neighbour may be another test's named, started in parallel.
+ */
+async function freePrimaryPort(not: number[]): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await freeTcpPort([...not]);
+    if (await udpFree(port)) return port;
+    not.push(port);
+  }
+  throw new Error('no port free for both TCP and UDP in 18000-18999 on 127.0.0.1');
+}
+
 describe.skipIf(!ok)('a catalog zone served to the jailed named', () => {
   const scratch = ok ? makeScratch('bind-catz-') : '';
   let jail: BuiltJail;
   let port: number;
+  let primaryPort: number;
   let primary: Running | undefined;
   let running: Running | undefined;
 
   beforeAll(async () => {
     port = await freeDnsPort();
+    primaryPort = await freePrimaryPort([]);
     for (const dir of ['primary/run', 'primary/cache', 'etc', 'cache', 'run', 'secondaries', 'catz']) mkdirSync(join(scratch, dir), { recursive: true, mode: 0o755 });
     // named needs a working directory it can write.
     const options = (dir: string, listen: number) => [
@@ -36,7 +52,7 @@ describe.skipIf(!ok)('a catalog zone served to the jailed named', () => {
     ].join('\n');
     // The primary on the host: a version 2 catalog that lists member.test, and member.test itself.
     writeFileSync(join(scratch, 'primary/named.conf'), [
-      `options {\n${options(join(scratch, 'primary'), port + 1)}\n  allow-transfer { 127.0.0.1; };\n};`,
+      `options {\n${options(join(scratch, 'primary'), primaryPort)}\n  allow-transfer { 127.0.0.1; };\n};`,
       'controls { };',
       `zone "catalog.test" { type primary; file "${scratch}/primary/db.catalog"; };`,
       `zone "member.test" { type primary; file "${scratch}/primary/db.member"; };`,
@@ -48,16 +64,16 @@ describe.skipIf(!ok)('a catalog zone served to the jailed named', () => {
     writeFileSync(join(scratch, 'etc/named.conf'), [
       'options {',
       options(scratch, port),
-      `  catalog-zones { zone "catalog.test" default-primaries { 127.0.0.1 port ${port + 1}; } zone-directory "${scratch}/catz"; };`,
+      `  catalog-zones { zone "catalog.test" default-primaries { 127.0.0.1 port ${primaryPort}; } zone-directory "${scratch}/catz"; };`,
       '};',
       'controls { };',
-      `zone "catalog.test" { type secondary; primaries { 127.0.0.1 port ${port + 1}; }; file "${scratch}/secondaries/db.catalog"; };`,
+      `zone "catalog.test" { type secondary; primaries { 127.0.0.1 port ${primaryPort}; }; file "${scratch}/secondaries/db.catalog"; };`,
       '',
     ].join('\n'));
     for (const dir of ['primary/run', 'primary/cache', 'cache', 'run', 'secondaries', 'catz']) execFileSync('chown', ['bind:bind', join(scratch, dir)]);
     for (const conf of ['primary/named.conf', 'etc/named.conf']) execFileSync('named-checkconf', ['-z', join(scratch, conf)], { stdio: 'pipe' });
     primary = startInBackground('named', ['-g', '-n', '1', '-u', 'bind', '-c', join(scratch, 'primary/named.conf')], 'ignore');
-    await waitForAnswer('www.member.test', port + 1, '192.0.2.90', primary);
+    await waitForAnswer('www.member.test', primaryPort, '192.0.2.90', primary);
     jail = await buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config: join(scratch, 'etc/named.conf'), mode: 'wrapper', low_ports: 'no' } });
   }, 120_000);
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { freeTcpPort } from '../helpers/free-port.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
 import { type Running, freeDnsPort, startInBackground } from './named-process.js';
@@ -26,12 +27,14 @@ describe.skipIf(!ok)('zones added with rndc addzone, in new-zones-directory', ()
   let jail: BuiltJail;
   let running: Running | undefined;
 
-  /** rndc over the control channel; retried while named is still starting. */
+  /** rndc over the control channel; retried while named is still starting, for 30 s at most. */
   async function rndc(...args: string[]): Promise<string> {
+    const deadline = Date.now() + 30_000;
     let last: unknown;
-    for (let i = 0; i < 40; i++) {
+    while (Date.now() < deadline) {
       try {
-        return execFileSync('rndc', ['-c', join(scratch, 'rndc.conf'), ...args], { encoding: 'utf8', stdio: 'pipe' });
+        // A bounded wait: rndc's own is a minute when nothing answers on the control port.
+        return execFileSync('rndc', ['-c', join(scratch, 'rndc.conf'), ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 3000 });
       } catch (error) {
         last = error;
         await new Promise((r) => setTimeout(r, 250));
@@ -42,12 +45,14 @@ describe.skipIf(!ok)('zones added with rndc addzone, in new-zones-directory', ()
 
   beforeAll(async () => {
     const port = await freeDnsPort();
+    // The control channel on a port of its own range: the DNS port's neighbour may be another test's.
+    const control = await freeTcpPort();
     const secret = randomBytes(32).toString('base64');
     const key = `key "mkjt-rndc" { algorithm hmac-sha256; secret "${secret}"; };`;
     for (const dir of ['etc', 'cache', 'run', 'nz']) mkdirSync(join(scratch, dir), { recursive: true, mode: 0o755 });
     writeFileSync(config, [
       key,
-      `controls { inet 127.0.0.1 port ${port + 1} allow { 127.0.0.1; } keys { "mkjt-rndc"; }; };`,
+      `controls { inet 127.0.0.1 port ${control} allow { 127.0.0.1; } keys { "mkjt-rndc"; }; };`,
       'options {',
       `  directory "${scratch}/cache";`,
       `  pid-file "${scratch}/run/named.pid"; session-keyfile "${scratch}/run/session.key"; lock-file "${scratch}/run/named.lock";`,
@@ -57,7 +62,7 @@ describe.skipIf(!ok)('zones added with rndc addzone, in new-zones-directory', ()
       '};',
       '',
     ].join('\n'), { mode: 0o644 });
-    writeFileSync(join(scratch, 'rndc.conf'), `${key}\noptions { default-key "mkjt-rndc"; default-server 127.0.0.1; default-port ${port + 1}; };\n`, { mode: 0o600 });
+    writeFileSync(join(scratch, 'rndc.conf'), `${key}\noptions { default-key "mkjt-rndc"; default-server 127.0.0.1; default-port ${control}; };\n`, { mode: 0o600 });
     for (const dir of ['cache', 'run', 'nz']) execFileSync('chown', ['bind:bind', join(scratch, dir)]);
     execFileSync('named-checkconf', ['-z', config], { stdio: 'pipe' });
     // named on the host, as it ran before the jail: it adds a zone, kept in its .nzd.
