@@ -11,25 +11,11 @@ import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { freeTcpPort } from '../helpers/free-port.js';
-import { type Running, freeDnsPort, startInBackground, udpFree, waitForAnswer } from './named-process.js';
+import { type Running, freeDnsPort, kernelPickedPort, startInBackground, waitForAnswer } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'dig'], packages: 'bind9 bind9-utils bind9-dnsutils' });
 
 const SOA = '$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 192.0.2.1\n';
-
-/**
- * A port for the primary, free for TCP and UDP, from another range than freeDnsPort's: the DNS port's
- * neighbour may be another test's named, started in parallel.
- */
-async function freePrimaryPort(not: number[]): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = await freeTcpPort([...not]);
-    if (await udpFree(port)) return port;
-    not.push(port);
-  }
-  throw new Error('no port free for both TCP and UDP in 18000-18999 on 127.0.0.1');
-}
 
 describe.skipIf(!ok)('a catalog zone served to the jailed named', () => {
   const scratch = ok ? makeScratch('bind-catz-') : '';
@@ -41,7 +27,8 @@ describe.skipIf(!ok)('a catalog zone served to the jailed named', () => {
 
   beforeAll(async () => {
     port = await freeDnsPort();
-    primaryPort = await freePrimaryPort([]);
+    // The primary on a port the kernel picks: the DNS port's neighbour may be another test's named.
+    primaryPort = await kernelPickedPort(true);
     for (const dir of ['primary/run', 'primary/cache', 'etc', 'cache', 'run', 'secondaries', 'catz']) mkdirSync(join(scratch, dir), { recursive: true, mode: 0o755 });
     // named needs a working directory it can write.
     const options = (dir: string, listen: number) => [

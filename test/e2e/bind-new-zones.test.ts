@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { freeTcpPort } from '../helpers/free-port.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, freeDnsPort, startInBackground } from './named-process.js';
+import { type Running, freeDnsPort, kernelPickedPort, startInBackground } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'rndc'], packages: 'bind9 bind9-utils' });
 
@@ -45,8 +44,8 @@ describe.skipIf(!ok)('zones added with rndc addzone, in new-zones-directory', ()
 
   beforeAll(async () => {
     const port = await freeDnsPort();
-    // The control channel on a port of its own range: the DNS port's neighbour may be another test's.
-    const control = await freeTcpPort();
+    // The control channel on a port the kernel picks: the DNS port's neighbour may be another test's.
+    const control = await kernelPickedPort();
     const secret = randomBytes(32).toString('base64');
     const key = `key "mkjt-rndc" { algorithm hmac-sha256; secret "${secret}"; };`;
     for (const dir of ['etc', 'cache', 'run', 'nz']) mkdirSync(join(scratch, dir), { recursive: true, mode: 0o755 });
