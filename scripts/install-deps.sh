@@ -19,11 +19,14 @@ apt-get update
 # curl, tmux: the other shipped recipes, each run for real in its jail; binutils: objcopy for ELF notes;
 # iproute2: ip, which brings up loopback in a launcher's own network namespace; openssl: the recipe
 # field runtime is tested by the openssl CLI reading OpenSSL's configuration and the CA bundle in a jail.
+# dosfstools, fusefat: a FAT image (mkfs.vfat) mounted through FUSE, the output file system that keeps no
+# owners or modes a build must refuse in one line (the kernel here may have no vfat module).
 packages=(
   bind9 bind9-dnsutils pax-utils python3-pyelftools jailkit
   gcc libc6-dev gcc-multilib qemu-user binutils strace util-linux coreutils ca-certificates
   buildah mmdebstrap ansible-core libcap2-bin systemd systemd-container bc
   nginx-light unbound openssh-server openssh-client busybox-static rsyslog curl tmux iproute2 openssl
+  dosfstools fusefat
 )
 # A package's maintainer script must not start its daemon (unbound or named on port 53, nginx on 80):
 # the jailed services take those ports. policy-rc.d says no while apt-get runs, and is removed after.

@@ -8,7 +8,7 @@ export const EXIT = {
   findings: 1,
   /** Bad input: usage, recipe, ELF file, host file, dangerous output path. Nothing was written. */
   badInput: 2,
-  /** The environment can't do it: not root where root is needed, a host tool or user is missing. */
+  /** The environment can't do it: not root where root is needed, a host tool or user is missing, a host file it may not read, an output file system that fails it. */
   environment: 3,
   /** A bug in mkjail: printed with its stack trace. */
   internal: 70,
@@ -60,7 +60,31 @@ const ERRNO_WORDS: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
   EROFS: 'read-only file system',
   EFBIG: 'file too large',
+  ENOSYS: 'function not implemented',
+  ENOTSUP: 'operation not supported',
 };
+
+/**
+ * True for "permission denied" and "operation not permitted": a host file (or a directory on its way)
+ * the build may not read is the environment's fault (exit 3), never bad input, even for root (a
+ * container, `setpriv` or an LSM may have taken CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH away).
+ */
+export function isPermissionDenied(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'EACCES' || code === 'EPERM';
+}
+
+/** The fix for a host file mkjail may not read. */
+export const READ_ACCESS_HINT =
+  'let mkjail read it and search its directories (run as root with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, which a container, setpriv or an LSM can take away, or chmod u+r it and u+x its directories)';
+
+/** The same for a host file a build brings in. */
+export const HOST_READ_HINT = `${READ_ACCESS_HINT}, or leave it out of the recipe; nothing was written and any old jail is unchanged`;
+
+/** The path a failed file-system call names, if any ("/etc/x" of "EACCES: permission denied, open '/etc/x'"). */
+export function errnoPath(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'path' in error && typeof error.path === 'string' ? error.path : undefined;
+}
 
 /** What a file-system error means, in words ("no such file or directory"), for a one-line message. */
 export function errnoWords(error: unknown): string {

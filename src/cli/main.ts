@@ -17,7 +17,8 @@ Exit codes (every command):
   0   success, nothing found
   1   findings: missing libraries, drift, audit findings, changes pending (--check)
   2   bad input: usage, recipe, ELF file, host file, dangerous output path; nothing was written
-  3   environment: needs root, a host tool, or a host user that is missing or changed
+  3   environment: needs root, a host tool, or a host user that is missing or changed; a host file
+      it may not read; an output file system that is full, read-only, nodev or can't keep owners and modes
   70  internal error (a bug: please report it with the stack trace)
 `;
 

@@ -2,7 +2,7 @@
 // the program headers, PT_INTERP and PT_DYNAMIC, with strings found through the segments' addresses
 // (section headers are never needed). Every offset and count is checked; bad input throws MkjailError.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { EXIT, MkjailError, errnoCode, errnoWords } from '../errors.js';
+import { EXIT, MkjailError, READ_ACCESS_HINT, errnoCode, errnoWords, isPermissionDenied } from '../errors.js';
 import { ByteSource } from './byte-source.js';
 import { type DlopenNoteEntry, type NoteRegion, noteSections, readDlopenNotes } from './dlopen-note.js';
 
@@ -63,10 +63,9 @@ export function readElfFile(file: string, shownAs: string = file, knownSize?: nu
     // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then rejects it.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new MkjailError(`Can't open ELF file at ${shownAs}: ${errnoWords(error)}`, {
-      exitCode: EXIT.badInput,
-      hint: 'check the path and its permissions',
-    });
+    throw new MkjailError(`Can't open ELF file at ${shownAs}: ${errnoWords(error)}`, isPermissionDenied(error)
+      ? { exitCode: EXIT.environment, hint: READ_ACCESS_HINT }
+      : { exitCode: EXIT.badInput, hint: 'check the path and its permissions' });
   }
   try {
     if (knownSize !== undefined) return readElf(new ByteSource(fd, knownSize), shownAs);

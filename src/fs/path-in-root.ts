@@ -1,6 +1,6 @@
 // Resolves paths inside a root directory as if it were `/` (like openat2's RESOLVE_IN_ROOT): symlinks,
 // absolute or relative, never lead outside the root, and every symlink crossed is recorded as a fact.
-import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { EXIT, MkjailError, errnoCode } from '../errors.js';
 
@@ -89,6 +89,21 @@ export function lstatOrUndefined(path: string): Stats | undefined {
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * True when host `path` exists (following symlinks, as existsSync does), false when it, or a directory
+ * on its way, is missing. Unlike existsSync, a directory on the way that may not be searched is not
+ * "missing": its EACCES is thrown, so the build reports permission denied rather than no such file.
+ */
+export function hostPathExists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (error) {
+    if (['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG'].includes(errnoCode(error) ?? '')) return false;
     throw error;
   }
 }

@@ -222,7 +222,7 @@ function unreadable(host: string | Buffer, error: unknown): unknown {
   if (code === 'EACCES' || code === 'EPERM') {
     return new MkjailError(`Can't read tree entry at ${oneLine(String(host))}: permission denied`, {
       exitCode: EXIT.environment,
-      hint: 'run as root: the jail is root-owned and tight',
+      hint: 'run as root, with CAP_DAC_READ_SEARCH (a container or setpriv may have taken it): the jail is root-owned and tight',
     });
   }
   return error;

@@ -1,9 +1,10 @@
 // Draws the whole jail from a recipe: every entry with owner, mode, content hash and reasons (the
 // manifest), where each file's bytes come from, and the warnings. Reads the host; writes nothing.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { EXIT, HOST_READ_HINT, MkjailError } from '../errors.js';
+import { hostPathExists } from '../fs/path-in-root.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
-import { type Origin, reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
+import { deniedLine, forField, type Origin, reasonField, recipeError, type Sourced } from '../recipe/recipe-error.js';
 import { type ConfigSpec, DEVICE_NUMBERS, type DeviceSpec, type GeneratedSpec, type WritableSpec } from '../recipe/schema.js';
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import type { ConfigFollowResult } from '../resolve/config-followers/types.js';
@@ -38,6 +39,14 @@ export interface PlanOptions {
 }
 
 export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
+  try {
+    return planRecipe(recipe, options);
+  } catch (error) {
+    throw deniedLine(error, (what) => new MkjailError(`Can't read ${what}`, { exitCode: EXIT.environment, hint: HOST_READ_HINT }));
+  }
+}
+
+function planRecipe(recipe: Recipe, options: PlanOptions): Plan {
   const plan = new PlanBuilder();
   const accounts = hostAccounts(options.pendingAccounts);
   const identity = resolveIdentity(recipe, accounts);
@@ -76,18 +85,20 @@ export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
 }
 
 function planFiles(plan: PlanBuilder, recipe: Recipe): void {
-  for (const { value, origin } of recipe.files) {
-    const reasons = [{ kind: 'recipe' as const, field: reasonField(origin) }];
-    if (!existsSync(value.from)) {
-      throw recipeError(origin, `host file ${value.from} does not exist`, 'create it, or fix the path (a relative from is relative to the recipe file)');
-    }
-    const refuse = (what: string, hint: string) => recipeError(origin, what, hint);
-    if (value.keepLinks) planHostPath(plan, value.from, reasons, undefined, refuse);
-    else {
-      const through = plan.symlinkOnTheWay(value.to);
-      if (through) throw recipeError(origin, `${value.to} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
-      planHostCopy(plan, value.from, value.to, reasons, refuse);
-    }
+  for (const { value, origin } of recipe.files) forField(origin, () => planFile(plan, value, origin));
+}
+
+function planFile(plan: PlanBuilder, value: Recipe['files'][number]['value'], origin: Origin): void {
+  const reasons = [{ kind: 'recipe' as const, field: reasonField(origin) }];
+  if (!hostPathExists(value.from)) {
+    throw recipeError(origin, `host file ${value.from} does not exist`, 'create it, or fix the path (a relative from is relative to the recipe file)');
+  }
+  const refuse = (what: string, hint: string) => recipeError(origin, what, hint);
+  if (value.keepLinks) planHostPath(plan, value.from, reasons, undefined, refuse);
+  else {
+    const through = plan.symlinkOnTheWay(value.to);
+    if (through) throw recipeError(origin, `${value.to} goes through the symlink ${through} in the jail`, 'name the real path, without symlinks');
+    planHostCopy(plan, value.from, value.to, reasons, refuse);
   }
 }
 
@@ -100,16 +111,18 @@ interface FollowedConfig {
 
 /** Follows each config (reads the host, plans nothing). */
 function followConfigs(recipe: Recipe): FollowedConfig[] {
-  return recipe.configs.map((spec) => {
-    const { value, origin } = spec;
-    const follower = findConfigFollower(value.format);
-    if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf'");
-    const text = recipe.generated.find((g) => g.value.path === value.path)?.value.text;
-    if (text === undefined && !existsSync(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
-    const result = follower.follow('/', value.path, text);
-    if (!result.files.some((f) => f.path === value.path)) result.files.unshift({ path: value.path, by: value.path, what: 'the configuration itself' });
-    return { spec, result, generated: text !== undefined };
-  });
+  return recipe.configs.map((spec) => forField(spec.origin, () => followConfig(recipe, spec)));
+}
+
+function followConfig(recipe: Recipe, spec: Sourced<ConfigSpec>): FollowedConfig {
+  const { value, origin } = spec;
+  const follower = findConfigFollower(value.format);
+  if (!follower) throw recipeError({ ...origin, field: `${origin.field}.format` }, `no follower for config format '${value.format}'`, "use a known format: 'named.conf', 'nginx.conf' or 'unbound.conf'");
+  const text = recipe.generated.find((g) => g.value.path === value.path)?.value.text;
+  if (text === undefined && !hostPathExists(value.path)) throw recipeError({ ...origin, field: `${origin.field}.path` }, `host file ${value.path} does not exist`, 'fix the path (or set the variable that holds it)');
+  const result = follower.follow('/', value.path, text);
+  if (!result.files.some((f) => f.path === value.path)) result.files.unshift({ path: value.path, by: value.path, what: 'the configuration itself' });
+  return { spec, result, generated: text !== undefined };
 }
 
 /** The code the configs load (dlopen'd plugins, nginx's load_module): each goes in with its whole ELF closure, as a binary does. */
@@ -227,7 +240,7 @@ function planRun(plan: PlanBuilder, recipe: Recipe): Manifest['run'] {
     if (entry?.type !== 'file' || (Number.parseInt(entry.mode, 8) & 0o111) === 0) {
       throw recipeError(argvOrigin, `${program} is not a program in the jail`, 'add it to binaries (argv[0] is a path inside the jail)');
     }
-  } else if (!existsSync(program)) {
+  } else if (!hostPathExists(program)) {
     throw recipeError(argvOrigin, `host program ${program} does not exist`, "with chroot: 'self', argv[0] is a host path of a daemon that chroots itself");
   }
   const capabilities = keptCapabilities(value.capabilities ?? [], chroot, { ...origin, field: `${origin.field}.capabilities` });

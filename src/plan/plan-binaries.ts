@@ -1,6 +1,5 @@
 // Plans each recipe binary with its whole library closure and interpreter, as glibc's loader finds them;
 // every symlink the loader crosses is kept, and each entry says why it is there.
-import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { DlopenPriority } from '../elf/dlopen-note.js';
 import { readElfFile } from '../elf/read-elf.js';
@@ -9,10 +8,10 @@ import { resolveClosure } from '../resolve/library-closure.js';
 import { SharedLookups } from '../resolve/root-files.js';
 import type { Closure, ClosureObject, NeededEdge } from '../resolve/types.js';
 import type { Sourced } from '../recipe/recipe-error.js';
-import { reasonField, recipeError } from '../recipe/recipe-error.js';
+import { forField, reasonField, recipeError } from '../recipe/recipe-error.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
-import { lstatOrUndefined } from '../fs/path-in-root.js';
+import { hostPathExists, lstatOrUndefined } from '../fs/path-in-root.js';
 import { planHostFile, refuseSymlinkOthersCanChange } from './plan-host-path.js';
 import { type CacheOnlyLibrary, planLdSoCache } from './plan-ld-so-cache.js';
 import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
@@ -64,7 +63,7 @@ function cacheOnlyLibraries(binary: string, closure: Closure, shared: SharedLook
 
 /** Plans one binary; returns the libraries the jail's own ld.so.cache must list for it. */
 function planBinary(plan: PlanBuilder, binary: Sourced<string>, shared: SharedLookups, linkDirs: Set<string>): CacheOnlyLibrary[] {
-  if (!existsSync(binary.value)) {
+  if (!forField(binary.origin, () => hostPathExists(binary.value))) {
     throw recipeError(binary.origin, `host file ${binary.value} does not exist`, 'install the program on the host, or fix the path');
   }
   const closure = closureOf(binary, shared);

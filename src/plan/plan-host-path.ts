@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
-import { EXIT, MkjailError, errnoCode } from '../errors.js';
+import { EXIT, HOST_READ_HINT, MkjailError, errnoCode, errnoWords, isPermissionDenied } from '../errors.js';
 import { readChunksBelow, readFileBelow } from '../fs/open-below.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
 import { whyOthersCanChangeDirectory } from '../fs/host-trust.js';
@@ -332,10 +332,10 @@ function hostRead<T>(content: HostContent, read: (check: (stats: Stats) => void)
   } catch (error) {
     if (error instanceof MkjailError) throw error;
     if (error instanceof FailedUse) throw error.error;
-    const code = errnoCode(error);
-    throw new MkjailError(`Can't read host file at ${content.path}: ${code ?? String(error)}`, {
-      exitCode: code === 'EACCES' || code === 'EPERM' ? EXIT.environment : EXIT.badInput,
-      hint: 'run as a user that can read it (root), or leave it out of the recipe',
+    const denied = isPermissionDenied(error);
+    throw new MkjailError(`Can't read host file at ${content.path}: ${errnoWords(error)}`, {
+      exitCode: denied ? EXIT.environment : EXIT.badInput,
+      hint: denied ? HOST_READ_HINT : 'check the file (an I/O error, a file system that went away), or leave it out of the recipe',
     });
   }
   if (result === undefined) throw changed();

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MkjailError, errnoWords } from '../errors.js';
+import { EXIT, MkjailError, READ_ACCESS_HINT, errnoWords, isPermissionDenied } from '../errors.js';
+import { hostPathExists } from '../fs/path-in-root.js';
 import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
@@ -86,7 +87,7 @@ async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], 
   out.push(parsed);
   for (const [index, include] of (parsed.recipe.include ?? []).entries()) {
     const includePath = isAbsolute(include) ? include : resolve(dirname(path), include);
-    if (!existsSync(includePath)) {
+    if (!includeExists(path, index, includePath)) {
       throw new MkjailError(`Can't use recipe at ${path}: field include.${index}: ${includePath} does not exist`, {
         hint: 'fix the path (relative paths are relative to the recipe file)',
       });
@@ -95,14 +96,27 @@ async function loadRecipeFile(path: string, set: RecipeVars, out: RecipeFile[], 
   }
 }
 
+/** Whether an included recipe exists; one that may not be reached (permission denied) is exit 3, not "does not exist". */
+function includeExists(path: string, index: number, includePath: string): boolean {
+  try {
+    return hostPathExists(includePath);
+  } catch (error) {
+    if (!isPermissionDenied(error)) throw error;
+    throw new MkjailError(`Can't use recipe at ${path}: field include.${index}: can't reach ${includePath}: ${errnoWords(error)}`, {
+      exitCode: EXIT.environment,
+      hint: READ_ACCESS_HINT,
+    });
+  }
+}
+
 function readRecipeText(path: string, includedBy: string | undefined): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const by = includedBy ? ` (included by ${includedBy})` : '';
-    throw new MkjailError(`Can't read recipe at ${path}${by}: ${errnoWords(error)}`, {
-      hint: 'give the path of a recipe file (a .ts file that default-exports defineRecipe(...))',
-    });
+    throw new MkjailError(`Can't read recipe at ${path}${by}: ${errnoWords(error)}`, isPermissionDenied(error)
+      ? { exitCode: EXIT.environment, hint: READ_ACCESS_HINT }
+      : { hint: 'give the path of a recipe file (a .ts file that default-exports defineRecipe(...))' });
   }
 }
 

@@ -1,5 +1,5 @@
 // Clean errors about a recipe: they name the recipe file, the field path and the fix.
-import { EXIT, type ExitCode, MkjailError } from '../errors.js';
+import { EXIT, type ExitCode, HOST_READ_HINT, MkjailError, errnoPath, errnoWords, isMkjailError, isPermissionDenied } from '../errors.js';
 
 /** Where a value came from: the recipe file and the field path inside it ("files.2.from"). */
 export interface Origin {
@@ -24,4 +24,22 @@ export interface Sourced<T> {
 export function recipeError(origin: Origin, what: string, hint: string, exitCode: ExitCode = EXIT.badInput): MkjailError {
   const where = origin.field ? `field ${origin.field}: ` : '';
   return new MkjailError(`Can't use recipe at ${origin.file}: ${where}${what}`, { hint, exitCode });
+}
+
+/**
+ * `error` as one line when it is a host path the build may not read (permission denied: exit 3), made
+ * by `line` from words naming the path; any other error as it is.
+ */
+export function deniedLine(error: unknown, line: (what: string) => Error): unknown {
+  if (isMkjailError(error) || !isPermissionDenied(error)) return error;
+  return line(`host path ${errnoPath(error) ?? '(unnamed)'}: ${errnoWords(error)}`);
+}
+
+/** Runs the planning of one recipe field: a host path it may not read is one line naming the field (exit 3). */
+export function forField<T>(origin: Origin, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw deniedLine(error, (what) => recipeError(origin, `can't read ${what}`, HOST_READ_HINT, EXIT.environment));
+  }
 }

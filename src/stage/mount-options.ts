@@ -36,15 +36,16 @@ export function hostMountWarnings(dir: string): string[] {
   }
 }
 
-function holdingMount(dir: string, mounts: string): { point: string; options: string[] } | undefined {
-  let best: { point: string; options: string[] } | undefined;
+/** The mount that holds `dir` (the longest mount point above it, the last one mounted there), given /proc/self/mounts. */
+export function holdingMount(dir: string, mounts: string): { point: string; type: string; options: string[] } | undefined {
+  let best: { point: string; type: string; options: string[] } | undefined;
   for (const line of mounts.split('\n')) {
     const fields = line.split(' ');
     if (fields.length < 4) continue;
     const point = unescapeMountField(fields[1] as string);
     const inside = point === '/' || dir === point || dir.startsWith(`${point}/`);
     // Later lines mount over earlier ones at the same point: >= keeps the last.
-    if (inside && (!best || point.length >= best.point.length)) best = { point, options: (fields[3] as string).split(',') };
+    if (inside && (!best || point.length >= best.point.length)) best = { point, type: fields[2] as string, options: (fields[3] as string).split(',') };
   }
   return best;
 }

@@ -33,14 +33,26 @@ export function checkOutputDir(out: string, cwd: string, jailTree: boolean): { d
 
 /** Creates DIR (root 0755, whatever the umask) if needed and marks it as an mkjail output. */
 export function claimOutputDir(dir: string): void {
-  if (!lstatOrUndefined(dir)) {
-    mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
-    // DIR itself without `recursive`: a recursive mkdir reports a read-only file system as ENOENT.
-    mkdirSync(dir, { mode: 0o755 });
+  if (lstatOrUndefined(dir)) {
+    markOutputDir(dir);
+    return;
+  }
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
+  // DIR itself without `recursive`: a recursive mkdir reports a read-only file system as ENOENT.
+  mkdirSync(dir, { mode: 0o755 });
+  try {
     chmodSync(dir, 0o755);
+    markOutputDir(dir);
     // The new DIR's own name, so that a build that returned is found after a crash.
     syncDirectory(dirname(dir));
+  } catch (error) {
+    // Nothing half-made: a DIR this build created goes again when it can't be made an output.
+    removeTree(dir);
+    throw error;
   }
+}
+
+function markOutputDir(dir: string): void {
   if (!lstatOrUndefined(join(dir, OUTPUT_MARKER))) writeFileSync(join(dir, OUTPUT_MARKER), 'This directory is managed by mkjail build.\n', { mode: 0o644 });
 }
 

@@ -10,7 +10,7 @@ import type { Manifest } from '../plan/manifest.js';
 import { nodevMount } from './mount-options.js';
 
 /** Errors of the file system that are the environment's, not a bug: each becomes one line, exit 3. */
-const ENVIRONMENT_CODES = ['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EFBIG'];
+const ENVIRONMENT_CODES = ['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EFBIG', 'ENOSYS', 'ENOTSUP'];
 
 /** Bytes free to this process on the file system holding `path` (or its nearest existing parent). */
 export function freeBytes(path: string): { free: number; block: number } {
@@ -114,7 +114,8 @@ function safeReaddir(path: string): string[] {
   }
 }
 
-function existingParent(path: string): string {
+/** `path` itself when it exists, else its nearest existing parent: where a build would create it. */
+export function existingParent(path: string): string {
   for (let at = path; ; at = dirname(at)) {
     try {
       lstatSync(at);

@@ -17,6 +17,7 @@ import { loadRecipe, type RecipeModules } from '../recipe/load-recipe.js';
 import type { Recipe } from '../recipe/merge-recipes.js';
 import { type Artifact, changedArtifacts, commitArtifacts, removeStaleArtifacts, renderArtifacts, stageArtifacts, stagedArtifactPath } from './artifacts.js';
 import { hostMounts } from './mount-options.js';
+import { SCRIPTS_FIX, TREE_FIX, checkFileSystemKeeps, treeNeeds } from './file-system-keeps.js';
 import { checkDeviceNodes, checkRoom, freeBytes, roundUp, treeBytes, writingCleanly } from './room.js';
 import { acquireBuildLock } from './build-lock.js';
 import { type OutputLayout, outputLayout } from '../plan/output-layout.js';
@@ -328,8 +329,9 @@ function oneDirPerFileSystem(dirs: string[]): string[] {
 }
 
 /**
- * Before anything is written: room on the file system for the new tree (or tar) and the scripts, which
- * are written beside the old ones, and device nodes that can be opened where the jail holds some.
+ * Before anything is written: a file system that keeps owners, modes and symlinks (for the scripts, modes),
+ * room on it for the new tree (or tar) and the scripts, which are written beside the old ones, and device
+ * nodes that can be opened where the jail holds some.
  */
 function checkFileSystem(build: PreparedBuild): void {
   const { layout, plan, tar } = build;
@@ -342,8 +344,10 @@ function checkFileSystem(build: PreparedBuild): void {
       checkRoom(`the tar ${tar}`, dirname(tar), roundUp(archive, block));
       checkRoom('the manifest and scripts', layout.dir, roundUp(scripts, freeBytes(layout.dir).block));
     }
+    checkFileSystemKeeps(`the manifest and scripts in ${layout.dir}`, layout.dir, { owner: undefined, symlinks: false }, hostMounts(), SCRIPTS_FIX);
     return;
   }
+  checkFileSystemKeeps(`jail tree at ${layout.root}`, layout.dir, treeNeeds(plan.manifest), hostMounts(), TREE_FIX);
   if (build.payload.length > 0) checkDeviceNodes(layout.dir, plan.manifest, hostMounts());
   const { block } = freeBytes(layout.dir);
   const tree = build.payload.length > 0 ? treeBytes(plan.manifest, block, build.previousRoot) : 0;

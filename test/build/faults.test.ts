@@ -1,11 +1,15 @@
 // Faults of the file system a build writes to end in one line and exit 3, with nothing half-written: too
 // little room (checked with statfs before staging), room that runs out mid-write anyway (here: a tmpfs
-// out of inodes, which statfs's byte count does not show), a read-only file system, and a nodev one for a
-// jail that holds /dev/null. Each on a small tmpfs mounted for the test.
+// out of inodes, which statfs's byte count does not show; or another writer that fills the disk after
+// the check, as the tar or the scripts are written, made deterministic by the build's own step runner),
+// a read-only file system, and a nodev one for a jail that holds /dev/null. Each on a small tmpfs
+// mounted for the test.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MkjailError } from '../../src/errors.js';
+import { runBuild, type StepRunner } from '../../src/stage/run-build.js';
 import { mkjail } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
@@ -27,6 +31,30 @@ export default defineRecipe({
   }),
 });
 `;
+
+/** Fills the file system holding `dir` (another writer) with `dir`/filler until it has no byte left. */
+function fill(dir: string): void {
+  const fd = openSync(join(dir, 'filler'), 'w');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch {
+    // ENOSPC: full.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** runBuild's error as `${exitCode} ${line}`, or 'built'. */
+async function outcome(build: () => Promise<unknown>): Promise<string> {
+  try {
+    await build();
+    return 'built';
+  } catch (error) {
+    if (error instanceof MkjailError) return `${error.exitCode} ${error.toLine()}`;
+    throw error;
+  }
+}
 
 describe.skipIf(!ok)('a build onto a file system that fails it', () => {
   let scratch: string;
@@ -91,6 +119,39 @@ describe.skipIf(!ok)('a build onto a file system that fails it', () => {
     expect(readdirSync(join(out, 'jail')).filter((n) => n.startsWith('.mkjail-staging'))).toEqual([]);
     expect(readFileSync(join(out, 'jail/root/etc/version'), 'utf8')).toBe('one\n');
     expect(readdirSync(join(out, 'jail/root/srv'))).toHaveLength(5);
+  });
+
+  it('stops in one line when another writer fills the disk as the tar is written: the staged tar removed, the old tar kept', async () => {
+    mount('size=1m');
+    expect((await build({}, ['--tar', join(out, 'jail.tar')])).exitCode).toBe(0);
+    const before = readFileSync(join(out, 'jail.tar'));
+    // The build's own step runner: the disk fills after the check for room, as the tar step starts.
+    const step: StepRunner = async (title, work) => {
+      if (title.startsWith('Write the tar')) fill(out);
+      return work();
+    };
+    const result = await outcome(() => runBuild({ recipe: join(scratch, 'recipe.ts'), out: join(out, 'jail'), tar: join(out, 'jail.tar'), set: { version: '2' } }, step));
+    expect(result).toMatch(new RegExp(`^3 Can't write the tar at ${join(out, 'jail.tar')}: no space left on device \\(fix: .*\\)$`));
+    expect(readFileSync(join(out, 'jail.tar'))).toEqual(before);
+    expect(readdirSync(out).sort()).toEqual(['filler', 'jail', 'jail.tar']);
+    expect(readdirSync(join(out, 'jail')).filter((n) => n.startsWith('.mkjail-staging'))).toEqual([]);
+  });
+
+  it('stops in one line when the disk fills as the manifest and scripts are written: the new tree and staged scripts removed, the old jail kept', async () => {
+    mount('size=1m');
+    expect((await build({})).exitCode).toBe(0);
+    const manifest = readFileSync(join(out, 'jail/manifest.json'));
+    // The tree is staged; the disk fills before the scripts beside it are written.
+    const step: StepRunner = async (title, work) => {
+      const done = await work();
+      if (title.startsWith('Stage the new jail')) fill(out);
+      return done;
+    };
+    const result = await outcome(() => runBuild({ recipe: join(scratch, 'recipe.ts'), out: join(out, 'jail'), set: { version: '2' } }, step));
+    expect(result).toMatch(new RegExp(`^3 Can't write the manifest and scripts at ${join(out, 'jail')}: no space left on device \\(fix: .*\\)$`));
+    expect(readdirSync(join(out, 'jail')).filter((n) => n.startsWith('.mkjail-staging'))).toEqual([]);
+    expect(readFileSync(join(out, 'jail/root/etc/version'), 'utf8')).toBe('one\n');
+    expect(readFileSync(join(out, 'jail/manifest.json'))).toEqual(manifest);
   });
 
   it('stops in one line on a read-only file system, for a new jail and for a rebuild, and changes nothing', async () => {

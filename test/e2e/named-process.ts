@@ -1,7 +1,7 @@
 // For the BIND end-to-end tests: writes the fixture config with its port, starts a jail's launcher in the
 // background, waits for dig, reads /proc/<pid> of the jailed named, and always stops it (TERM, then KILL).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +53,25 @@ export async function freeDnsPort(): Promise<number> {
     if ((await tcpFree(port)) && (await udpFree(port)) && (await tcpFree(port + 1)) && (await udpFree(port + 1))) return port;
   }
   throw new Error('no free port in 5300-5399 on 127.0.0.1');
+}
+
+/**
+ * A port of 127.0.0.1 the kernel picks from its ephemeral range, free for TCP now (and for UDP too with
+ * `udp`): for a second service beside freeDnsPort's port, whose neighbour another test may be using.
+ */
+export async function kernelPickedPort(udp = false): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port: picked } = server.address() as AddressInfo;
+        server.close(() => resolve(picked));
+      });
+    });
+    if (!udp || (await udpFree(port))) return port;
+  }
+  throw new Error('the kernel picked no port of 127.0.0.1 free for both TCP and UDP');
 }
 
 export function tcpFree(port: number): Promise<boolean> {

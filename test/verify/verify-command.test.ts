@@ -74,7 +74,7 @@ describe.skipIf(!ok)('mkjail verify DIR', () => {
     const forNobody = mkjailForOthers();
     const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, forNobody.bin, 'verify', jail.dir], { reject: false }).finally(() => forNobody.cleanup());
     expect({ exitCode: result.exitCode, stdout: result.stdout }).toEqual({ exitCode: 3, stdout: '' });
-    expect(result.stderr).toMatch(/^mkjail verify: Can't read tree entry at \/\S+: permission denied \(fix: run as root: the jail is root-owned and tight\)$/);
+    expect(result.stderr).toMatch(/^mkjail verify: Can't read tree entry at \/\S+: permission denied \(fix: run as root, with CAP_DAC_READ_SEARCH \(a container or setpriv may have taken it\): the jail is root-owned and tight\)$/);
   });
 
   it('exits 2 when the manifest or the jail root is missing', async () => {

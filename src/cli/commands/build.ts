@@ -40,7 +40,9 @@ Exit codes:
   0   built (or already up to date; with --check: nothing would change)
   1   --check only: something would change
   2   bad input: usage, recipe, missing host file or user, dangerous --out; nothing was written
-  3   environment: a tree build (or creating the service user) needs root; a host tool failed
+  3   environment: a tree build (or creating the service user) needs root; a host tool failed; a host
+      file may not be read (permission denied); the output file system is full, read-only, nodev, or
+      can't keep owners and modes (FAT)
   70  internal error
 
 Example:

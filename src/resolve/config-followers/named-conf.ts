@@ -1,5 +1,6 @@
 // Follows a BIND named.conf the way named reads it: every file it opens (includes, zone files and their
-// $INCLUDEs, bindkeys-file, plugins and DLZ/dyndb libraries, GeoIP databases, TLS keys and certificates)
+// $INCLUDEs, bindkeys-file, plugins and DLZ/dyndb libraries, GeoIP databases, TLS keys and certificates,
+// the GSS-TSIG keytab)
 // and every directory it writes (working directory, pid/session-key/lock directories, key directories,
 // secondary, dynamic and signed zones, catalog and new zones, log and dnstap files), each with the
 // statement that says so. Zone settings are inherited as named inherits them: zone, then view, then
@@ -107,6 +108,8 @@ function followOptions(options: { statements: NamedStatement[]; file: string }, 
   const { cwd, out } = context;
   const directory = stringValue(statements, 'directory');
   if (directory) out.writable({ path: cwd, by: directory.file, what: 'options.directory: working directory (managed keys, journals, dumps)' });
+  const keytab = stringValue(statements, 'tkey-gssapi-keytab');
+  if (keytab) out.file({ path: inDir(cwd, keytab.value), by: keytab.file, what: 'options.tkey-gssapi-keytab: the Kerberos keytab named reads for GSS-TSIG', private: true, optional: true });
   for (const name of ['key-directory', 'managed-keys-directory'] as const) {
     const found = stringValue(statements, name);
     if (found) out.writable({ path: inDir(cwd, found.value), by: found.file, what: `options.${name}: named reads and writes DNSSEC keys there` });
@@ -289,7 +292,9 @@ function followTls(statements: NamedStatement[], context: Context): void {
     const name = tls.words[1]?.kind === 'block' ? '?' : (tls.words[1]?.text ?? '?');
     for (const option of TLS_FILE_OPTIONS) {
       const found = stringValue(blockOf(tls)?.statements ?? [], option);
-      if (found) context.out.file({ path: inDir(context.cwd, found.value), by: found.file, what: `tls "${name}" ${option}` });
+      if (!found) continue;
+      // The private key is a secret even where the host leaves it readable to others.
+      context.out.file({ path: inDir(context.cwd, found.value), by: found.file, what: `tls "${name}" ${option}`, ...(option === 'key-file' ? { private: true } : {}) });
     }
   }
 }

@@ -2,7 +2,7 @@
 // names. A missing file, a non-file or an unreadable one is a recipe input error in one line, naming
 // the file, its includer and the fix.
 import { readFileSync } from 'node:fs';
-import { EXIT, MkjailError, errnoWords } from '../../errors.js';
+import { EXIT, HOST_READ_HINT, MkjailError, errnoWords, isPermissionDenied } from '../../errors.js';
 import { hostPath, resolveInRoot } from '../../fs/path-in-root.js';
 
 export interface ConfigFileWords {
@@ -24,6 +24,11 @@ export function readConfigFile(root: string, path: string, by: string | undefine
   try {
     return readFileSync(hostPath(root, found.real), 'utf8');
   } catch (error) {
-    throw new MkjailError(`Can't read ${words.format} at ${path}: ${errnoWords(error)}${where}`, { exitCode: EXIT.badInput, hint: words.unreadableHint });
+    // Permission denied is the environment's (exit 3), as for every host file the build may not read.
+    const denied = isPermissionDenied(error);
+    throw new MkjailError(`Can't read ${words.format} at ${path}: ${errnoWords(error)}${where}`, {
+      exitCode: denied ? EXIT.environment : EXIT.badInput,
+      hint: denied ? HOST_READ_HINT : words.unreadableHint,
+    });
   }
 }

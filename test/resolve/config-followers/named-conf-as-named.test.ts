@@ -187,6 +187,22 @@ describe.skipIf(!checkconf)('the named.conf follower reads configs as named does
     expect(paths(result.writable)).toEqual(['/var/cache/bind', '/run/named', '/var/log/named', '/var/lib/bind/new', '/var/lib/bind/catz', '/var/lib/bind']);
   });
 
+  it('reads the GSS-TSIG keytab and the TLS private key as secrets, the certificate as a plain file', () => {
+    write('/etc/bind/named.conf', [
+      'options { directory "/var/cache/bind"; pid-file none; tkey-gssapi-keytab "/etc/bind/dns.keytab"; };',
+      'tls local { key-file "/etc/bind/tls/key.pem"; cert-file "/etc/bind/tls/cert.pem"; };',
+      '',
+    ].join('\n'));
+    mkdirSync(join(root, 'var/cache/bind'), { recursive: true });
+    namedAccepts('/etc/bind/named.conf');
+    const result = followNamedConf(root, '/etc/bind/named.conf');
+    expect(result.files.filter((f) => f.path !== '/etc/bind/named.conf')).toEqual([
+      { path: '/etc/bind/dns.keytab', by: '/etc/bind/named.conf', what: 'options.tkey-gssapi-keytab: the Kerberos keytab named reads for GSS-TSIG', private: true, optional: true },
+      { path: '/etc/bind/tls/key.pem', by: '/etc/bind/named.conf', what: 'tls "local" key-file', private: true },
+      { path: '/etc/bind/tls/cert.pem', by: '/etc/bind/named.conf', what: 'tls "local" cert-file' },
+    ]);
+  });
+
   it('refuses a writable directory that holds the configuration, in one line', () => {
     write('/etc/bind/named.conf', 'options { directory "/var/cache/bind"; pid-file none; };\ninclude "/etc/bind/local.conf";\n');
     write('/etc/bind/local.conf', 'zone "dyn.test" { type primary; file "/etc/bind/db.dyn"; update-policy local; };\n');

@@ -122,7 +122,7 @@ describe('the named.conf follower', () => {
         { path: '/var/cache/bind/db.signed', by: '/etc/bind/view-zones.conf', what: 'zone "signed.test" file' },
         { path: '/usr/lib/x86_64-linux-gnu/bind/filter-aaaa.so', by: '/etc/bind/named.conf', what: 'plugin: named loads it with dlopen when it reads the config', loaded: true },
         { path: '/opt/bind/filter-a.so', by: '/etc/bind/named.conf', what: 'plugin: named loads it with dlopen when it reads the config', loaded: true },
-        { path: '/etc/bind/tls/key.pem', by: '/etc/bind/named.conf', what: 'tls "local-tls" key-file' },
+        { path: '/etc/bind/tls/key.pem', by: '/etc/bind/named.conf', what: 'tls "local-tls" key-file', private: true },
         { path: '/var/cache/bind/tls/cert.pem', by: '/etc/bind/named.conf', what: 'tls "local-tls" cert-file' },
       ],
       writable: [
