@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
-import { EXIT, HOST_READ_HINT, MkjailError, errnoCode, errnoWords, isPermissionDenied } from '../errors.js';
+import { EXIT, HOST_READ_HINT, MkjailError, errnoWords, isPermissionDenied } from '../errors.js';
 import { readChunksBelow, readFileBelow } from '../fs/open-below.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
 import { whyOthersCanChangeDirectory } from '../fs/host-trust.js';
