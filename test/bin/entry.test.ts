@@ -1,6 +1,7 @@
 // bin/mkjail runs the bundle (dist/bundle/main.js) when it is at least as new as tsc's output
 // (dist/cli/main.js), and tsc's output otherwise, so that a `tsc` run alone is never shadowed by an
-// older bundle. Checked on a copy of bin/ with stand-in entries that say which of them ran.
+// older bundle; a packed package holds the bundle alone, and runs it. Checked on a copy of bin/ with
+// stand-in entries that say which of them ran.
 import { cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -23,7 +24,7 @@ describe('bin/mkjail', () => {
   writeFileSync(bundle, standIn('bundle'));
   const run = async () => (await execa(process.execPath, [join(scratch, 'bin/mkjail'), 'x', 'y'])).stdout;
 
-  it('runs the bundle when it is as new as tsc output or newer, and tsc output when the bundle is older or missing', async () => {
+  it('runs the bundle when it is as new as tsc output or newer or alone, and tsc output when the bundle is older or missing', async () => {
     const at = (path: string, seconds: number) => utimesSync(path, seconds, seconds);
     at(compiled, 1_000_000);
     at(bundle, 1_000_000);
@@ -32,8 +33,11 @@ describe('bin/mkjail', () => {
     const newer = await run();
     at(compiled, 1_000_002);
     const older = await run();
+    rmSync(compiled);
+    const packed = await run();
+    writeFileSync(compiled, standIn('compiled'));
     rmSync(bundle);
     const missing = await run();
-    expect([same, newer, older, missing]).toEqual(['bundle x y', 'bundle x y', 'compiled x y', 'compiled x y']);
+    expect([same, newer, older, packed, missing]).toEqual(['bundle x y', 'bundle x y', 'compiled x y', 'bundle x y', 'compiled x y']);
   });
 });
