@@ -26,7 +26,7 @@ describe.skipIf(!ok)('the Ansible example play', () => {
   const play = (jail: string, extra: string[] = []) =>
     execa('ansible-playbook', ['-i', 'localhost,', '-c', 'local', `${REPO_ROOT}examples/ansible/bind-jail.yml`, ...extra,
       // As JSON: key=value extra vars split at spaces, and the checkout's path may hold one.
-      '-e', JSON.stringify({ mkjail_tarball: tarball, mkjail_prefix: join(scratch, 'prefix'), bind_jail_dir: join(scratch, jail), ansible_python_interpreter: '/usr/bin/python3' })],
+      '-e', JSON.stringify({ mkjail_tarball: tarball, mkjail_package_dest: join(scratch, 'mkjail.tgz'), mkjail_prefix: join(scratch, 'prefix'), bind_jail_dir: join(scratch, jail), ansible_python_interpreter: '/usr/bin/python3' })],
     { env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(scratch, 'tmp'), PATH: `/usr/bin:/bin:/usr/sbin:/sbin` }, reject: false });
 
   const recap = (stdout: string) => /localhost\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/.exec(stdout)?.slice(1);
@@ -34,7 +34,7 @@ describe.skipIf(!ok)('the Ansible example play', () => {
   it('installs mkjail from the tarball and builds the jail on the first run, and changes nothing on the second', async () => {
     const first = await play('bind');
     expect(first.exitCode, first.stdout).toBe(0);
-    // Copy of the tarball, npm install, build.
+    // Copy of the tarball (to the test's own path: a copy another run left would make it "ok"), npm install, build.
     expect(recap(first.stdout)).toEqual(['3', '0', '0']);
     expect(existsSync(join(scratch, 'prefix/bin/mkjail'))).toBe(true);
     const second = await play('bind');
