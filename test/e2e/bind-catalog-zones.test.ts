@@ -7,11 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+import type { BuiltJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, freeDnsPort, kernelPickedPort, startInBackground, waitForAnswer } from './named-process.js';
+import { buildBindJailFrom, freeDnsPort, kernelPickedPort, type Running, scratchOptions, startInBackground, waitForAnswer } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'dig'], packages: 'bind9 bind9-utils bind9-dnsutils' });
 
@@ -30,16 +29,9 @@ describe.skipIf(!ok)('a catalog zone served to the jailed named', () => {
     // The primary on a port the kernel picks: the DNS port's neighbour may be another test's named.
     primaryPort = await kernelPickedPort(true);
     for (const dir of ['primary/run', 'primary/cache', 'etc', 'cache', 'run', 'secondaries', 'catz']) mkdirSync(join(scratch, dir), { recursive: true, mode: 0o755 });
-    // named needs a working directory it can write.
-    const options = (dir: string, listen: number) => [
-      `  directory "${dir}/cache";`,
-      `  pid-file "${dir}/run/named.pid"; session-keyfile "${dir}/run/session.key"; lock-file "${dir}/run/named.lock";`,
-      `  listen-on port ${listen} { 127.0.0.1; }; listen-on-v6 { none; };`,
-      '  recursion no; dnssec-validation no; notify no;',
-    ].join('\n');
     // The primary on the host: a version 2 catalog that lists member.test, and member.test itself.
     writeFileSync(join(scratch, 'primary/named.conf'), [
-      `options {\n${options(join(scratch, 'primary'), primaryPort)}\n  allow-transfer { 127.0.0.1; };\n};`,
+      `options {\n${scratchOptions(join(scratch, 'primary'), primaryPort)}\n  allow-transfer { 127.0.0.1; };\n};`,
       'controls { };',
       `zone "catalog.test" { type primary; file "${scratch}/primary/db.catalog"; };`,
       `zone "member.test" { type primary; file "${scratch}/primary/db.member"; };`,
@@ -50,7 +42,7 @@ describe.skipIf(!ok)('a catalog zone served to the jailed named', () => {
     // The jailed named: secondary of the catalog, member zones transferred into catz/.
     writeFileSync(join(scratch, 'etc/named.conf'), [
       'options {',
-      options(scratch, port),
+      scratchOptions(scratch, port),
       `  catalog-zones { zone "catalog.test" default-primaries { 127.0.0.1 port ${primaryPort}; } zone-directory "${scratch}/catz"; };`,
       '};',
       'controls { };',
@@ -61,7 +53,7 @@ describe.skipIf(!ok)('a catalog zone served to the jailed named', () => {
     for (const conf of ['primary/named.conf', 'etc/named.conf']) execFileSync('named-checkconf', ['-z', join(scratch, conf)], { stdio: 'pipe' });
     primary = startInBackground('named', ['-g', '-n', '1', '-u', 'bind', '-c', join(scratch, 'primary/named.conf')], 'ignore');
     await waitForAnswer('www.member.test', primaryPort, '192.0.2.90', primary);
-    jail = await buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config: join(scratch, 'etc/named.conf'), mode: 'wrapper', low_ports: 'no' } });
+    jail = await buildBindJailFrom(scratch, join(scratch, 'etc/named.conf'), []);
   }, 120_000);
 
   afterAll(async () => {

@@ -8,11 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+import type { BuiltJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, dig, freeDnsPort, startInBackground, waitForAnswer } from './named-process.js';
+import { buildBindJailFrom, dig, freeDnsPort, type Running, scratchOptions, startInBackground, waitForAnswer } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'dig', 'gcc'], packages: 'bind9 bind9-utils bind9-dnsutils gcc' });
 
@@ -82,18 +81,13 @@ describe.skipIf(!ok)('a DLZ driver named dlopens in its jail, with its own libra
     execFileSync('gcc', ['-shared', '-fPIC', '-o', driver, join(scratch, 'src/driver.c'), `-L${join(scratch, 'dlz/lib')}`, '-lmkjtaddr', '-Wl,-rpath,$ORIGIN/lib']);
     writeFileSync(join(scratch, 'etc/named.conf'), [
       'options {',
-      `  directory "${scratch}/cache";`,
-      `  pid-file "${scratch}/run/named.pid"; session-keyfile "${scratch}/run/session.key"; lock-file "${scratch}/run/named.lock";`,
-      `  listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };`,
-      '  recursion no; dnssec-validation no; notify no;',
+      scratchOptions(scratch, port),
       '};',
       'controls { };',
       `dlz "mkjt" { database "dlopen ${driver} dlz.test"; };`,
       '',
     ].join('\n'));
-    for (const dir of ['cache', 'run']) execFileSync('chown', ['bind:bind', join(scratch, dir)]);
-    execFileSync('named-checkconf', ['-z', join(scratch, 'etc/named.conf')], { stdio: 'pipe' });
-    jail = await buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config: join(scratch, 'etc/named.conf'), mode: 'wrapper', low_ports: 'no' } });
+    jail = await buildBindJailFrom(scratch, join(scratch, 'etc/named.conf'), ['cache', 'run']);
   }, 120_000);
 
   afterAll(async () => {

@@ -8,11 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+import type { BuiltJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, freeDnsPort, startInBackground, waitForAnswer } from './named-process.js';
+import { buildBindJailFrom, freeDnsPort, type Running, scratchOptions, startInBackground, waitForAnswer } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'dig', 'gcc'], packages: 'bind9 bind9-utils bind9-dnsutils gcc' });
 
@@ -53,19 +52,14 @@ describe.skipIf(!ok)('a dyndb module named dlopens in its jail, with its own lib
     writeFileSync(join(scratch, 'zones/db.plain'), '$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 192.0.2.1\nwww IN A 192.0.2.66\n');
     writeFileSync(join(scratch, 'etc/named.conf'), [
       'options {',
-      `  directory "${scratch}/cache";`,
-      `  pid-file "${scratch}/run/named.pid"; session-keyfile "${scratch}/run/session.key"; lock-file "${scratch}/run/named.lock";`,
-      `  listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };`,
-      '  recursion no; dnssec-validation no; notify no;',
+      scratchOptions(scratch, port),
       '};',
       'controls { };',
       `dyndb "mkjt" "${module}" { mkjt-ok; };`,
       `zone "plain.test" { type primary; file "${scratch}/zones/db.plain"; };`,
       '',
     ].join('\n'));
-    for (const dir of ['cache', 'run']) execFileSync('chown', ['bind:bind', join(scratch, dir)]);
-    execFileSync('named-checkconf', ['-z', join(scratch, 'etc/named.conf')], { stdio: 'pipe' });
-    jail = await buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config: join(scratch, 'etc/named.conf'), mode: 'wrapper', low_ports: 'no' } });
+    jail = await buildBindJailFrom(scratch, join(scratch, 'etc/named.conf'), ['cache', 'run']);
   }, 120_000);
 
   afterAll(async () => {

@@ -8,11 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+import type { BuiltJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, freeDnsPort, startInBackground, waitForAnswer } from './named-process.js';
+import { buildBindJailFrom, freeDnsPort, type Running, scratchOptions, startInBackground, waitForAnswer } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'dig'], packages: 'bind9 bind9-utils bind9-dnsutils' });
 
@@ -74,10 +73,8 @@ describe.skipIf(!ok)('geoip ACLs answered from the databases of geoip-directory,
     writeFileSync(join(scratch, 'zones/db.geo'), '$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 192.0.2.1\nwww IN A 192.0.2.60\n');
     writeFileSync(config, [
       'options {',
-      `  directory "${scratch}/cache"; geoip-directory "${scratch}/geo";`,
-      `  pid-file "${scratch}/run/named.pid"; session-keyfile "${scratch}/run/session.key"; lock-file "${scratch}/run/named.lock";`,
-      `  listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };`,
-      '  recursion no; dnssec-validation no; notify no;',
+      scratchOptions(scratch, port),
+      `  geoip-directory "${scratch}/geo";`,
       '};',
       'controls { };',
       `zone "zz.test" { type primary; file "${scratch}/zones/db.geo"; allow-query { geoip country ZZ; }; };`,
@@ -94,7 +91,7 @@ describe.skipIf(!ok)('geoip ACLs answered from the databases of geoip-directory,
     } finally {
       await host.stop();
     }
-    jail = await buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config, mode: 'wrapper', low_ports: 'no' } });
+    jail = await buildBindJailFrom(scratch, config, []);
   }, 120_000);
 
   afterAll(async () => {

@@ -8,11 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+import type { BuiltJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, freeDnsPort, kernelPickedPort, startInBackground } from './named-process.js';
+import { buildBindJailFrom, freeDnsPort, kernelPickedPort, type Running, scratchOptions, startInBackground } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'rndc'], packages: 'bind9 bind9-utils' });
 
@@ -53,10 +52,7 @@ describe.skipIf(!ok)('zones added with rndc addzone, in new-zones-directory', ()
       key,
       `controls { inet 127.0.0.1 port ${control} allow { 127.0.0.1; } keys { "mkjt-rndc"; }; };`,
       'options {',
-      `  directory "${scratch}/cache";`,
-      `  pid-file "${scratch}/run/named.pid"; session-keyfile "${scratch}/run/session.key"; lock-file "${scratch}/run/named.lock";`,
-      `  listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };`,
-      '  recursion no; dnssec-validation no; notify no;',
+      scratchOptions(scratch, port),
       `  allow-new-zones yes; new-zones-directory "${scratch}/nz";`,
       '};',
       '',
@@ -72,7 +68,7 @@ describe.skipIf(!ok)('zones added with rndc addzone, in new-zones-directory', ()
       await running.stop();
       running = undefined;
     }
-    jail = await buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config, mode: 'wrapper', low_ports: 'no' } });
+    jail = await buildBindJailFrom(scratch, config, []);
   }, 120_000);
 
   afterAll(async () => {

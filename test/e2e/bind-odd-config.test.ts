@@ -5,15 +5,13 @@
 // dnstap log file. Each must work in the jail as on the host: named-checkconf -z accepts the config,
 // and the jailed named answers, filters AAAA and writes its dnstap log inside the jail.
 // Needs root, named, named-checkconf, dig.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+import type { BuiltJail } from '../helpers/build-jail.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
-import { type Running, dig, freeDnsPort, startInBackground, waitForAnswer } from './named-process.js';
+import { buildBindJailFrom, dig, freeDnsPort, type Running, startInBackground, waitForAnswer } from './named-process.js';
 
 const ok = prerequisites({ root: true, commands: ['named', 'named-checkconf', 'dig'], packages: 'bind9 bind9-utils bind9-dnsutils' });
 const PLUGIN = '/usr/lib/x86_64-linux-gnu/bind/filter-aaaa.so';
@@ -55,9 +53,7 @@ describe.skipIf(!ok)('named from a named.conf written the odd ways named accepts
       'zones/db.g': zone('www IN A 192.0.2.7\n'),
     };
     for (const [path, text] of Object.entries(files)) writeFileSync(join(scratch, path), text, { mode: 0o644 });
-    for (const dir of ['cache', 'run', 'tap']) execFileSync('chown', ['bind:bind', join(scratch, dir)]);
-    execFileSync('named-checkconf', ['-z', join(scratch, 'etc/named.conf')], { stdio: 'pipe' });
-    jail = await buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config: join(scratch, 'etc/named.conf'), mode: 'wrapper', low_ports: 'no' } });
+    jail = await buildBindJailFrom(scratch, join(scratch, 'etc/named.conf'), ['cache', 'run', 'tap']);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,12 +1,13 @@
 // For the BIND end-to-end tests: writes the fixture config with its port, starts a jail's launcher in the
 // background, waits for dig, reads /proc/<pid> of the jailed named, and always stops it (TERM, then KILL).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { type BuiltJail, buildJail } from '../helpers/build-jail.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 const FIXTURES = join(REPO_ROOT, 'fixtures/bind');
@@ -199,4 +200,27 @@ export function procView(pid: number): ProcView {
 export async function nsupdateAdd(port: number, zone: string, name: string, address: string): Promise<void> {
   const script = `server 127.0.0.1 ${port}\nzone ${zone}\nupdate add ${name} 300 A ${address}\nsend\n`;
   await execa('nsupdate', [], { input: script });
+}
+
+/**
+ * The options a scratch named.conf of the e2e tests starts with: its working directory DIR/cache and
+ * state files in DIR/run (both for bind to write), loopback on `port`, no recursion, no validation.
+ */
+export function scratchOptions(dir: string, port: number): string {
+  return [
+    `  directory "${dir}/cache";`,
+    `  pid-file "${dir}/run/named.pid"; session-keyfile "${dir}/run/session.key"; lock-file "${dir}/run/named.lock";`,
+    `  listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };`,
+    '  recursion no; dnssec-validation no; notify no;',
+  ].join('\n');
+}
+
+/**
+ * Gives the directories named writes (`writable`, below `scratch`) to bind, has named-checkconf -z
+ * accept `config` as the host's named would, then builds recipes/bind.ts from it in wrapper mode.
+ */
+export async function buildBindJailFrom(scratch: string, config: string, writable: string[]): Promise<BuiltJail> {
+  for (const dir of writable) execFileSync('chown', ['bind:bind', join(scratch, dir)]);
+  execFileSync('named-checkconf', ['-z', config], { stdio: 'pipe' });
+  return buildJail(join(REPO_ROOT, 'recipes/bind.ts'), { set: { config, mode: 'wrapper', low_ports: 'no' } });
 }
