@@ -5,10 +5,8 @@ export interface HostUser {
   name: string;
   uid: number;
   gid: number;
-  /** The rest of the host's line (absent for an account not created yet). */
+  /** The comment field of the host's line (absent for an account not created yet). */
   gecos?: string;
-  home?: string;
-  shell?: string;
 }
 
 export interface HostGroup {
@@ -22,7 +20,7 @@ export interface HostGroup {
 export function lookUpHostUser(nameOrId: string): HostUser | undefined {
   const fields = getent('passwd', nameOrId);
   if (!fields) return undefined;
-  return { name: fields[0] ?? nameOrId, uid: Number(fields[2]), gid: Number(fields[3]), gecos: fields[4] ?? '', home: fields[5] ?? '/', shell: fields[6] ?? '' };
+  return { name: fields[0] ?? nameOrId, uid: Number(fields[2]), gid: Number(fields[3]), gecos: fields[4] ?? '' };
 }
 
 /** The host's entry for a group name or number, or undefined when there is none. */
