@@ -335,6 +335,7 @@ function oneDirPerFileSystem(dirs: string[]): string[] {
  */
 function checkFileSystem(build: PreparedBuild): void {
   const { layout, plan, tar } = build;
+  const mounts = hostMounts();
   const scripts = build.toWrite.reduce((sum, a) => sum + Buffer.byteLength(a.text), 0);
   if (tar !== undefined) {
     const { block } = freeBytes(dirname(tar));
@@ -344,11 +345,11 @@ function checkFileSystem(build: PreparedBuild): void {
       checkRoom(`the tar ${tar}`, dirname(tar), roundUp(archive, block));
       checkRoom('the manifest and scripts', layout.dir, roundUp(scripts, freeBytes(layout.dir).block));
     }
-    checkFileSystemKeeps(`the manifest and scripts in ${layout.dir}`, layout.dir, { owner: undefined, symlinks: false }, hostMounts(), SCRIPTS_FIX);
+    checkFileSystemKeeps(`the manifest and scripts in ${layout.dir}`, layout.dir, { owner: undefined, symlinks: false }, mounts, SCRIPTS_FIX);
     return;
   }
-  checkFileSystemKeeps(`jail tree at ${layout.root}`, layout.dir, treeNeeds(plan.manifest), hostMounts(), TREE_FIX);
-  if (build.payload.length > 0) checkDeviceNodes(layout.dir, plan.manifest, hostMounts());
+  checkFileSystemKeeps(`jail tree at ${layout.root}`, layout.dir, treeNeeds(plan.manifest), mounts, TREE_FIX);
+  if (build.payload.length > 0) checkDeviceNodes(layout.dir, plan.manifest, mounts);
   const { block } = freeBytes(layout.dir);
   const tree = build.payload.length > 0 ? treeBytes(plan.manifest, block, build.previousRoot) : 0;
   checkRoom(`jail tree at ${layout.root}`, layout.dir, tree + roundUp(scripts, block) + build.toWrite.length * block);
