@@ -46,6 +46,8 @@ interface SearchContext {
 interface Found {
   path: string;
   via: Via;
+  /** Found through the cache where the default directories would not find the same path (see Closure.cacheDecides). */
+  cacheDecides?: true;
 }
 
 interface SearchList {
@@ -59,12 +61,44 @@ interface ProcessRecord {
   ops: RecordedOp[];
   /** False when something resolved to the program itself (its path would not carry over). */
   replayable: boolean;
+  cacheDecides: boolean;
 }
 
 type RecordedOp =
   | { kind: 'object'; path: string; objectKind: ClosureObjectKind }
   | { kind: 'edge'; edge: NeededEdge }
   | { kind: 'missing'; missing: MissingLibrary };
+
+/**
+ * What resolving learns that holds for every resolve of the same kind (root, program origin, cache
+ * source, set-id rule) sharing one set of lookups: a plan of 200 programs parses the cache, searches
+ * libc and maps a program of a known shape once, not once a program.
+ */
+interface ResolveMemo {
+  cache: CacheLookup;
+  searches: Map<string, Found | null>;
+  dirLists: Map<string, string[]>;
+  abis: Map<string, LoaderAbi>;
+  /** Processes by program shape (see shapeOf). */
+  shapes: Map<string, ProcessRecord>;
+  preloads?: string[];
+}
+
+const sharedMemos = new WeakMap<RootFiles, Map<string, ResolveMemo>>();
+
+function memoFor(files: RootFiles, kind: string, ldSoCache: LdSoCacheSource): ResolveMemo {
+  let byKind = sharedMemos.get(files);
+  if (!byKind) {
+    byKind = new Map();
+    sharedMemos.set(files, byKind);
+  }
+  let memo = byKind.get(kind);
+  if (!memo) {
+    memo = { cache: new CacheLookup(files, ldSoCache), searches: new Map(), dirLists: new Map(), abis: new Map(), shapes: new Map() };
+    byKind.set(kind, memo);
+  }
+  return memo;
+}
 
 /** One process: its main object, its loader's rules, and what is mapped so far. */
 interface Process {
@@ -93,19 +127,15 @@ export function resolveClosure(files: string[], options: ResolveOptions = {}): C
 
 class ClosureBuilder {
   private readonly files: RootFiles;
-  private readonly cache: CacheLookup;
+  private readonly memo: ResolveMemo;
   private readonly objects = new Map<string, ClosureObject>();
   private readonly edges: NeededEdge[] = [];
   /** Edges by requester, then DT_NEEDED name: one requester's name resolves alike in most processes. */
   private readonly edgesBy = new Map<string, Map<string, NeededEdge[]>>();
   private readonly missing = new Map<string, MissingLibrary>();
-  private readonly searches = new Map<string, Found | null>();
-  private readonly dirLists = new Map<string, string[]>();
-  private readonly abis = new Map<string, LoaderAbi>();
-  private preloads: string[] | undefined;
-  /** Processes by program shape (see shapeOf), and the one being recorded. */
-  private readonly shapes = new Map<string, ProcessRecord>();
+  /** The process being recorded for replay (see shapeOf). */
   private recording: ProcessRecord | undefined;
+  private cacheDecides = false;
 
   constructor(
     private readonly root: string,
@@ -116,7 +146,7 @@ class ClosureBuilder {
     private readonly honourSetId = true,
   ) {
     this.files = shared?.of(root) ?? new RootFiles(root);
-    this.cache = new CacheLookup(this.files, ldSoCache);
+    this.memo = memoFor(this.files, `${programOrigin}\0${ldSoCache}\0${honourSetId}`, ldSoCache);
   }
 
   addInput(file: string): void {
@@ -133,16 +163,16 @@ class ClosureBuilder {
     const info = this.files.elf(found, path);
     this.addObject(path, 'input', info.interpreter);
     const shape = this.shapeOf(path, found, info);
-    const known = shape === undefined ? undefined : this.shapes.get(shape);
+    const known = shape === undefined ? undefined : this.memo.shapes.get(shape);
     if (known) return this.replay(known, path);
-    const record: ProcessRecord = { main: path, ops: [], replayable: true };
+    const record: ProcessRecord = { main: path, ops: [], replayable: true, cacheDecides: false };
     this.recording = record;
     try {
       this.loadProcess(path, found, info);
     } finally {
       this.recording = undefined;
     }
-    if (shape !== undefined && record.replayable) this.shapes.set(shape, record);
+    if (shape !== undefined && record.replayable) this.memo.shapes.set(shape, record);
   }
 
   /** Maps the program, its interpreter, /etc/ld.so.preload and every library, as one process would. */
@@ -192,6 +222,7 @@ class ClosureBuilder {
   /** Adds what a program of the same shape added, with its path in place of the other program's. */
   private replay(record: ProcessRecord, main: string): void {
     const swap = (path: string) => (path === record.main ? main : path);
+    if (record.cacheDecides) this.cacheDecides = true;
     for (const op of record.ops) {
       switch (op.kind) {
         case 'object':
@@ -209,16 +240,16 @@ class ClosureBuilder {
 
   private abiFor(info: ElfInfo, biarch: boolean): LoaderAbi {
     const key = `${elfAbiKey(info)}${biarch}`;
-    let abi = this.abis.get(key);
+    let abi = this.memo.abis.get(key);
     if (!abi) {
       abi = loaderAbiFor(info, hostCpuFacts(), biarch);
-      this.abis.set(key, abi);
+      this.memo.abis.set(key, abi);
     }
     return abi;
   }
 
   result(): Closure {
-    return { objects: [...this.objects.values()], edges: [...this.edges], missing: [...this.missing.values()] };
+    return { objects: [...this.objects.values()], edges: [...this.edges], missing: [...this.missing.values()], ...(this.cacheDecides ? { cacheDecides: true as const } : {}) };
   }
 
   /** Records the input's PT_INTERP (or its absence); returns the interpreter's real path when present. */
@@ -351,7 +382,7 @@ class ClosureBuilder {
 
   /** The names in the root's /etc/ld.so.preload (separated by spaces, tabs, colons, newlines). */
   private preloadNames(): string[] {
-    if (this.preloads === undefined) {
+    if (this.memo.preloads === undefined) {
       const file = this.files.file(PRELOAD_PATH);
       let text = '';
       try {
@@ -359,9 +390,9 @@ class ClosureBuilder {
       } catch {
         text = '';
       }
-      this.preloads = text.split(/[ \t:\n]+/).filter(Boolean);
+      this.memo.preloads = text.split(/[ \t:\n]+/).filter(Boolean);
     }
-    return this.preloads;
+    return this.memo.preloads;
   }
 
   private openByPath(process: Process, name: string): Found | undefined {
@@ -373,10 +404,14 @@ class ClosureBuilder {
   private search(process: Process, requester: LoadedObject, name: string): Found | undefined {
     const context = (requester.context ??= this.searchContext(process, requester));
     const key = `${context.key}\0${name}`;
-    let found = this.searches.get(key);
+    let found = this.memo.searches.get(key);
     if (found === undefined) {
       found = this.searchUncached(process.abi, context.lists, context.nodeflib, name) ?? null;
-      this.searches.set(key, found);
+      this.memo.searches.set(key, found);
+    }
+    if (found?.cacheDecides) {
+      this.cacheDecides = true;
+      if (this.recording) this.recording.cacheDecides = true;
     }
     return found ?? undefined;
   }
@@ -393,11 +428,12 @@ class ClosureBuilder {
       const path = this.searchDirs(abi, list.dirs, name);
       if (path) return { path, via: list.via };
     }
-    const cached = this.cache.find(name, abi, (path) => this.fits(abi, path));
-    if (cached && !(nodeflib && inDefaultDir(abi, cached)) && this.fits(abi, cached)) return { path: cached, via: 'ld.so.cache' };
-    if (nodeflib) return undefined;
-    const path = this.searchDirs(abi, abi.defaultDirs, name);
-    return path ? { path, via: 'default' } : undefined;
+    const cached = this.memo.cache.find(name, abi, (path) => this.fits(abi, path));
+    const inDefaults = nodeflib ? undefined : this.searchDirs(abi, abi.defaultDirs, name);
+    if (cached && !(nodeflib && inDefaultDir(abi, cached)) && this.fits(abi, cached)) {
+      return { path: cached, via: 'ld.so.cache', ...(inDefaults === cached ? {} : { cacheDecides: true as const }) };
+    }
+    return inDefaults ? { path: inDefaults, via: 'default' } : undefined;
   }
 
   private searchDirs(abi: LoaderAbi, dirs: readonly string[], name: string): string | undefined {
@@ -436,10 +472,10 @@ class ClosureBuilder {
   private dirsOf(process: Process, object: LoadedObject, value: string): string[] {
     const secure = this.secureMode(process, object);
     const key = `${object.origin ?? '\u0003'}\0${process.abi.lib}\0${process.abi.platform}\0${secure ? `secure${secure.mainProgram}` : ''}\0${value}`;
-    let dirs = this.dirLists.get(key);
+    let dirs = this.memo.dirLists.get(key);
     if (!dirs) {
       dirs = searchDirs(value, this.tokens(process, object), secure).flatMap((dir) => this.physicalPath(dir) ?? []);
-      this.dirLists.set(key, dirs);
+      this.memo.dirLists.set(key, dirs);
     }
     return dirs;
   }

@@ -55,6 +55,11 @@ export interface Closure {
   objects: ClosureObject[];
   edges: NeededEdge[];
   missing: MissingLibrary[];
+  /**
+   * Present when some library was found through ld.so.cache that the default directories would not
+   * find at the same path: only then can a resolve without the cache step come out different.
+   */
+  cacheDecides?: true;
 }
 
 export interface ResolveOptions {

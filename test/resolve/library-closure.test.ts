@@ -1,10 +1,11 @@
 // The loader's hard cases, built with gcc from fixtures/elf: each result is asserted whole, and
 // checked against ldd (the loader itself, on these trusted files).
-import { chmodSync, copyFileSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostCpuFacts, x86Platform } from '../../src/resolve/hwcaps.js';
 import { resolveClosure } from '../../src/resolve/library-closure.js';
+import { SharedLookups } from '../../src/resolve/root-files.js';
 import type { Closure } from '../../src/resolve/types.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { asLddWouldList, gcc, ldd, scratchDir, sharedLibrary } from './helpers/build-elf.js';
@@ -209,6 +210,21 @@ describe.skipIf(!ok)('resolveClosure on programs built with gcc', () => {
       edges: ['<dir>/nodeflib/prog: liba.so => <dir>/nodeflib/liba.so (runpath)', '<dir>/nodeflib/prog: libc.so.6 => NOT FOUND (-)'],
       missing: ['libc.so.6 (needed by <dir>/nodeflib/prog)'],
     });
+  });
+
+  it("says the cache decides nothing where the default directories find the same files, as for Debian's /usr/bin/ls", () => {
+    const ls = resolveClosure(['/usr/bin/ls']);
+    expect(ls.edges.some((e) => e.via === 'ld.so.cache')).toBe(true);
+    expect(ls.cacheDecides).toBeUndefined();
+    expect(resolveClosure(['/usr/bin/ls'], { ldSoCache: 'none' }).objects).toEqual(ls.objects);
+  });
+
+  it('gives each program the closure it has alone when resolves share their lookups, with and without the cache', () => {
+    const programs = ['/usr/bin/ls', '/usr/bin/cp', '/usr/bin/id', '/usr/bin/tar', '/usr/bin/perl', '/usr/bin/curl', '/usr/sbin/named', '/usr/bin/ssh'].filter((p) => existsSync(p));
+    const shared = new SharedLookups();
+    for (const ldSoCache of ['root', 'none'] as const) {
+      for (const program of programs) expect(resolveClosure([program], { ldSoCache, shared })).toEqual(resolveClosure([program], { ldSoCache }));
+    }
   });
 
   it('prefers the glibc-hwcaps subdirectory this CPU supports', () => {
