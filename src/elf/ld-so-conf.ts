@@ -1,7 +1,7 @@
 // Reads /etc/ld.so.conf inside a root the way ldconfig does: one directory per line (or separated by
 // spaces, tabs, commas, colons), '#' comments, `include GLOB...` relative to the including file,
 // `hwcap` lines ignored. Globs and symlinks are resolved inside the root; include loops are cut.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { globInRoot } from '../fs/glob-in-root.js';
 import { hostPath, normalizeRootPath, resolveInRoot } from '../fs/path-in-root.js';
