@@ -8,7 +8,7 @@
 // Cases (root only but `deps`):
 //   bind self|wrapper cold|no-op   recipes/bind.ts against jk_cp + jk_init + jk_cp of the same config
 //   binaries N                      a recipe of N programs of /usr/bin against `jk_cp` of the same N;
-//                                   mkjail's plan phase (--timings) gives the cost per binary
+//                                   mkjail's plan and hash phases (--timings) give the cost per binary
 //   host files N                    a recipe of N files of /usr/share against `jk_cp` of the same N
 //                                   (above 1000 files against `cp --parents`: jk_cp takes minutes)
 //   jails N                         N jails from one recipe, one per host user, in one `mkjail build
@@ -173,7 +173,8 @@ async function binaryCases() {
       Math.min(RUNS, 3),
     );
     row.binaries = n;
-    row.planMsPerBinary = round(row.a.phases.plan / n);
+    row.planMs = round(row.a.phases.plan + (row.a.phases.hash ?? 0));
+    row.planMsPerBinary = round(row.planMs / n);
     rows.push(row);
   }
   return rows;

@@ -9,11 +9,13 @@ import { type ConfigSpec, DEVICE_NUMBERS, type DeviceSpec, type GeneratedSpec, t
 import { findConfigFollower } from '../resolve/config-followers/index.js';
 import type { ConfigFollowResult } from '../resolve/config-followers/types.js';
 import { existsBelow } from '../fs/open-below.js';
+import { timed } from '../timings.js';
 import { TOOL_VERSION } from '../version.js';
 import { type RunCapability, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from '../recipe/run-shapes.js';
 import { type Identity, MANIFEST_FORMAT, type Manifest, manifestSchema } from './manifest.js';
 import { type Content, PlanBuilder } from './plan-builder.js';
-import { hostAccounts, type PendingAccounts } from './host-accounts.js';
+import { hostAccounts, type PendingAccounts, prefetchHostAccounts } from './host-accounts.js';
+import { expectToHash } from './host-digests.js';
 import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
 import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
@@ -38,16 +40,34 @@ export interface PlanOptions {
   pendingAccounts?: PendingAccounts | undefined;
 }
 
-export function buildPlan(recipe: Recipe, options: PlanOptions = {}): Plan {
+/**
+ * Starts what the plan of `recipe` will wait for, to be awaited before `buildPlan`: the host's
+ * accounts looked up (getent, side by side), and the digest workers when its programs are big.
+ */
+export async function preparePlan(recipe: Recipe): Promise<void> {
+  expectToHash(recipe.binaries.map((binary) => binary.value));
+  await prefetchHostAccounts(recipe.user?.value, recipe.group?.value);
+}
+
+export async function buildPlan(recipe: Recipe, options: PlanOptions = {}): Promise<Plan> {
   try {
-    return planRecipe(recipe, options);
+    return await planRecipe(recipe, options);
   } catch (error) {
     throw deniedLine(error, (what) => new MkjailError(`Can't read ${what}`, { exitCode: EXIT.environment, hint: HOST_READ_HINT }));
   }
 }
 
-function planRecipe(recipe: Recipe, options: PlanOptions): Plan {
+async function planRecipe(recipe: Recipe, options: PlanOptions): Promise<Plan> {
   const plan = new PlanBuilder();
+  try {
+    return await planInto(plan, recipe, options);
+  } catch (error) {
+    plan.digests.abandon();
+    throw error;
+  }
+}
+
+async function planInto(plan: PlanBuilder, recipe: Recipe, options: PlanOptions): Promise<Plan> {
   const accounts = hostAccounts(options.pendingAccounts);
   const identity = resolveIdentity(recipe, accounts);
   const configs = followConfigs(recipe);
@@ -68,6 +88,8 @@ function planRecipe(recipe: Recipe, options: PlanOptions): Plan {
   const writable = planWritable(plan, [...recipe.writable, ...followed], options.previousRoot, accounts);
   checkAccount(plan, recipe.account, identity);
   const run = planRun(plan, recipe);
+  // Counted apart: what the plan still waits for, and hashes itself, once everything is resolved.
+  await timed('hash', () => plan.settleDigests());
   // Parsed through the schema: asserts the plan is a valid manifest and fixes the key order on disk.
   const manifest: Manifest = manifestSchema.parse({
     format: MANIFEST_FORMAT,

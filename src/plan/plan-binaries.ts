@@ -12,6 +12,7 @@ import { forField, reasonField, recipeError } from '../recipe/recipe-error.js';
 import type { Reason } from './manifest.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { hostPathExists, lstatOrUndefined } from '../fs/path-in-root.js';
+import { expectToHash } from './host-digests.js';
 import { planHostFile, refuseSymlinkOthersCanChange } from './plan-host-path.js';
 import { type CacheOnlyLibrary, planLdSoCache } from './plan-ld-so-cache.js';
 import { ROOT_GID, ROOT_UID, SYMLINK_MODE } from './policy.js';
@@ -26,6 +27,7 @@ export function planBinaries(plan: PlanBuilder, binaries: Sourced<string>[]): vo
   // Every resolve of every binary shares one set of lookups: libc is read and parsed once per plan.
   const shared = new SharedLookups();
   const linkDirs = new Set<string>();
+  expectToHash(binaries.map((binary) => binary.value));
   const cacheOnly = binaries.flatMap((binary) => planBinary(plan, binary, shared, linkDirs));
   planLdSoCache(plan, cacheOnly);
 }
@@ -52,13 +54,18 @@ function originWarning(binary: string, closure: Closure, shared: SharedLookups):
  * the edges the host's cache answers that a resolve without the cache step does not answer alike.
  */
 function cacheOnlyLibraries(binary: string, closure: Closure, shared: SharedLookups): CacheOnlyLibrary[] {
+  if (!closure.cacheDecides) return [];
   const cached = closure.edges.filter((e): e is NeededEdge & { path: string } => e.via === 'ld.so.cache' && e.path !== undefined);
-  if (cached.length === 0) return [];
   const bare = resolveClosure([binary], { ...AS_IN_JAIL, ldSoCache: 'none', shared });
   const reached = new Set(bare.objects.map((o) => o.path));
+  const bareEdges = new Set(bare.edges.map(edgeKey));
   // An object the bare resolve never reached comes through a cache-only library: its need is answered when the bare resolve reached that library anyway.
-  const answered = (edge: NeededEdge) => (reached.has(edge.by) ? bare.edges.some((e) => e.by === edge.by && e.soname === edge.soname && e.path === edge.path) : reached.has(edge.path ?? ''));
+  const answered = (edge: NeededEdge) => (reached.has(edge.by) ? bareEdges.has(edgeKey(edge)) : reached.has(edge.path ?? ''));
   return cached.filter((edge) => !answered(edge)).map((edge) => ({ edge }));
+}
+
+function edgeKey(edge: NeededEdge): string {
+  return `${edge.by}\0${edge.soname}\0${edge.path}`;
 }
 
 /** Plans one binary; returns the libraries the jail's own ld.so.cache must list for it. */
@@ -141,6 +148,11 @@ function noted(edge: NeededEdge): { dlopen?: { priority: DlopenPriority; feature
 /** Plans `object` and the symlinks to it; `linkDirs` holds the directories of symlinks already checked in this plan. */
 function planObject(plan: PlanBuilder, object: ClosureObject, linkDirs: Set<string>, reasons: Reason[]): void {
   for (const link of object.links) {
+    const planned = plan.get(link.path);
+    if (planned?.type === 'symlink' && planned.target === link.target) {
+      plan.addReasons(planned, reasons);
+      continue;
+    }
     const dir = posix.dirname(link.path);
     if (!linkDirs.has(dir)) {
       refuseSymlinkOthersCanChange(link.path);
@@ -148,6 +160,9 @@ function planObject(plan: PlanBuilder, object: ClosureObject, linkDirs: Set<stri
     }
     plan.add({ type: 'symlink', path: link.path, target: link.target, mode: SYMLINK_MODE, uid: ROOT_UID, gid: ROOT_GID, reasons: [...reasons] });
   }
+  // A file an earlier binary brought in is planned once: later binaries add their reasons.
+  const planned = plan.get(object.real);
+  if (planned?.type === 'file' && planned.source === object.real) return plan.addReasons(planned, reasons);
   const stats = lstatOrUndefined(object.real);
   if (!stats) throw new Error(`resolveClosure returned ${object.real}, which does not exist`);
   planHostFile(plan, object.real, object.real, stats, reasons);

@@ -1,15 +1,13 @@
 // Brings host paths into the plan at the same path (or a chosen one): files with their sha256, whole
 // directories, and symlinks kept as symlinks with their targets brought in too.
-import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
-import { EXIT, HOST_READ_HINT, MkjailError, errnoWords, isPermissionDenied } from '../errors.js';
-import { readChunksBelow, readFileBelow } from '../fs/open-below.js';
+import { MkjailError } from '../errors.js';
 import { resolveInRoot } from '../fs/path-in-root.js';
 import { whyOthersCanChangeDirectory } from '../fs/host-trust.js';
 import { type AccountLookup, hostAccounts } from './host-accounts.js';
 import type { Identity, Reason } from './manifest.js';
-import type { HostContent, PlanBuilder } from './plan-builder.js';
+import { type HostContent, PENDING_SHA256, type PlanBuilder } from './plan-builder.js';
 import { DIR_MODE, ROOT_GID, ROOT_UID, SYMLINK_MODE, copiedFileMode, serviceGroupMode } from './policy.js';
 
 /** A host tree copied into the jail: `host` (no symlink on its way) lands at `jail`; the same path for a plain path. */
@@ -70,7 +68,7 @@ function planTree(plan: PlanBuilder, tree: CopiedTree, at: CopiedTree, stats: St
   // Host paths planned at their own path are planned once (a target reached twice, a symlink loop).
   if (at.host === at.jail) {
     const planned = walk.seen.has(at.host) ? plan.get(at.host) : undefined;
-    if (planned) return plan.add({ ...planned, reasons });
+    if (planned) return plan.addReasons(planned, reasons);
     walk.seen.add(at.host);
   }
   if (stats.isSymbolicLink()) {
@@ -130,7 +128,8 @@ function isWithin(path: string, dir: string): boolean {
 }
 
 /**
- * Adds the regular host file `from` at jail path `to`, root-owned, with its sha256: 0444 or 0555, or
+ * Adds the regular host file `from` at jail path `to`, root-owned, with its sha256 (maybe still being
+ * hashed: see `PlanBuilder.settleDigests`): 0444 or 0555, or
  * 0400 or 0500 when others can't read it on the host (see `letServiceReadPrivateFiles`).
  */
 export function planHostFile(plan: PlanBuilder, from: string, to: string, stats: Stats, reasons: Reason[]): void {
@@ -140,51 +139,12 @@ export function planHostFile(plan: PlanBuilder, from: string, to: string, stats:
     });
   }
   const content: HostContent = { kind: 'host', path: from, dev: stats.dev, ino: stats.ino, uid: stats.uid, gid: stats.gid };
-  const { size, sha256, stamp } = hostFileDigest(content, stats);
-  if (stamp !== undefined) content.stamp = stamp;
+  const digest = plan.digests.lookup(content, stats);
+  if (digest?.stamp !== undefined) content.stamp = digest.stamp;
+  const { size, sha256 } = digest ?? { size: stats.size, sha256: PENDING_SHA256 };
   const entry = { type: 'file' as const, path: to, mode: copiedFileMode(stats.mode), uid: ROOT_UID, gid: ROOT_GID, size, sha256, source: from, reasons: [...reasons] };
   plan.add(entry, content);
 }
-
-interface HostDigest {
-  size: number;
-  sha256: string;
-  /** The stamp of the file these bytes came from, when it is stable (see `stableStamp`). */
-  stamp: string | undefined;
-}
-
-/**
- * What each host file hashed to, by host path, for this process: a file brought in by many binaries
- * (libc) or many jails is read and hashed once, as long as its stamp stays the same.
- */
-const digests = new Map<string, HostDigest>();
-
-function hostFileDigest(content: HostContent, stats: Stats): HostDigest {
-  const known = digests.get(content.path);
-  if (known?.stamp !== undefined && known.stamp === stampOf(stats)) return known;
-  const hash = createHash('sha256');
-  let size = 0;
-  const stamp = readHostChunks(content, (chunk) => {
-    hash.update(chunk);
-    size += chunk.length;
-  });
-  const digest = { size, sha256: hash.digest('hex'), stamp };
-  if (stamp !== undefined) digests.set(content.path, digest);
-  return digest;
-}
-
-/** Device, inode, size, modification and change times: what any change of a file's bytes changes. */
-function stampOf(stats: Stats): string {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-}
-
-/**
- * How long a file must have been left alone before its stamp stands for its bytes. The kernel's file
- * times advance in coarse ticks: a write in the very tick a file was read could leave its times as
- * they were (git's "racy" files). A file unchanged for a second before the read is safe from that; a
- * younger one has no stamp, and is hashed again wherever its bytes are used.
- */
-const STABLE_MS = 1000;
 
 /**
  * Lets the service's group read the copied host files planned for root alone (others can't read them
@@ -233,113 +193,6 @@ export function refuseSymlinkOthersCanChange(path: string): void {
   throw new MkjailError(`Can't copy symlink at ${path}: its directory ${dir} ${why}, so a user other than root can point it at any host file`, {
     hint: `name the real file, or let only root write ${dir}`,
   });
-}
-
-/**
- * The bytes of a planned host file (see `readHostContent`), and the file's stamp when it is stable: the
- * same before and after the read, and last changed at least STABLE_MS before it.
- */
-export function readHostFile(content: HostContent): { data: Buffer; stamp: string | undefined } {
-  const stamped = stampedRead(content);
-  const data = readHostContent(content, stamped.opened);
-  return { data, stamp: stamped.stamp() };
-}
-
-/**
- * Passes the bytes of a planned host file to `use` a chunk at a time (checked as `readHostContent`
- * checks, nothing held in memory); returns the file's stamp when it is stable, as readHostFile does.
- * `opened` sees the open file's fstat before a byte is read.
- */
-export function readHostChunks(content: HostContent, use: (chunk: Buffer) => void, opened?: (stats: Stats) => void): string | undefined {
-  const stamped = stampedRead(content);
-  const passOn = (chunk: Buffer) => {
-    try {
-      use(chunk);
-    } catch (error) {
-      throw new FailedUse(error);
-    }
-  };
-  hostRead(content, (check) =>
-    readChunksBelow('/', content.path, (stats) => {
-      check(stats);
-      stamped.opened(stats);
-      opened?.(stats);
-    }, passOn),
-  );
-  return stamped.stamp();
-}
-
-/** What `use` of readHostChunks threw (a write that failed, say): passed on as it is, not as a read error. */
-class FailedUse {
-  constructor(readonly error: unknown) {}
-}
-
-/** The stamp of a host file read now: `opened` takes its fstat; `stamp()` after the read gives it, when stable. */
-function stampedRead(content: HostContent): { opened: (stats: Stats) => void; stamp: () => string | undefined } {
-  const started = Date.now();
-  let before: Stats | undefined;
-  return {
-    opened: (stats) => {
-      before = stats;
-    },
-    stamp: () => {
-      if (!before || Math.max(before.ctimeMs, before.mtimeMs) > started - STABLE_MS) return undefined;
-      const stamp = stampOf(before);
-      const after = lstatOrUndefined(content.path);
-      return after && stampOf(after) === stamp ? stamp : undefined;
-    },
-  };
-}
-
-/** The stamp of a host file whose bytes were hashed to `sha256` by the plan still stands for them now. */
-export function stampStillHolds(content: HostContent, stats: Stats): boolean {
-  return content.stamp !== undefined && stampOf(stats) === content.stamp;
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The bytes of a planned host file, the one place host files are read: every component opened without
- * following a symlink, and the file must be the very one the plan saw (same device and inode).
- */
-export function readHostContent(content: HostContent, opened?: (stats: Stats) => void): Buffer {
-  return hostRead(content, (check) =>
-    readFileBelow('/', content.path, (stats) => {
-      check(stats);
-      opened?.(stats);
-    }),
-  );
-}
-
-/** Runs `read` of a planned host file with the check that it is the file the plan saw; one clean error for any failure. */
-function hostRead<T>(content: HostContent, read: (check: (stats: Stats) => void) => T | undefined): T {
-  const changed = () =>
-    new MkjailError(`Can't copy host file at ${content.path}: it changed while the jail was being built`, {
-      exitCode: EXIT.environment,
-      hint: 'build again once the host is quiet (a package upgrade may be running)',
-    });
-  let result: T | undefined;
-  try {
-    result = read((stats) => {
-      if (stats.dev !== content.dev || stats.ino !== content.ino) throw changed();
-    });
-  } catch (error) {
-    if (error instanceof MkjailError) throw error;
-    if (error instanceof FailedUse) throw error.error;
-    const denied = isPermissionDenied(error);
-    throw new MkjailError(`Can't read host file at ${content.path}: ${errnoWords(error)}`, {
-      exitCode: denied ? EXIT.environment : EXIT.badInput,
-      hint: denied ? HOST_READ_HINT : 'check the file (an I/O error, a file system that went away), or leave it out of the recipe',
-    });
-  }
-  if (result === undefined) throw changed();
-  return result;
 }
 
 function symlinkEntry(path: string, target: string, reasons: Reason[]) {

@@ -8,8 +8,8 @@ import { EXIT, MkjailError } from '../errors.js';
 import { timed } from '../timings.js';
 import { flushBeforeRenames, renameDurably, renameFlushed } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
-import { buildPlan, type Plan } from '../plan/build-plan.js';
-import { type PendingAccounts, prefetchHostAccounts } from '../plan/host-accounts.js';
+import { buildPlan, type Plan, preparePlan } from '../plan/build-plan.js';
+import type { PendingAccounts } from '../plan/host-accounts.js';
 import { accountsToCreate } from '../plan/plan-identity.js';
 import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
@@ -132,7 +132,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
     });
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
-  await timed('plan', () => prefetchHostAccounts(recipe.user?.value, recipe.group?.value));
+  await timed('plan', () => preparePlan(recipe));
   const pendingAccounts = timed('plan', () => accountsToCreate(recipe));
   const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, { ...(previousRoot ? { previousRoot } : {}), pendingAccounts })));
   // Only root can give files away to other owners and create /dev/null; a tar needs neither. Checked

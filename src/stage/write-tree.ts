@@ -8,7 +8,7 @@ import { hostPath } from '../fs/path-in-root.js';
 import type { ManifestEntry } from '../plan/manifest.js';
 import type { Plan } from '../plan/build-plan.js';
 import type { Content, HostContent } from '../plan/plan-builder.js';
-import { readHostChunks, readHostFile, stampStillHolds } from '../plan/plan-host-path.js';
+import { readHostChunks, readHostFile, stampStillHolds } from '../plan/host-read.js';
 import { copyServiceData } from './copy-service-data.js';
 
 /** Creates the whole tree of `plan` at `stagingRoot` (which must not exist yet). */

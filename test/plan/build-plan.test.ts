@@ -1,5 +1,6 @@
 // The plan drawn from a recipe, in memory (nothing written): configs followed into entries with reasons
 // and writable directories, optional files warned about, conflicting wishes refused.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ describe('buildPlan', () => {
     writeFileSync(join(scratch, 'db.example.test'), '$TTL 60\n');
     const file = recipeFile('conf.ts', `name: 'conf', user: 'nobody', group: 'nogroup', configs: [{ format: 'named.conf', path: '${conf}' }],
       writable: [{ path: '${scratch}/run', owner: 'nobody', group: 'nogroup', mode: '0750', why: 'declared by the recipe' }]`);
-    const plan = buildPlan(await loadRecipe(file));
+    const plan = await buildPlan(await loadRecipe(file));
     const byPath = new Map(plan.manifest.entries.map((e) => [e.path, e]));
     expect(byPath.get(conf)?.reasons).toEqual([{ kind: 'config', by: conf, what: 'named.conf: the configuration named reads (-c)' }]);
     expect(byPath.get(join(scratch, 'db.example.test'))?.reasons).toEqual([{ kind: 'config', by: conf, what: 'zone "example.test" file' }]);
@@ -52,13 +53,25 @@ describe('buildPlan', () => {
     writeFileSync(join(scratch, 'links', 'real.txt'), 'real\n');
     const { symlinkSync } = await import('node:fs');
     symlinkSync('real.txt', join(scratch, 'links', 'alias.txt'));
-    const plan = buildPlan(await loadRecipe(recipeFile('links.ts', `name: 'links', devices: [], files: ['${scratch}/links/alias.txt']`)));
+    const plan = await buildPlan(await loadRecipe(recipeFile('links.ts', `name: 'links', devices: [], files: ['${scratch}/links/alias.txt']`)));
     const entries = plan.manifest.entries.filter((e) => e.path.startsWith(`${scratch}/links`));
     expect(entries.map((e) => [e.path, e.type, e.reasons])).toEqual([
       [`${scratch}/links`, 'dir', [{ kind: 'parent-dir' }]],
       [`${scratch}/links/alias.txt`, 'symlink', [{ kind: 'recipe', field: 'files.0' }]],
       [`${scratch}/links/real.txt`, 'file', [{ kind: 'symlink-target', of: `${scratch}/links/alias.txt` }]],
     ]);
+  });
+
+  it('takes one jail path from two host files with the same bytes, and refuses it from two whose bytes differ', async () => {
+    writeFileSync(join(scratch, 'same-a.txt'), 'same\n');
+    writeFileSync(join(scratch, 'same-b.txt'), 'same\n');
+    writeFileSync(join(scratch, 'other.txt'), 'other\n');
+    const same = await buildPlan(await loadRecipe(recipeFile('same.ts', `name: 'same', files: [{ from: './same-a.txt', to: '/etc/same' }, { from: './same-b.txt', to: '/etc/same' }]`)));
+    expect(same.manifest.entries.find((e) => e.path === '/etc/same')).toMatchObject({ type: 'file', size: 5, sha256: createHash('sha256').update('same\n').digest('hex') });
+    const differ = recipeFile('differ.ts', `name: 'differ', files: [{ from: './same-a.txt', to: '/etc/same' }, { from: './other.txt', to: '/etc/same' }]`);
+    await expect(loadRecipe(differ).then((r) => buildPlan(r))).rejects.toThrow(
+      `Can't plan /etc/same in the jail: it is wanted as a file from ${scratch}/same-a.txt mode 0444 (recipe) and as a file from ${scratch}/other.txt mode 0444 (recipe)`,
+    );
   });
 
   it('refuses a path wanted both as a directory and as a file', async () => {
@@ -71,7 +84,7 @@ describe('buildPlan', () => {
 
   it('accepts a run program named through the jail\'s own symlinks, and refuses one that is not there', async () => {
     const viaLinks = recipeFile('run-link.ts', `name: 'run-link', binaries: ['/usr/bin/id'], run: { argv: ['/lib64/ld-linux-x86-64.so.2', '--help'] }`);
-    expect(buildPlan(await loadRecipe(viaLinks)).manifest.run).toEqual({ argv: ['/lib64/ld-linux-x86-64.so.2', '--help'], env: {}, chroot: 'launcher' });
+    expect((await buildPlan(await loadRecipe(viaLinks))).manifest.run).toEqual({ argv: ['/lib64/ld-linux-x86-64.so.2', '--help'], env: {}, chroot: 'launcher' });
     const missing = recipeFile('run-missing.ts', `name: 'run-missing', binaries: ['/usr/bin/id'], run: { argv: ['/lib/id'] }`);
     await expect(loadRecipe(missing).then((r) => buildPlan(r))).rejects.toThrow(
       `Can't use recipe at ${missing}: field run.argv.0: /lib/id is not a program in the jail`,
@@ -84,7 +97,7 @@ describe('buildPlan', () => {
     writeFileSync(join(scratch, 'tree/sub/b.sh'), '#!/bin/sh\n', { mode: 0o755 });
     symlinkSync('a.txt', join(scratch, 'tree/link.txt'));
     symlinkSync('../a.txt', join(scratch, 'tree/sub/up.txt'));
-    const plan = buildPlan(await loadRecipe(recipeFile('tree.ts', `name: 'tree', devices: [], files: [{ from: './tree', to: '/srv/site' }]`)));
+    const plan = await buildPlan(await loadRecipe(recipeFile('tree.ts', `name: 'tree', devices: [], files: [{ from: './tree', to: '/srv/site' }]`)));
     expect(plan.manifest.entries.map((e) => [e.path, e.type, e.type === 'symlink' ? e.target : e.mode])).toEqual([
       ['/', 'dir', '0555'],
       ['/srv', 'dir', '0555'],
@@ -101,7 +114,7 @@ describe('buildPlan', () => {
     mkdirSync(join(scratch, 'applets'));
     const names = ['ls', 'cat', 'sh', 'vi', 'id'];
     for (const name of names) symlinkSync('/usr/bin/id', join(scratch, 'applets', name));
-    const plan = buildPlan(await loadRecipe(recipeFile('applets.ts', `name: 'applets', devices: [], files: [{ from: './applets', to: '/opt/bin' }]`)));
+    const plan = await buildPlan(await loadRecipe(recipeFile('applets.ts', `name: 'applets', devices: [], files: [{ from: './applets', to: '/opt/bin' }]`)));
     const links = plan.manifest.entries.filter((e) => e.path.startsWith('/opt/bin/'));
     expect(links.map((e) => [e.path, e.type === 'symlink' ? e.target : e.type])).toEqual(names.sort().map((n) => [`/opt/bin/${n}`, '/usr/bin/id']));
     const id = plan.manifest.entries.filter((e) => e.type === 'file' && e.source === '/usr/bin/id');
@@ -111,7 +124,7 @@ describe('buildPlan', () => {
   it('brings in the target of a symlink a plain directory path holds, at its own path', async () => {
     mkdirSync(join(scratch, 'plain'));
     symlinkSync('/usr/bin/id', join(scratch, 'plain/id'));
-    const plan = buildPlan(await loadRecipe(recipeFile('plain.ts', `name: 'plain', devices: [], files: ['${scratch}/plain']`)));
+    const plan = await buildPlan(await loadRecipe(recipeFile('plain.ts', `name: 'plain', devices: [], files: ['${scratch}/plain']`)));
     const byPath = new Map(plan.manifest.entries.map((e) => [e.path, e]));
     expect(byPath.get(`${scratch}/plain/id`)).toMatchObject({ type: 'symlink', target: '/usr/bin/id' });
     expect(byPath.get('/usr/bin/id')?.reasons).toEqual([{ kind: 'symlink-target', of: `${scratch}/plain/id` }]);
@@ -145,14 +158,14 @@ describe('buildPlan', () => {
   it('makes the recipe\'s links, root-owned, each with its field as reason, in either form', async () => {
     const record = recipeFile('links-record.ts', `name: 'lr', devices: [], binaries: ['/usr/bin/busybox'], links: { '/bin/sh': '/usr/bin/busybox', '/usr/bin/ls': 'busybox', '/usr/bin/sh2': '../../bin/sh' }`);
     const list = recipeFile('links-list.ts', `name: 'll', devices: [], binaries: ['/usr/bin/busybox'], links: [{ path: '/bin/sh', target: '/usr/bin/busybox' }]`);
-    const recordPlan = buildPlan(await loadRecipe(record));
+    const recordPlan = await buildPlan(await loadRecipe(record));
     const links = recordPlan.manifest.entries.filter((e) => e.type === 'symlink');
     expect(links).toEqual([
       { type: 'symlink', path: '/bin/sh', target: '/usr/bin/busybox', mode: '0777', uid: 0, gid: 0, reasons: [{ kind: 'recipe', field: 'links./bin/sh' }] },
       { type: 'symlink', path: '/usr/bin/ls', target: 'busybox', mode: '0777', uid: 0, gid: 0, reasons: [{ kind: 'recipe', field: 'links./usr/bin/ls' }] },
       { type: 'symlink', path: '/usr/bin/sh2', target: '../../bin/sh', mode: '0777', uid: 0, gid: 0, reasons: [{ kind: 'recipe', field: 'links./usr/bin/sh2' }] },
     ]);
-    const listPlan = buildPlan(await loadRecipe(list));
+    const listPlan = await buildPlan(await loadRecipe(list));
     expect(listPlan.manifest.entries.find((e) => e.path === '/bin/sh')?.reasons).toEqual([{ kind: 'recipe', field: 'links.0' }]);
   });
 
@@ -173,7 +186,7 @@ describe('buildPlan', () => {
     const file = recipeFile('account.ts', `name: 'acct', devices: [], user: 'nobody', group: 'nogroup', binaries: ['/usr/bin/busybox'],
       links: { '/bin/sh': '/usr/bin/busybox' }, account: { home: '/home/nobody', shell: '/bin/sh' },
       writable: [{ path: '/home/nobody', owner: 'nobody', group: 'nogroup', mode: '0700', why: 'the home of the user' }]`);
-    const plan = buildPlan(await loadRecipe(file));
+    const plan = await buildPlan(await loadRecipe(file));
     const passwd = plan.contents.get('/etc/passwd');
     expect(passwd?.kind === 'bytes' ? passwd.data.toString() : '').toBe('root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/home/nobody:/bin/sh\n');
   });
@@ -197,12 +210,12 @@ describe('buildPlan', () => {
 
   it('takes a self-chrooting daemon\'s bounding set from run.capabilities, for the launcher and the unit', async () => {
     const file = recipeFile('self-caps.ts', `name: 'self-caps', run: { argv: ['/usr/sbin/sshd', '-D'], chroot: 'self', capabilities: ['setgid', 'sys_chroot', 'setuid'] }`);
-    const plan = buildPlan(await loadRecipe(file));
+    const plan = await buildPlan(await loadRecipe(file));
     expect(plan.manifest.run?.capabilities).toEqual(['sys_chroot', 'setuid', 'setgid']);
     const launcher = renderLauncher(plan.manifest) ?? '';
     expect(launcher).toContain('/usr/bin/setpriv --no-new-privs --bounding-set=-all,+sys_chroot,+setuid,+setgid -- /usr/sbin/sshd -D');
     expect(renderSystemdUnit(plan.manifest, '/srv/jails/x')).toContain('CapabilityBoundingSet=CAP_SYS_CHROOT CAP_SETUID CAP_SETGID\n');
     const none = recipeFile('self-none.ts', `name: 'self-none', run: { argv: ['/usr/sbin/sshd', '-D'], chroot: 'self' }`);
-    expect(renderLauncher(buildPlan(await loadRecipe(none)).manifest)).toContain('--bounding-set=-all -- /usr/sbin/sshd -D');
+    expect(renderLauncher((await buildPlan(await loadRecipe(none))).manifest)).toContain('--bounding-set=-all -- /usr/sbin/sshd -D');
   });
 });

@@ -33,7 +33,8 @@ Options:
                      rest (those before it stay built) and its error names its line. One result
                      line per job (with --json, one JSON object per line, with "job")
   --timings          print where the time went, in milliseconds by phase (start-up, imports,
-                     recipe load, output check, plan, artifacts, compare, stage, swap, sync, other),
+                     recipe load, output check, plan, hash, artifacts, compare, stage, swap, sync,
+                     other),
                      on stderr; with --json, as the object's "timings" field instead
 
 Exit codes:

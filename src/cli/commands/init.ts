@@ -82,7 +82,7 @@ async function probeRun(binary: string, name: string, probe: string[], timeout: 
   try {
     const plain = join(scratch, 'plain.ts');
     writeFileSync(plain, recipeText(binary, name, probe, undefined), { mode: 0o600 });
-    const manifest = buildPlan(await loadRecipe(plain, { cwd: io.cwd })).manifest;
+    const manifest = (await buildPlan(await loadRecipe(plain, { cwd: io.cwd }))).manifest;
     const run = await runTraced([binary, ...probe], { timeoutSeconds: timeout, cwd: io.cwd, env: io.env, stdoutFd: 2 });
     io.stderr.write(`mkjail init: traced ${[binary, ...probe].join(' ')}: ${run.timedOut ? 'stopped at the timeout' : `exited with ${run.exitCode ?? 'an unknown status'}`}\n`);
     const entries = traceEntries(pathEvents(run.records, { uid: process.getuid?.() ?? 0, cwd: io.cwd, program: basename(binary) }));

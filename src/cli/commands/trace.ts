@@ -140,7 +140,7 @@ async function plannedJail(recipe: string, sets: string[], io: CommandIO): Promi
     if (eq <= 0) throw usage(`--set ${word} is not NAME=VALUE`);
     set[word.slice(0, eq)] = word.slice(eq + 1);
   }
-  return buildPlan(await loadRecipe(recipe, { set, cwd: io.cwd })).manifest;
+  return (await buildPlan(await loadRecipe(recipe, { set, cwd: io.cwd }))).manifest;
 }
 
 /**
