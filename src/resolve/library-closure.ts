@@ -419,7 +419,7 @@ class ClosureBuilder {
   private searchContext(process: Process, requester: LoadedObject): SearchContext {
     const lists = this.searchLists(process, requester);
     const nodeflib = (requester.info.flags1 & DF_1_NODEFLIB) !== 0;
-    const key = `${process.abi.key}\0${nodeflib}\0${lists.map((l) => `${l.via}=${l.dirs.join(':')}`).join('\0')}`;
+    const key = `${abiMemoKey(process.abi)}\0${nodeflib}\0${lists.map((l) => `${l.via}=${l.dirs.join(':')}`).join('\0')}`;
     return { lists, nodeflib, key };
   }
 
@@ -429,11 +429,24 @@ class ClosureBuilder {
       if (path) return { path, via: list.via };
     }
     const cached = this.memo.cache.find(name, abi, (path) => this.fits(abi, path));
-    const inDefaults = nodeflib ? undefined : this.searchDirs(abi, abi.defaultDirs, name);
     if (cached && !(nodeflib && inDefaultDir(abi, cached)) && this.fits(abi, cached)) {
-      return { path: cached, via: 'ld.so.cache', ...(inDefaults === cached ? {} : { cacheDecides: true as const }) };
+      return { path: cached, via: 'ld.so.cache', ...(this.defaultsAgree(abi, nodeflib, name, cached) ? {} : { cacheDecides: true as const }) };
     }
+    const inDefaults = nodeflib ? undefined : this.searchDirs(abi, abi.defaultDirs, name);
     return inDefaults ? { path: inDefaults, via: 'default' } : undefined;
+  }
+
+  /**
+   * True when the default directories alone would find `cached` too, so the answer holds without the
+   * cache; false when they would not, or when looking there fails (a damaged file the cache passes by).
+   */
+  private defaultsAgree(abi: LoaderAbi, nodeflib: boolean, name: string, cached: string): boolean {
+    if (nodeflib) return false;
+    try {
+      return this.searchDirs(abi, abi.defaultDirs, name) === cached;
+    } catch {
+      return false;
+    }
   }
 
   private searchDirs(abi: LoaderAbi, dirs: readonly string[], name: string): string | undefined {
@@ -552,6 +565,24 @@ class ClosureBuilder {
     const key = `${missing.neededBy}\0${missing.soname}`;
     if (!this.missing.has(key)) this.missing.set(key, missing);
   }
+}
+
+const abiKeys = new WeakMap<LoaderAbi, string>();
+const abiIds = new Map<string, string>();
+
+/**
+ * Everything of a loader that a search depends on, as a memo key: two loaders of one machine
+ * (Debian's biarch /lib32 one and the multiarch i386 one) search different directories.
+ */
+function abiMemoKey(abi: LoaderAbi): string {
+  let key = abiKeys.get(abi);
+  if (key === undefined) {
+    const whole = JSON.stringify(abi, (_name, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+    key = abiIds.get(whole) ?? `abi${abiIds.size}`;
+    abiIds.set(whole, key);
+    abiKeys.set(abi, key);
+  }
+  return key;
 }
 
 /** glibc rejects, under DF_1_NODEFLIB, a cache entry whose path starts with a default directory. */

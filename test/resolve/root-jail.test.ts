@@ -90,6 +90,21 @@ describe.skipIf(!ok)('resolveClosure with a root', () => {
     expect(resolveClosure(['/app/bin/prog'], { root: jail, ldSoCache: 'none' }).missing).toEqual([{ soname: 'libb.so', neededBy: '/app/bin/prog' }]);
   });
 
+  it('passes by a damaged file of the same name in a default directory when the cache names another, as the loader does', () => {
+    execaSync('ldconfig', ['-r', jail]);
+    mkdirSync(`${jail}/usr/lib`, { recursive: true });
+    writeFileSync(`${jail}/usr/lib/libb.so`, 'not an ELF file\n');
+    try {
+      const closure = resolveClosure(['/app/bin/prog'], { root: jail });
+      expect(closure.edges.find((e) => e.soname === 'libb.so')).toMatchObject({ path: '/opt/vendor/libb.so', via: 'ld.so.cache' });
+      // Without the cache, the default directories would not find the same file.
+      expect(closure.cacheDecides).toBe(true);
+      expect(execaSync('chroot', [jail, '/app/bin/prog'], { reject: false }).exitCode).toBe(0);
+    } finally {
+      unlinkSync(`${jail}/usr/lib/libb.so`);
+    }
+  });
+
   it('never follows a symlink out of the root', () => {
     expect(() => resolveClosure(['/app/bin/escape'], { root: jail })).toThrow(`Can't read ELF file at /app/bin/escape: no such file inside ${jail}`);
     const closure = resolveClosure(['/app/bin/zprog'], { root: jail });
