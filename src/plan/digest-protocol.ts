@@ -25,6 +25,7 @@ export interface ErrorRecord {
   message: string;
   hint: string | undefined;
   exitCode: ExitCode;
+  /** Set for a bug, to report it as one; undefined for a MkjailError. */
   stack: string | undefined;
 }
 
@@ -33,8 +34,10 @@ export type DigestAnswer = { seq: number; digest: HostDigest } | { seq: number; 
 /** The record of a thrown error, to send. */
 export function errorRecord(error: unknown): ErrorRecord {
   if (isMkjailError(error)) return { message: error.message, hint: error.hint, exitCode: error.exitCode, stack: undefined };
-  const stack = error instanceof Error ? error.stack : undefined;
-  return { message: error instanceof Error ? error.message : String(error), hint: undefined, exitCode: EXIT.internal, stack };
+  const message = error instanceof Error ? error.message : String(error);
+  // A bug keeps a stack on the other side, so it is reported as one.
+  const stack = (error instanceof Error ? error.stack : undefined) ?? `Error: ${message}`;
+  return { message, hint: undefined, exitCode: EXIT.internal, stack };
 }
 
 /** The error a record stands for, to throw: the same MkjailError, or a bug with its stack. */

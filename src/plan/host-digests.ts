@@ -4,7 +4,7 @@
 // backwards. When there are few (a self-chrooting daemon's configs), the planning thread hashes them
 // alone: a worker takes tens of milliseconds to start. A file hashed once is not hashed again by this
 // process while its stamp stays the same.
-import { existsSync, lstatSync, type Stats } from 'node:fs';
+import { existsSync, statSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -42,7 +42,7 @@ export function expectToHash(files: string[]): void {
 
 function sizeOf(file: string): number {
   try {
-    return lstatSync(file).size;
+    return statSync(file).size;
   } catch {
     return 0;
   }
@@ -94,6 +94,7 @@ export class HostDigests {
   now(content: HostContent): HostDigest {
     const job = this.jobs.get(jobKey(content));
     if (job?.digest) return job.digest;
+    if (job) this.takeHere(job);
     this.hashed.here++;
     const digest = remember(content, digestHostFile(content));
     if (job) job.digest = digest;
@@ -107,8 +108,8 @@ export class HostDigests {
   async settle(): Promise<(content: HostContent) => HostDigest> {
     if (this.claims) this.handOut();
     const jobs = [...this.jobs.values()];
-    for (const job of jobs.reverse()) if (!job.digest && this.takeHere(job)) this.hashHere(job);
-    for (const job of jobs.reverse()) {
+    for (const job of [...jobs].reverse()) if (!job.digest && this.takeHere(job)) this.hashHere(job);
+    for (const job of jobs) {
       if (job.failure !== undefined) throw job.failure;
       if (job.digest || !job.shared) continue;
       job.digest = remember(job.content, await job.shared.answer);
@@ -130,9 +131,16 @@ export class HostDigests {
     }
   }
 
-  /** A plan that failed: the workers skip whatever of it they have not started on. */
+  /**
+   * A plan that failed: the workers skip whatever of it they have not started on, and no answer they
+   * still owe for it keeps the process alive.
+   */
   abandon(): void {
-    for (const job of this.jobs.values()) if (!job.digest) this.takeHere(job);
+    for (const job of this.jobs.values()) {
+      if (job.digest) continue;
+      this.takeHere(job);
+      if (job.shared) pool?.forget(job.shared.seq);
+    }
   }
 
   /** True when this thread may hash `job`: no worker was given it, or none has started on it (and none will). */
@@ -177,7 +185,7 @@ let pool: DigestPool | null | undefined;
 function digestPool(): DigestPool | null {
   if (pool === undefined) {
     const threads = Math.min(availableParallelism() - 1, 3);
-    pool = threads >= 1 && existsSync(fileURLToPath(WORKER_SCRIPT)) ? new DigestPool(threads) : null;
+    pool = threads >= 1 && existsSync(fileURLToPath(WORKER_SCRIPT)) ? DigestPool.start(threads) : null;
   }
   return pool;
 }
@@ -190,19 +198,24 @@ interface Owed {
 
 /** A digest worker with the answers it owes; it keeps the process alive only while it owes one. */
 class DigestWorker {
-  private readonly worker = new Worker(WORKER_SCRIPT);
+  // Not Node's options of this process: some are refused in a worker (`--input-type`), and it needs none.
+  private readonly worker = new Worker(WORKER_SCRIPT, { execArgv: [] });
   private readonly owed = new Map<number, Owed>();
   /** The bytes of the files it owes answers for. */
   owedBytes = 0;
+  /** Set once its pool is dropped: it stops as soon as it owes nothing. */
+  private retiring = false;
 
   constructor(
-    onFailure: (error: Error) => void,
+    onFailure: (failed: DigestWorker, error: Error) => void,
     private readonly onAnswer: (seq: number) => void,
   ) {
     this.worker.unref();
     this.worker.on('message', (answer: DigestAnswer) => this.settle(answer));
-    this.worker.on('error', (error) => onFailure(error));
-    this.worker.on('exit', (code) => onFailure(new Error(`a digest worker exited (code ${code}) owing ${this.owed.size} digest(s)`)));
+    this.worker.on('error', (error) => onFailure(this, error));
+    this.worker.on('exit', (code) => {
+      if (!this.retiring) onFailure(this, new Error(`a digest worker exited (code ${code}) owing ${this.owed.size} digest(s)`));
+    });
   }
 
   ask(claims: Int32Array, jobs: { job: DigestJob; owed: Owed }[]): void {
@@ -220,14 +233,25 @@ class DigestWorker {
     if (!owed) return;
     this.owed.delete(seq);
     this.owedBytes -= owed.size;
-    if (this.owed.size === 0) this.worker.unref();
+    if (this.owed.size === 0) this.idle();
   }
 
   failAll(error: Error): void {
     for (const owed of this.owed.values()) owed.reject(error);
     this.owed.clear();
     this.owedBytes = 0;
+    this.idle();
+  }
+
+  /** Stops the thread once it owes nothing more (now, when it owes nothing). */
+  retire(): void {
+    this.retiring = true;
+    if (this.owed.size === 0) this.idle();
+  }
+
+  private idle(): void {
     this.worker.unref();
+    if (this.retiring) void this.worker.terminate();
   }
 
   private settle(answer: DigestAnswer): void {
@@ -242,12 +266,25 @@ class DigestWorker {
 
 /** Worker threads that hash host files; each batch goes to the one owing the fewest bytes. */
 class DigestPool {
-  private readonly workers: DigestWorker[];
   private readonly owner = new Map<number, DigestWorker>();
   private nextSeq = 0;
 
-  constructor(threads: number) {
-    this.workers = Array.from({ length: threads }, () => new DigestWorker((error) => this.fail(error), (seq) => this.owner.delete(seq)));
+  private constructor(private readonly workers: DigestWorker[]) {}
+
+  /**
+   * Starts `threads` workers; null when the system will not start one (a limit on threads): the
+   * planning thread then hashes alone.
+   */
+  static start(threads: number): DigestPool | null {
+    const workers: DigestWorker[] = [];
+    const pool = new DigestPool(workers);
+    try {
+      for (let i = 0; i < threads; i++) workers.push(new DigestWorker((failed, error) => pool.fail(failed, error), (seq) => pool.owner.delete(seq)));
+    } catch {
+      for (const worker of workers) worker.retire();
+      return null;
+    }
+    return pool;
   }
 
   /** Hands `jobs` (a slot each in `claims`) to a worker; the answers it will owe, in order. */
@@ -271,9 +308,13 @@ class DigestPool {
     this.owner.delete(seq);
   }
 
-  /** A worker that failed (a bug): every answer owed fails with it, and later plans hash on their own thread. */
-  private fail(error: Error): void {
+  /**
+   * A worker that failed (a bug): the answers it owes fail with it, the others finish what they were
+   * given and stop, and later plans hash on their own thread.
+   */
+  private fail(failed: DigestWorker, error: Error): void {
     if (pool === this) pool = null;
-    for (const worker of this.workers) worker.failAll(error);
+    failed.failAll(error);
+    for (const worker of this.workers) worker.retire();
   }
 }

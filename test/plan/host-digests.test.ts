@@ -3,12 +3,16 @@
 // started on. The workers run the compiled script (dist/, which `npm test` builds first): run from
 // source, as vitest runs the other tests, a plan has no worker script and hashes on its own thread.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HostContent } from '../../src/plan/host-read.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { prerequisites } from '../helpers/prereq.js';
 import { removeScratch, tmpScratch } from '../helpers/scratch.js';
 
 const { HostDigests, POOL_BYTES } = await import('../../dist/plan/host-digests.js');
@@ -81,5 +85,48 @@ describe('host file digests on worker threads', () => {
       hint: 'build again once the host is quiet (a package upgrade may be running)',
     });
     if (workers >= 1) expect(digests.hashed.onWorkers).toBeGreaterThan(0);
+  });
+});
+
+// A process that may start no more threads (a pids limit, RLIMIT_NPROC): the plan hashes on its own
+// thread instead of failing. Run as an unprivileged user of its own, as the limit does not bind root,
+// and through `node -e`, whose options (`--input-type`) a worker would refuse were they passed on.
+const limitsOk = prerequisites({ root: true, commands: ['setpriv', 'prlimit'], packages: 'util-linux', othersCanRead: ['dist/plan/host-digests.js'] });
+describe.skipIf(!limitsOk || workers < 1)('host file digests where no thread can be started', () => {
+  const LIMITED_UID = '64989';
+  const child = `
+    import { execFileSync } from 'node:child_process';
+    import { lstatSync, readdirSync } from 'node:fs';
+    const [moduleUrl, limit, ...paths] = process.argv.slice(1);
+    const { HostDigests } = await import(moduleUrl);
+    // No thread or process more than this one has now.
+    if (limit === 'limit') execFileSync('prlimit', ['--pid', String(process.pid), '--nproc=' + readdirSync('/proc/self/task').length]);
+    const digests = new HostDigests();
+    const contents = paths.map((path) => {
+      const stats = lstatSync(path);
+      const content = { kind: 'host', path, dev: stats.dev, ino: stats.ino, uid: stats.uid, gid: stats.gid };
+      digests.lookup(content, stats);
+      return content;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const digestOf = await digests.settle();
+    console.log(JSON.stringify({ hashed: digests.hashed, sha256: contents.map((content) => digestOf(content).sha256) }));
+  `;
+
+  async function hashAsLimitedUser(limit: 'limit' | 'no-limit', paths: string[]) {
+    const moduleUrl = pathToFileURL(join(REPO_ROOT, 'dist/plan/host-digests.js')).href;
+    const args = [`--reuid=${LIMITED_UID}`, `--regid=${LIMITED_UID}`, '--clear-groups', process.execPath, '--input-type=module', '-e', child, moduleUrl, limit, ...paths];
+    const { stdout } = await execa('setpriv', args, { cwd: '/' });
+    return JSON.parse(stdout) as { hashed: { here: number; onWorkers: number }; sha256: string[] };
+  }
+
+  it('hashes every file on the planning thread, with the same digests', async () => {
+    chmodSync(scratch, 0o755);
+    const paths = files('limited', 3, POOL_BYTES / 2);
+    // Without the limit, this user's plan hands the files to workers: the limit is what differs.
+    const free = await hashAsLimitedUser('no-limit', paths);
+    expect(free.hashed.onWorkers).toBeGreaterThan(0);
+    const limited = await hashAsLimitedUser('limit', paths);
+    expect(limited).toEqual({ hashed: { here: paths.length, onWorkers: 0 }, sha256: paths.map(sha256) });
   });
 });
