@@ -8,7 +8,8 @@
 // Cases (root only but `deps`):
 //   bind self|wrapper cold|no-op   recipes/bind.ts against jk_cp + jk_init + jk_cp of the same config
 //   binaries N                      a recipe of N programs of /usr/bin against `jk_cp` of the same N;
-//                                   mkjail's plan and hash phases (--timings) give the cost per binary
+//                                   mkjail's plan and hash phases (--timings) give the cost per binary,
+//                                   and the step from the row before what one more binary costs
 //   host files N                    a recipe of N files of /usr/share against `jk_cp` of the same N
 //                                   (above 1000 files against `cp --parents`: jk_cp takes minutes)
 //   jails N                         N jails from one recipe, one per host user, in one `mkjail build
@@ -175,6 +176,9 @@ async function binaryCases() {
     row.binaries = n;
     row.planMs = round(row.a.phases.plan + (row.a.phases.hash ?? 0));
     row.planMsPerBinary = round(row.planMs / n);
+    // What one more binary costs once the shared libraries are planned: the step from the row before.
+    const before = rows.at(-1);
+    if (before) row.marginalPlanMsPerBinary = round((row.planMs - before.planMs) / (n - before.binaries));
     rows.push(row);
   }
   return rows;
