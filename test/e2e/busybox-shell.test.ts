@@ -63,9 +63,8 @@ describe.skipIf(!ok)('a shell for a person in a jail (recipes/busybox-shell.ts)'
    */
   async function jobsShow(expected: RegExp): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await tmux('send-keys', '-t', 'shell', 'jobs', 'Enter');
       try {
-        await screenShows(expected);
+        await type('jobs', expected);
         return;
       } catch (error) {
         if (attempt === 3) throw error;
