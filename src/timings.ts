@@ -66,8 +66,20 @@ export function sinceProcessStart(): number {
   return performance.now();
 }
 
-/** One line: `start-up 60.1, imports 80.3, ... (total 540.2 ms)`. */
-export function formatTimes(times: PhaseTimes, total: number): string {
+/** One line: `start-up 60.1, imports 80.3, ... (total 540.2 ms; code cache hit)`. */
+export function formatTimes(times: PhaseTimes, total: number, codeCache?: string): string {
   const phases = Object.entries(times).map(([phase, ms]) => `${phase} ${ms.toFixed(1)}`);
-  return `${phases.join(', ')} (total ${total.toFixed(1)} ms)`;
+  return `${phases.join(', ')} (total ${total.toFixed(1)} ms${codeCache === undefined ? '' : `; code cache ${codeCache}`})`;
+}
+
+/** How mkjail's code was compiled this run (see cli/start.ts); undefined when it was not run from the bundle. */
+let codeCache: string | undefined;
+
+/** Records how the bundle was compiled: 'hit' (from V8's code cache), 'miss', 'rejected' or 'off'. */
+export function noteCodeCache(state: string): void {
+  codeCache = state;
+}
+
+export function codeCacheState(): string | undefined {
+  return codeCache;
 }

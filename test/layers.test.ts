@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './helpers/cli.js';
 
 /** Top to bottom; the directories of one floor do not import each other. Single files at src/ sit lowest. */
-const FLOORS = [['cli'], ['audit', 'trace', 'sbom'], ['stage'], ['verify', 'artifacts'], ['plan'], ['resolve'], ['elf', 'recipe'], ['fs'], ['errors', 'timings', 'version']];
+const FLOORS = [['cli'], ['audit', 'trace', 'sbom'], ['stage'], ['verify', 'artifacts'], ['plan'], ['resolve'], ['elf', 'recipe'], ['fs'], ['errors', 'timings', 'version', 'zod', 'dynamic-import']];
 /** The package's entry (what recipes import as `mkjail`) stands beside cli, above what it re-exports. */
 const ENTRY = 'index';
 

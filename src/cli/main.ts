@@ -4,6 +4,9 @@ import { TOOL_VERSION } from '../version.js';
 import { type Command, type CommandIO, defaultIO } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
+/** For the bundle's loader (start.ts), which says how it compiled mkjail's code (`build --timings` shows it). */
+export { noteCodeCache } from '../timings.js';
+
 export const GLOBAL_HELP = `mkjail ${TOOL_VERSION}: build minimal, root-owned chroot jails and prove they are tight.
 
 Usage: mkjail <command> [options]

@@ -12,6 +12,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runInThisContext } from 'node:vm';
 import type { Jiti, createJiti } from 'jiti';
+import { importModule } from '../dynamic-import.js';
 import { assertOnlyRootCanChange, watchNativeEsmLoads } from './recipe-trust.js';
 
 export interface RecipeModuleOptions {
@@ -41,7 +42,7 @@ export async function importWithJiti(path: string, options: RecipeModuleOptions)
 /** Transforms (or takes from the cache) and runs the TypeScript recipe at `path`; returns its exports. */
 export async function runRecipeModule(path: string, text: string, options: RecipeModuleOptions): Promise<unknown> {
   const code = javascriptOf(path, text, options);
-  const mkjail = (await import(pathToFileURL(options.packageEntry).href)) as Record<string, unknown>;
+  const mkjail = await importModule<Record<string, unknown>>(pathToFileURL(options.packageEntry).href);
   let jiti: Jiti | undefined;
   const delegate = () => (jiti ??= jitiFor(path, options));
   const nativeRequire = createRequire(path);
@@ -54,7 +55,7 @@ export async function runRecipeModule(path: string, text: string, options: Recip
   );
   const jitiImport = async (id: string, opts?: { default?: true }): Promise<unknown> => {
     if (id !== 'mkjail' && !isBuiltin(id)) return delegate().import(id, opts);
-    const found = id === 'mkjail' ? mkjail : ((await import(id.startsWith('node:') ? id : `node:${id}`)) as Record<string, unknown>);
+    const found = id === 'mkjail' ? mkjail : await importModule<Record<string, unknown>>(id.startsWith('node:') ? id : `node:${id}`);
     return opts?.default ? (found.default ?? found) : found;
   };
   const jitiESMResolve = (id: string, parent?: string) => delegate().esmResolve(id, parent);

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { importModule } from '../dynamic-import.js';
 import { EXIT, MkjailError } from '../errors.js';
 import { parseStraceOutput, type SyscallRecord } from './strace-syntax.js';
 
@@ -37,6 +37,7 @@ export async function runTraced(command: string[], options: TraceOptions): Promi
   const output = join(scratch, 'strace.out');
   try {
     const args = ['-f', '-q', '-y', '-s', '4096', '--seccomp-bpf', '-e', TRACED_CALLS, '-o', output, '--', ...(options.wrapper ?? []), ...command];
+    const { execa } = await importModule<typeof import('execa')>('execa');
     let child;
     try {
       child = execa('strace', args, { cwd: options.cwd, env: options.env, extendEnv: false, stdin: 'inherit', stdout: options.stdoutFd === 1 ? 'inherit' : 2, stderr: 'inherit', reject: false });

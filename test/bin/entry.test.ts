@@ -1,4 +1,4 @@
-// bin/mkjail runs the bundle (dist/bundle/main.js) when it is at least as new as tsc's output
+// bin/mkjail runs the bundle (its loader, dist/bundle/start.js) when it is at least as new as tsc's output
 // (dist/cli/main.js), and tsc's output otherwise, so that a `tsc` run alone is never shadowed by an
 // older bundle; a packed package holds the bundle alone, and runs it. Checked on a copy of bin/ with
 // stand-in entries that say which of them ran.
@@ -19,7 +19,7 @@ describe('bin/mkjail', () => {
   mkdirSync(join(scratch, 'dist/cli'), { recursive: true });
   mkdirSync(join(scratch, 'dist/bundle'), { recursive: true });
   const compiled = join(scratch, 'dist/cli/main.js');
-  const bundle = join(scratch, 'dist/bundle/main.js');
+  const bundle = join(scratch, 'dist/bundle/start.js');
   writeFileSync(compiled, standIn('compiled'));
   writeFileSync(bundle, standIn('bundle'));
   const run = async () => (await execa(process.execPath, [join(scratch, 'bin/mkjail'), 'x', 'y'])).stdout;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { REPO_ROOT } from './cli.js';
 
-const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'src', 'recipes'];
+const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'src', 'recipes', 'scripts'];
 
 /** Packs mkjail into `destination` (working in `destination`/source); returns the tarball's path. */
 export async function packMkjail(destination: string): Promise<string> {

@@ -1,8 +1,8 @@
 // Rule file-capability: no file carries capabilities (the security.capability xattr), read with
 // getcap(8) because Node has no xattr API. getcap never follows symlinks; only regular files are asked.
 import { existsSync } from 'node:fs';
-import { execa } from 'execa';
 import type { AuditRule, RuleHit } from '../audit-rule.js';
+import { importModule } from '../../dynamic-import.js';
 import { EXIT, MkjailError } from '../../errors.js';
 
 /** Files per getcap call: keeps each command line far below ARG_MAX. */
@@ -35,6 +35,7 @@ export const fileCapability: AuditRule = {
 };
 
 async function runGetcap(files: string[]): Promise<string> {
+  const { execa } = await importModule<typeof import('execa')>('execa');
   try {
     const result = await execa('getcap', files, { reject: true, env: { PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } });
     return result.stdout;

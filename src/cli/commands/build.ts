@@ -1,8 +1,9 @@
 // `mkjail build`: build a jail from a recipe (a tree in DIR/root, or a reproducible tar).
 import { parseArgs } from 'node:util';
 import { EXIT, MkjailError } from '../../errors.js';
+import { importModule } from '../../dynamic-import.js';
 import { type BuildResult, BuildsFailure, type StepRunner, runBuild, runBuilds } from '../../stage/run-build.js';
-import { PhaseClock, type PhaseTimes, formatTimes, nodeStartupMs, sinceProcessStart, startClock } from '../../timings.js';
+import { PhaseClock, type PhaseTimes, codeCacheState, formatTimes, nodeStartupMs, sinceProcessStart, startClock } from '../../timings.js';
 import type { RecipeModules } from '../../recipe/load-recipe.js';
 import type { Command, CommandIO } from '../command.js';
 import { type Job, readJobs } from '../jobs-file.js';
@@ -34,8 +35,9 @@ Options:
                      line per job (with --json, one JSON object per line, with "job")
   --timings          print where the time went, in milliseconds by phase (start-up, imports,
                      recipe load, output check, plan, hash, artifacts, compare, stage, swap, sync,
-                     other),
-                     on stderr; with --json, as the object's "timings" field instead
+                     other), and whether mkjail's code came from its code cache (hit, miss,
+                     rejected, off), on stderr; with --json, as the object's "timings" and
+                     "codeCache" fields instead
 
 Exit codes:
   0   built (or already up to date; with --check: nothing would change)
@@ -80,7 +82,7 @@ export const buildCommand: Command = {
       return runJobs(recipe, readJobs(values.jobs, io.cwd), values, io, clock);
     }
     if (!values.out) throw usage('missing --out DIR');
-    let result: BuildResult & { timings?: PhaseTimes };
+    let result: BuildResult & { timings?: PhaseTimes; codeCache?: string };
     try {
       result = await runBuild(
         { recipe, out: values.out, set: parseSets(values.set ?? []), check: values.check ?? false, cwd: io.cwd, env: io.env, ...(values.tar === undefined ? {} : { tar: values.tar }) },
@@ -91,8 +93,8 @@ export const buildCommand: Command = {
     }
     if (clock) {
       const { times, total } = finalTimes(clock);
-      if (values.json) result = { ...result, timings: { ...times, total } };
-      else io.stderr.write(`mkjail build: timings: ${formatTimes(times, total)}\n`);
+      if (values.json) result = { ...result, timings: { ...times, total }, ...codeCacheField() };
+      else io.stderr.write(`mkjail build: timings: ${formatTimes(times, total, codeCacheState())}\n`);
     }
     report(result, io, { json: values.json ?? false, check: values.check ?? false });
     return values.check && result.changed ? EXIT.findings : EXIT.ok;
@@ -131,7 +133,7 @@ async function runJobs(recipe: string, jobs: Job[], flags: JobsFlags, io: Comman
   const pending = results.some((r) => r.changed);
   if (clock) {
     const { times, total } = finalTimes(clock);
-    io.stderr.write(`mkjail build: timings (${jobs.length} jobs): ${formatTimes(times, total)}\n`);
+    io.stderr.write(`mkjail build: timings (${jobs.length} jobs): ${formatTimes(times, total, codeCacheState())}\n`);
   }
   return flags.check && pending ? EXIT.findings : EXIT.ok;
 }
@@ -151,6 +153,12 @@ function startedClock(): PhaseClock {
   clock.add('imports', sinceProcessStart() - startup);
   startClock(clock);
   return clock;
+}
+
+/** With --json --timings: how mkjail's code was compiled, beside the timings (whose fields are all milliseconds). */
+function codeCacheField(): { codeCache?: string } {
+  const state = codeCacheState();
+  return state === undefined ? {} : { codeCache: state };
 }
 
 /** The phases, with what no phase measured as `other`, and the total since the process started. */
@@ -182,7 +190,7 @@ function stepRunner(io: CommandIO, json: boolean): StepRunner {
   if (io.stderr.isTTY && ((io.stderr as NodeJS.WriteStream).columns ?? 0) > 0) {
     // listr2 is loaded only here, on a terminal: a build in a script or a pipeline never pays for it.
     return async (title, work) => {
-      const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+      const { Listr, ListrLogger, ProcessOutput } = await importModule<typeof import('listr2')>('listr2');
       const output = new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream);
       let value: Awaited<ReturnType<typeof work>> | undefined;
       await new Listr([{ title, task: async () => { value = await work(); } }], { rendererOptions: { logger: new ListrLogger({ processOutput: output }) }, registerSignalListeners: false, exitOnError: true }).run();

@@ -1,0 +1,34 @@
+// Bundles tsc's output (dist/) for bin/mkjail: all of mkjail's code in one CommonJS file
+// (dist/bundle/mkjail.cjs, which dist/bundle/start.js compiles with V8's code cache), the plan's digest
+// worker, and the loader itself. execa, jiti and listr2 stay packages, imported where they are used.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
+
+/** The loader gives the bundle its import() (code compiled from V8's cache has none of its own). */
+const importThroughLoader = {
+  name: 'import-through-loader',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]dist[\\/]dynamic-import\.js$/ }, () => ({
+      contents: 'export function importModule(specifier) { return __mkjailImport(specifier); }\n',
+      loader: 'js',
+    }));
+  },
+};
+
+rmSync('dist/bundle', { recursive: true, force: true });
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['dist/cli/main.js'],
+    outfile: 'dist/bundle/mkjail.cjs',
+    format: 'cjs',
+    external: ['jiti', 'listr2', 'execa'],
+    define: { 'import.meta.url': '__mkjailImportMetaUrl' },
+    banner: { js: '"use strict";' },
+    plugins: [importThroughLoader],
+  }),
+  build({ ...common, entryPoints: ['dist/plan/digest-worker.js'], outfile: 'dist/bundle/digest-worker.js', format: 'esm' }),
+  build({ ...common, entryPoints: ['dist/cli/start.js'], outfile: 'dist/bundle/start.js', format: 'esm' }),
+]);

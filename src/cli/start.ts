@@ -1,0 +1,112 @@
+// Starts mkjail from its bundle (dist/bundle/mkjail.cjs: all of mkjail's code in one CommonJS file)
+// compiled with V8's code cache. Parsing and compiling the bundle is ~30 ms of a ~150 ms no-op build;
+// the first run of each command keeps what V8 compiled for it (the bundle's top level and every function
+// the command ran) beside the bundle, and the next run of that command starts from it.
+//
+// The cache is held to the bundle's own trust: it is read only when the bundle's owner owns it and no
+// one else can write it, written only by a process running as that owner, and keyed by the bundle's
+// content (sha256), Node's version and the machine (V8 also refuses data from another V8 or other flags).
+// A run that promises to write nothing (--check) writes no cache, nor does a run that failed or showed
+// help; MKJAIL_CODE_CACHE=off neither reads nor writes one. Only Node's built-in modules are imported
+// here: this file runs before mkjail's code is loaded.
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+
+/** How the bundle was compiled: from its code cache, without one (none usable), or with caching turned off. */
+export type CodeCacheState = 'hit' | 'miss' | 'rejected' | 'off';
+
+interface BundleExports {
+  main(argv: string[]): Promise<number>;
+  noteCodeCache(state: CodeCacheState): void;
+}
+
+const BUNDLE = fileURLToPath(new URL('./mkjail.cjs', import.meta.url));
+/**
+ * The CommonJS wrapper, with two more parameters the bundle refers to: its import() (cached code has
+ * none of its own, see dynamic-import.ts) and its own URL (what import.meta.url was in its sources).
+ */
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname, __mkjailImport, __mkjailImportMetaUrl) {';
+const MAX_CACHE_BYTES = 64 << 20;
+/** Exit codes after which the run's compiled code is worth keeping: success and findings. */
+const KEPT_AFTER = new Set([0, 1]);
+
+export async function main(argv: string[]): Promise<number> {
+  const source = readFileSync(BUNDLE);
+  const owner = statSync(BUNDLE).uid;
+  const enabled = process.env.MKJAIL_CODE_CACHE !== 'off';
+  const cachePath = join(dirname(BUNDLE), `mkjail.cjs.${commandName(argv)}.v8cache`);
+  const key = enabled ? cacheKey(source) : undefined;
+  const cached = key === undefined ? undefined : readCache(cachePath, key, owner);
+  const script = new Script(`${WRAPPER_HEAD}${source.toString('utf8')}\n})`, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
+  const state: CodeCacheState = !enabled ? 'off' : cached === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
+  const cli = run(script);
+  cli.noteCodeCache(state);
+  const code = await cli.main(argv);
+  if (key !== undefined && state !== 'hit' && worthKeeping(argv, code) && process.geteuid?.() === owner) keep(cachePath, key, script.createCachedData());
+  return code;
+}
+
+/** Runs the wrapped bundle as Node runs a CommonJS module; returns its exports. */
+function run(script: Script): BundleExports {
+  const module = { exports: {} as BundleExports };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  const importModule = (specifier: string): Promise<unknown> => import(specifier);
+  wrapper.call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE), importModule, pathToFileURL(BUNDLE).href);
+  return module.exports;
+}
+
+/** The command the run is for (one cache each: a build compiles other functions than a deps run). */
+function commandName(argv: string[]): string {
+  const [name] = argv;
+  return name !== undefined && /^[a-z]{1,16}$/.test(name) ? name : 'main';
+}
+
+/** What a cache file starts with: the bundle's sha256, Node's version and the machine. */
+function cacheKey(source: Buffer): Buffer {
+  const digest = createHash('sha256').update(source).digest('hex');
+  return Buffer.from(`mkjail code cache\0${digest}\0${process.version}\0${process.arch}\0${process.versions.v8}\0`);
+}
+
+/** The cached data after `key`, when the file is the bundle owner's alone, not too big, and made for this bundle. */
+function readCache(path: string, key: Buffer, owner: number): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.uid !== owner || (stats.mode & 0o022) !== 0 || stats.size <= key.length || stats.size > MAX_CACHE_BYTES) return undefined;
+    const data = Buffer.allocUnsafe(stats.size);
+    let done = 0;
+    while (done < data.length) {
+      const got = readSync(fd, data, done, data.length - done, done);
+      if (got === 0) return undefined;
+      done += got;
+    }
+    return data.subarray(0, key.length).equals(key) ? data.subarray(key.length) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** True when the run ended normally and did not promise to write nothing or only show help. */
+function worthKeeping(argv: string[], code: number): boolean {
+  const split = argv.indexOf('--');
+  const own = split < 0 ? argv : argv.slice(0, split);
+  return KEPT_AFTER.has(code) && !own.some((arg) => arg === '--check' || arg === '--help' || arg === '-h');
+}
+
+/** Writes the cache beside the bundle, whole or not at all (a new file renamed over the old); failures are ignored. */
+function keep(path: string, key: Buffer, data: Buffer): void {
+  const partial = `${path}.${process.pid}.partial`;
+  try {
+    writeFileSync(partial, Buffer.concat([key, data]), { mode: 0o644, flag: 'wx' });
+    renameSync(partial, path);
+  } catch {
+    rmSync(partial, { force: true });
+  }
+}
