@@ -16,6 +16,25 @@ import { type HostContent, type HostDigest, digestHostFile, stampOf } from './ho
  * (libc) or many jails is read and hashed once, as long as its stamp stays the same.
  */
 const known = new Map<string, HostDigest>();
+/** How many digests were hashed (not looked up) since the last `takeLearned`. */
+let learned = 0;
+
+/** Adds digests this process may trust as it trusts its own (kept by root: digest-cache.ts). */
+export function knowDigests(entries: Iterable<[string, HostDigest]>): void {
+  for (const [path, digest] of entries) if (!known.has(path)) known.set(path, digest);
+}
+
+/** Every digest this process knows, least recently hashed or used first. */
+export function knownDigests(): IterableIterator<[string, HostDigest]> {
+  return known.entries();
+}
+
+/** How many digests were hashed since the last call. */
+export function takeLearned(): number {
+  const count = learned;
+  learned = 0;
+  return count;
+}
 
 /** Bytes waiting to be hashed before the workers are started: below this, a thread costs more than it saves. */
 export const POOL_BYTES = 4 * 2 ** 20;
@@ -36,13 +55,15 @@ const WORKER_SCRIPT = new URL('./digest-worker.js', import.meta.url);
 export function expectToHash(files: string[]): void {
   if (pool !== undefined) return;
   let bytes = 0;
-  for (const file of files) bytes += sizeOf(file);
+  for (const file of files) bytes += bytesToHash(file);
   if (bytes >= POOL_BYTES) digestPool();
 }
 
-function sizeOf(file: string): number {
+/** The size of `file`, or 0 when it is gone or its digest is known for it as it is now. */
+function bytesToHash(file: string): number {
   try {
-    return statSync(file).size;
+    const stats = statSync(file);
+    return known.get(file)?.stamp === stampOf(stats) ? 0 : stats.size;
   } catch {
     return 0;
   }
@@ -78,7 +99,12 @@ export class HostDigests {
    */
   lookup(content: HostContent, stats: Stats): HostDigest | undefined {
     const cached = known.get(content.path);
-    if (cached?.stamp !== undefined && cached.stamp === stampOf(stats)) return cached;
+    if (cached?.stamp !== undefined && cached.stamp === stampOf(stats)) {
+      // Used again: moved to the end, so the digests kept across runs drop the least recently used.
+      known.delete(content.path);
+      known.set(content.path, cached);
+      return cached;
+    }
     const key = jobKey(content);
     const queued = this.jobs.get(key);
     if (queued) return queued.digest;
@@ -172,7 +198,10 @@ function jobKey(content: HostContent): string {
 }
 
 function remember(content: HostContent, digest: HostDigest): HostDigest {
-  if (digest.stamp !== undefined) known.set(content.path, digest);
+  if (digest.stamp === undefined) return digest;
+  known.delete(content.path);
+  known.set(content.path, digest);
+  learned++;
   return digest;
 }
 

@@ -1,7 +1,7 @@
 // Loads a recipe file from anywhere on disk (TypeScript, through jiti), applies its variables, merges its
 // includes and validates everything against the strict schema. Reads files; writes nothing.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, MkjailError, READ_ACCESS_HINT, errnoWords, isPermissionDenied } from '../errors.js';
@@ -10,7 +10,7 @@ import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
 import { importWithJiti, runRecipeModule, runsHere } from './recipe-module.js';
-import { assertOnlyRootCanChange, ownershipProblem, trustErrorFromHook, withLoadsChecked } from './recipe-trust.js';
+import { assertOnlyRootCanChange, rootOnlyDir, trustErrorFromHook, withLoadsChecked } from './recipe-trust.js';
 
 /**
  * Where, as root, the JavaScript made of each TypeScript recipe file is kept (recipe-module.ts), so that
@@ -52,7 +52,7 @@ export async function loadRecipe(file: string, options: LoadOptions = {}): Promi
   const set = options.set ?? {};
   const files: RecipeFile[] = [];
   const asRoot = process.getuid?.() === 0;
-  const cache = asRoot && options.cache === true ? rootOnlyCacheDir() : asRoot && options.cache === 'read' ? existingCacheDir() : false;
+  const cache = asRoot && options.cache !== undefined && options.cache !== false ? rootOnlyDir(RECIPE_CACHE_DIR, options.cache === true) : false;
   await loadRecipeFile(path, set, files, [], { cache, writeCache: options.cache === true, modules: options.modules });
   const declared = new Set(files.flatMap((f) => Object.keys(f.defaults)));
   for (const name of Object.keys(set)) {
@@ -127,28 +127,6 @@ async function importOnce(path: string, text: string, asRoot: boolean, { cache, 
   const exported = asRoot ? await withLoadsChecked(path, () => importRecipe(path, text, true, caching)) : await importRecipe(path, text, false, caching);
   modules?.set(path, { text, exported });
   return exported;
-}
-
-/** RECIPE_CACHE_DIR when it is there and only root can change it; false otherwise. Creates nothing. */
-function existingCacheDir(): string | false {
-  try {
-    return existsSync(RECIPE_CACHE_DIR) && ownershipProblem(RECIPE_CACHE_DIR) === undefined ? RECIPE_CACHE_DIR : false;
-  } catch {
-    return false;
-  }
-}
-
-/** RECIPE_CACHE_DIR, made 0700 if missing; false (no cache) when anyone but root could change it. */
-function rootOnlyCacheDir(): string | false {
-  try {
-    if (!existsSync(RECIPE_CACHE_DIR)) {
-      mkdirSync(RECIPE_CACHE_DIR, { recursive: true, mode: 0o700 });
-      chmodSync(RECIPE_CACHE_DIR, 0o700);
-    }
-    return ownershipProblem(RECIPE_CACHE_DIR) === undefined ? RECIPE_CACHE_DIR : false;
-  } catch {
-    return false;
-  }
 }
 
 async function importRecipe(path: string, text: string, checked: boolean, { cache, writeCache }: { cache: string | false; writeCache: boolean }): Promise<unknown> {

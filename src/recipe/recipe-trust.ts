@@ -3,7 +3,7 @@
 // recipe loads while it loads: read through node:fs's readFileSync (how jiti reads what it transpiles),
 // loaded by Node's CommonJS loader (every require(), whatever the extension), mapped by process.dlopen
 // (native addons), or loaded by Node's own ESM loader (esm-trust-hook.ts, registered once per process).
-import { realpathSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,23 @@ export function ownershipProblem(path: string): OwnershipProblem | undefined {
     if (changeable) return { kind: 'directory', ...changeable };
   }
   return undefined;
+}
+
+/**
+ * `dir`, a cache directory of root's (the transformed recipes, the host files' digests), when only root
+ * can change it; false (no cache) otherwise. With `create`, a missing one is made 0700; without, nothing
+ * is created (--check writes nothing).
+ */
+export function rootOnlyDir(dir: string, create: boolean): string | false {
+  try {
+    if (create && !existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    }
+    return existsSync(dir) && ownershipProblem(dir) === undefined ? dir : false;
+  } catch {
+    return false;
+  }
 }
 
 /** The one-line error for `problem` of `file`, which is the recipe itself or a file it loads. */

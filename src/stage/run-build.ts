@@ -10,6 +10,7 @@ import { flushBeforeRenames, renameDurably, renameFlushed } from '../fs/durable.
 import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan, preparePlan } from '../plan/build-plan.js';
 import type { PendingAccounts } from '../plan/host-accounts.js';
+import { keepDigestCache, useDigestCache } from '../plan/digest-cache.js';
 import { accountsToCreate } from '../plan/plan-identity.js';
 import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
@@ -86,6 +87,7 @@ interface PreparedBuild {
 
 export async function runBuild(options: BuildOptions, step: StepRunner = plainSteps): Promise<BuildResult> {
   const { build, accounts } = await prepareWithAccounts(options, step);
+  timed('hash', keepDigestCache);
   const changes = allChanges(build, accounts);
   const result = { ...summary(build, changes), createdAccounts: accounts };
   if (options.check) return result;
@@ -132,6 +134,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
     });
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
+  timed('hash', () => useDigestCache(!options.check, options.env ?? process.env));
   await timed('plan', () => preparePlan(recipe));
   const pendingAccounts = timed('plan', () => accountsToCreate(recipe));
   const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, { ...(previousRoot ? { previousRoot } : {}), pendingAccounts })));
@@ -289,6 +292,7 @@ export async function runBuilds(jobs: BuildOptions[]): Promise<BuildResult[]> {
   for (const [index, options] of jobs.entries()) {
     try {
       const { build, accounts } = await prepareWithAccounts(options, plainSteps);
+      timed('hash', keepDigestCache);
       const changes = allChanges(build, accounts);
       results.push({ ...summary(build, changes), createdAccounts: accounts });
       if (options.check) continue;

@@ -39,6 +39,13 @@ Options:
                      rejected, off), on stderr; with --json, as the object's "timings" and
                      "codeCache" fields instead
 
+Environment:
+  MKJAIL_DIGEST_CACHE=off  hash every host file again. As root, a build otherwise takes the sha256 of
+                     a host file whose device, inode, size and times are what they were when it was
+                     hashed from /var/cache/mkjail/digests (root's alone); the jail is always hashed
+  MKJAIL_CODE_CACHE=off    compile mkjail's own code from its source, not from V8's code cache kept
+                     beside it (dist/bundle/*.v8cache, the bundle owner's alone)
+
 Exit codes:
   0   built (or already up to date; with --check: nothing would change)
   1   --check only: something would change
