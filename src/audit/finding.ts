@@ -1,5 +1,5 @@
 // The shape of an audit finding and of the `--json` report: one zod schema each, the only definitions.
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { RULE_IDS } from './rule-ids.js';
 import { SEVERITIES } from './severity.js';
 

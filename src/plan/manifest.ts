@@ -1,7 +1,7 @@
 // The manifest: every entry of a jail with its metadata and the reasons it is there. One zod schema is
 // the only source of these types; a manifest read back from disk is always re-parsed, never trusted.
 import { readFileSync } from 'node:fs';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { EXIT, MkjailError, errnoWords } from '../errors.js';
 import { DLOPEN_PRIORITIES } from '../elf/dlopen-note.js';
 import { VIAS } from '../resolve/types.js';

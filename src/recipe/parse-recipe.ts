@@ -1,6 +1,6 @@
 // Turns what a recipe file exports into a validated recipe: picks the form, applies the variables and
 // checks the result against the strict schema. Every error names the file and the field.
-import type { z } from '../zod.js';
+import type * as z from '../zod.js';
 import { MkjailError } from '../errors.js';
 import { type ParsedRecipe, type RecipeVars, recipeSchema, varsSchema } from './schema.js';
 

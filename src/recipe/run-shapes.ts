@@ -1,7 +1,7 @@
 // Shapes a recipe and the manifest both hold to: the recipe's name, and what `run` may say (argv words,
 // environment names, kept capabilities). The recipe schema checks them on the way in, the manifest schema
 // again when DIR/manifest.json is read back.
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 
 /** A recipe's name: a short id that also names files beside the jail (DIR/<name>.service), so never a path. */
 export const recipeName = z.string().regex(/^[a-z0-9-]+$/, 'a short id of lowercase letters, digits and "-"');

@@ -1,5 +1,5 @@
 // The recipe schema: the only definition of what a recipe file may say (strict: unknown keys are errors).
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { RULE_IDS } from './rule-ids.js';
 import { RUN_NETWORKS, recipeName, RUN_CAPABILITIES, runEnvironment, runPts, runShare, runWord, SELF_CHROOT_CAPABILITIES, SERVICE_CAPABILITIES } from './run-shapes.js';
 

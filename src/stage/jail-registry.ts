@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { errnoCode } from '../errors.js';
 import type { Manifest } from '../plan/manifest.js';
 

@@ -1,5 +1,5 @@
 // The shape of one finding of `mkjail verify`, and its one-line text form.
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 
 /** Every kind of drift, in the order findings of one path are listed. */
 export const DRIFT_KINDS = ['missing', 'extra', 'type', 'content', 'mode', 'owner', 'links', 'target', 'device', 'load'] as const;
