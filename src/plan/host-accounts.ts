@@ -60,24 +60,28 @@ function askGetent(database: 'passwd' | 'group', key: string): string[] | undefi
 
 /**
  * Asks the host about `user` (its passwd entry and its groups) and `group` (by name; else the user's
- * primary group, by number) with the questions in flight at once rather than one after another, and
- * keeps the answers found for the look-ups the plan makes next: the same questions, asked once. Never
- * fails: a question that fails here is asked again, and fails cleanly, where the plan needs it.
+ * primary group, by number) in one shell that runs getent and id, rather than one process each (a
+ * spawn costs this process milliseconds of its own time), and keeps the answers found for the look-ups
+ * the plan makes next: the same questions, asked once. Never fails: a question that fails here is
+ * asked again, and fails cleanly, where the plan needs it.
  */
 export async function prefetchHostAccounts(user: string | undefined, group: string | undefined): Promise<void> {
   if (user === undefined) return;
   const known = (database: 'passwd' | 'group', key: string) => answers.get(`${database}:${key}`);
-  const byName = group === undefined || known('group', group) ? undefined : askGetentLater('group', group);
-  const [passwd, ids] = await Promise.all([
-    known('passwd', user) ?? askGetentLater('passwd', user),
-    groupIds.has(user) ? undefined : commandOutput('id', ['-G', '--', user]),
-    byName,
-  ]);
+  const questions: string[][] = [];
+  const ask = (argv: string[]): number => questions.push(argv) - 1;
+  const passwdAt = known('passwd', user) ? undefined : ask(['getent', 'passwd', user]);
+  const idsAt = groupIds.has(user) ? undefined : ask(['id', '-G', '--', user]);
+  const groupAt = group === undefined || known('group', group) ? undefined : ask(['getent', 'group', group]);
+  const replies = await askAtOnce(questions);
+  const entry = (at: number | undefined) => (at === undefined ? undefined : firstLineFields(replies[at]));
+  const passwd = known('passwd', user) ?? entry(passwdAt);
   if (passwd) remember('passwd', user, passwd);
+  const ids = idsAt === undefined ? undefined : replies[idsAt];
   if (ids !== undefined && !groupIds.has(user)) groupIds.set(user, parseGroupIds(ids));
   const primary = group ?? passwd?.[3];
   if (primary === undefined || known('group', primary)) return;
-  const fields = group === undefined ? await askGetentLater('group', primary) : await byName;
+  const fields = group === undefined ? firstLineFields((await askAtOnce([['getent', 'group', primary]]))[0]) : entry(groupAt);
   if (fields) remember('group', primary, fields);
 }
 
@@ -85,15 +89,24 @@ function remember(database: 'passwd' | 'group', key: string, fields: string[]): 
   for (const name of new Set([key, fields[0] ?? key])) answers.set(`${database}:${name}`, fields);
 }
 
-async function askGetentLater(database: 'passwd' | 'group', key: string): Promise<string[] | undefined> {
-  const first = (await commandOutput('getent', [database, key]))?.split('\n')[0];
+function firstLineFields(output: string | undefined): string[] | undefined {
+  const first = output?.split('\n')[0];
   return first ? first.split(':') : undefined;
 }
 
-/** What `command` printed when it exited 0, else undefined. */
-function commandOutput(command: string, args: string[]): Promise<string | undefined> {
+/**
+ * Runs each command (argv, words passed as the shell's arguments, never as script text) in one `sh`;
+ * what each printed when it exited 0, else undefined. All undefined when the shell can't run.
+ */
+function askAtOnce(commands: string[][]): Promise<Array<string | undefined>> {
+  if (commands.length === 0) return Promise.resolve([]);
+  // Each command: its words, then a NUL, its exit status and a NUL; then its words are shifted away.
+  const script = commands.map((argv) => `${argv.map((_, i) => `"\${${i + 1}}"`).join(' ')}; printf '\\0%d\\0' $?; shift ${argv.length}`).join('\n');
   return new Promise((done) => {
-    execFile(command, args, { encoding: 'utf8' }, (error, stdout) => done(error ? undefined : stdout));
+    execFile('sh', ['-c', script, 'sh', ...commands.flat()], { encoding: 'utf8' }, (error, stdout) => {
+      const parts = error ? [] : stdout.split('\0');
+      done(commands.map((_, i) => (parts[2 * i + 1] === '0' ? parts[2 * i] : undefined)));
+    });
   });
 }
 
