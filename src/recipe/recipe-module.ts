@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Module, createRequire, isBuiltin } from 'node:module';
 import { basename, dirname, extname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { runInThisContext } from 'node:vm';
 import type { Jiti, createJiti } from 'jiti';
 import { importModule } from '../dynamic-import.js';
+import * as packageApi from './package-api.js';
 import { assertOnlyRootCanChange, watchNativeEsmLoads } from './recipe-trust.js';
 
 export interface RecipeModuleOptions {
@@ -42,7 +42,7 @@ export async function importWithJiti(path: string, options: RecipeModuleOptions)
 /** Transforms (or takes from the cache) and runs the TypeScript recipe at `path`; returns its exports. */
 export async function runRecipeModule(path: string, text: string, options: RecipeModuleOptions): Promise<unknown> {
   const code = javascriptOf(path, text, options);
-  const mkjail = await importModule<Record<string, unknown>>(pathToFileURL(options.packageEntry).href);
+  const mkjail: Record<string, unknown> = packageApi;
   let jiti: Jiti | undefined;
   const delegate = () => (jiti ??= jitiFor(path, options));
   const nativeRequire = createRequire(path);
