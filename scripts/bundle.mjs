@@ -1,5 +1,5 @@
 // Bundles tsc's output (dist/) for bin/mkjail: all of mkjail's code in one CommonJS file
-// (dist/bundle/mkjail.cjs, which dist/bundle/start.js compiles with V8's code cache), the plan's digest
+// (dist/bundle/mkjail.cjs, which dist/bundle/start.cjs compiles with V8's code cache), the plan's digest
 // worker, and the loader itself. execa, jiti and listr2 stay packages, imported where they are used.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -30,5 +30,13 @@ await Promise.all([
     plugins: [importThroughLoader],
   }),
   build({ ...common, entryPoints: ['dist/plan/digest-worker.js'], outfile: 'dist/bundle/digest-worker.js', format: 'esm' }),
-  build({ ...common, entryPoints: ['dist/cli/start.js'], outfile: 'dist/bundle/start.js', format: 'esm' }),
+  // CommonJS like bin/mkjail, which requires it: a build that imports no ES module never starts Node's ESM loader.
+  build({
+    ...common,
+    entryPoints: ['dist/cli/start.js'],
+    outfile: 'dist/bundle/start.cjs',
+    format: 'cjs',
+    define: { 'import.meta.url': '__mkjailStartUrl' },
+    banner: { js: '"use strict";\nvar __mkjailStartUrl = require("node:url").pathToFileURL(__filename).href;' },
+  }),
 ]);

@@ -1,7 +1,7 @@
 // Where a command's time goes, in named phases (`mkjail build --timings`). A phase measured inside
 // another (the flushes inside the swap) is counted in its own phase only, so the phases add up to the
 // wall time. Nothing is measured unless a clock is running: the calls cost nothing otherwise.
-import { performance } from 'node:perf_hooks';
+// Node's global `performance`: loaded the first time it is used, so a run without --timings never loads it.
 
 /** Milliseconds by phase, in the order the phases first ran. */
 export type PhaseTimes = Record<string, number>;

@@ -7,7 +7,7 @@
 import { existsSync, statSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { CLAIMED_BY_PLANNER, type DigestAnswer, type DigestJob, errorFrom } from './digest-protocol.js';
 import { type HostContent, type HostDigest, digestHostFile, stampOf } from './host-read.js';
 
@@ -219,6 +219,11 @@ function digestPool(): DigestPool | null {
   return pool;
 }
 
+/** node:worker_threads, loaded when the first worker starts: a plan that hashes on its own thread never loads it. */
+function workerThreads(): typeof import('node:worker_threads') {
+  return createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+}
+
 interface Owed {
   resolve: (digest: HostDigest) => void;
   reject: (error: Error) => void;
@@ -228,7 +233,7 @@ interface Owed {
 /** A digest worker with the answers it owes; it keeps the process alive only while it owes one. */
 class DigestWorker {
   // Not Node's options of this process: some are refused in a worker (`--input-type`), and it needs none.
-  private readonly worker = new Worker(WORKER_SCRIPT, { execArgv: [] });
+  private readonly worker = new (workerThreads().Worker)(WORKER_SCRIPT, { execArgv: [] });
   private readonly owed = new Map<number, Owed>();
   /** The bytes of the files it owes answers for. */
   owedBytes = 0;

@@ -1,4 +1,4 @@
-// bin/mkjail runs the bundle (its loader, dist/bundle/start.js) when it is at least as new as tsc's output
+// bin/mkjail runs the bundle (its loader, dist/bundle/start.cjs, CommonJS) when it is at least as new as tsc's output
 // (dist/cli/main.js), and tsc's output otherwise, so that a `tsc` run alone is never shadowed by an
 // older bundle; a packed package holds the bundle alone, and runs it. Checked on a copy of bin/ with
 // stand-in entries that say which of them ran.
@@ -10,6 +10,8 @@ import { REPO_ROOT } from '../helpers/cli.js';
 import { tmpScratch } from '../helpers/scratch.js';
 
 const standIn = (name: string) => `export async function main(argv) { process.stdout.write(${JSON.stringify(name)} + ' ' + argv.join(' ')); return 0; }\n`;
+/** The loader is CommonJS, required by bin/mkjail (itself CommonJS: bin/package.json). */
+const commonJsStandIn = (name: string) => `exports.main = async (argv) => { process.stdout.write(${JSON.stringify(name)} + ' ' + argv.join(' ')); return 0; };\n`;
 
 describe('bin/mkjail', () => {
   const scratch = tmpScratch('mkjail-bin-entry-', true);
@@ -19,9 +21,9 @@ describe('bin/mkjail', () => {
   mkdirSync(join(scratch, 'dist/cli'), { recursive: true });
   mkdirSync(join(scratch, 'dist/bundle'), { recursive: true });
   const compiled = join(scratch, 'dist/cli/main.js');
-  const bundle = join(scratch, 'dist/bundle/start.js');
+  const bundle = join(scratch, 'dist/bundle/start.cjs');
   writeFileSync(compiled, standIn('compiled'));
-  writeFileSync(bundle, standIn('bundle'));
+  writeFileSync(bundle, commonJsStandIn('bundle'));
   const run = async () => (await execa(process.execPath, [join(scratch, 'bin/mkjail'), 'x', 'y'])).stdout;
 
   it('runs the bundle when it is as new as tsc output or newer or alone, and tsc output when the bundle is older or missing', async () => {

@@ -36,7 +36,7 @@ describe.skipIf(!ok)('the packed, installed mkjail', () => {
     const help = await run(['--help']);
     expect(help.exitCode, help.stderr).toBe(0);
     // The bundle alone, which bin/mkjail then runs whatever mtimes npm gave the files it extracted.
-    expect(['start.js', 'mkjail.cjs', 'digest-worker.js'].filter((file) => existsSync(join(installed(), 'dist/bundle', file)))).toHaveLength(3);
+    expect(['start.cjs', 'mkjail.cjs', 'digest-worker.js'].filter((file) => existsSync(join(installed(), 'dist/bundle', file)))).toHaveLength(3);
     // No code cache of the packing machine's runs: each installation makes its own.
     expect(readdirSync(join(installed(), 'dist/bundle')).filter((file) => !file.endsWith('.js') && !file.endsWith('.cjs'))).toEqual([]);
     expect(existsSync(join(installed(), 'dist/cli'))).toBe(false);
