@@ -18,7 +18,7 @@ import { hostAccounts, type PendingAccounts, prefetchHostAccounts } from './host
 import { expectToHash } from './host-digests.js';
 import { planBinaries } from './plan-binaries.js';
 import { letServiceReadPrivateFiles, planHostCopy, planHostPath } from './plan-host-path.js';
-import { checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
+import { accountsToCreate, checkAccount, planIdentityFiles, refuseOwnAccountFiles, resolveIdentity } from './plan-identity.js';
 import { planLinks } from './plan-links.js';
 import { lookedUpAccounts } from './looked-up-accounts.js';
 import { nssModules, planNss } from './plan-nss.js';
@@ -31,6 +31,8 @@ export interface Plan {
   /** Where the bytes of every file entry come from. */
   contents: Map<string, Content>;
   warnings: string[];
+  /** With `accountsToCreate`: the accounts `createUser` will add that the host lacks, planned with placeholder ids. */
+  pendingAccounts?: PendingAccounts;
 }
 
 export interface PlanOptions {
@@ -38,15 +40,18 @@ export interface PlanOptions {
   previousRoot?: string;
   /** Accounts `createUser` will add but that do not exist yet (`build --check`): planned with placeholder ids. */
   pendingAccounts?: PendingAccounts | undefined;
+  /** Finds those accounts itself (accountsToCreate), once the host has answered, and returns them with the plan. */
+  accountsToCreate?: boolean;
 }
 
 /**
- * Starts what the plan of `recipe` will wait for, to be awaited before `buildPlan`: the host's
- * accounts looked up (getent, side by side), and the digest workers when its programs are big.
+ * Starts what the plan of `recipe` will wait for: the digest workers when its programs are big, and
+ * the host's accounts looked up (getent and id, in one shell), which the plan awaits only once it has
+ * done what needs no account. Never rejects.
  */
-export async function preparePlan(recipe: Recipe): Promise<void> {
+function startLookups(recipe: Recipe): Promise<void> {
   expectToHash(recipe.binaries.map((binary) => binary.value));
-  await prefetchHostAccounts(recipe.user?.value, recipe.group?.value);
+  return prefetchHostAccounts(recipe.user?.value, recipe.group?.value);
 }
 
 export async function buildPlan(recipe: Recipe, options: PlanOptions = {}): Promise<Plan> {
@@ -68,10 +73,14 @@ async function planRecipe(recipe: Recipe, options: PlanOptions): Promise<Plan> {
 }
 
 async function planInto(plan: PlanBuilder, recipe: Recipe, options: PlanOptions): Promise<Plan> {
-  const accounts = hostAccounts(options.pendingAccounts);
-  const identity = resolveIdentity(recipe, accounts);
+  // While the host is asked about the service's accounts, what needs none: configs and programs.
+  const asked = startLookups(recipe);
   const configs = followConfigs(recipe);
   planBinaries(plan, [...recipe.binaries, ...loadedCode(configs), ...nssModules(recipe), ...runtimeObjects(recipe)]);
+  await asked;
+  const pendingAccounts = options.accountsToCreate ? accountsToCreate(recipe) : options.pendingAccounts;
+  const accounts = hostAccounts(pendingAccounts);
+  const identity = resolveIdentity(recipe, accounts);
   planFiles(plan, recipe);
   planGenerated(plan, recipe.generated);
   const followed = planConfigs(plan, recipe, configs, options.previousRoot);
@@ -103,7 +112,7 @@ async function planInto(plan: PlanBuilder, recipe: Recipe, options: PlanOptions)
     ...(recipe.allow.length > 0 ? { allow: recipe.allow.map((a) => a.value) } : {}),
     entries: plan.sorted(),
   });
-  return { manifest, contents: plan.contents, warnings: plan.warnings };
+  return { manifest, contents: plan.contents, warnings: plan.warnings, ...(pendingAccounts ? { pendingAccounts } : {}) };
 }
 
 function planFiles(plan: PlanBuilder, recipe: Recipe): void {

@@ -8,10 +8,9 @@ import { EXIT, MkjailError } from '../errors.js';
 import { timed } from '../timings.js';
 import { flushBeforeRenames, renameDurably, renameFlushed } from '../fs/durable.js';
 import { removeTree } from '../fs/remove-tree.js';
-import { buildPlan, type Plan, preparePlan } from '../plan/build-plan.js';
+import { buildPlan, type Plan } from '../plan/build-plan.js';
 import type { PendingAccounts } from '../plan/host-accounts.js';
 import { keepDigestCache, useDigestCache } from '../plan/digest-cache.js';
-import { accountsToCreate } from '../plan/plan-identity.js';
 import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
 import { loadRecipe, type RecipeModules } from '../recipe/load-recipe.js';
@@ -135,9 +134,8 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
   timed('hash', () => useDigestCache(!options.check, options.env ?? process.env));
-  await timed('plan', () => preparePlan(recipe));
-  const pendingAccounts = timed('plan', () => accountsToCreate(recipe));
-  const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, { ...(previousRoot ? { previousRoot } : {}), pendingAccounts })));
+  const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, { ...(previousRoot ? { previousRoot } : {}), accountsToCreate: true })));
+  const pendingAccounts = plan.pendingAccounts;
   // Only root can give files away to other owners and create /dev/null; a tar needs neither. Checked
   // after the plan, so that a bad recipe is reported as such (exit 2) to anyone.
   if (tar === undefined && !options.check && process.geteuid?.() !== 0) {
