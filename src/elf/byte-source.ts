@@ -45,7 +45,7 @@ export class ByteSource {
     }
     if (length <= CHUNK_BYTES) {
       this.loadChunk(offset);
-      return viewOf(sharedChunk, 0, Math.min(length, this.chunkLength));
+      return viewOf(sharedChunk, offset - this.chunkStart, Math.min(length, this.chunkStart + this.chunkLength - offset));
     }
     const fresh = Buffer.allocUnsafe(length);
     return viewOf(fresh, 0, this.readInto(fresh, offset, length));
@@ -67,9 +67,13 @@ export class ByteSource {
     return cString(sharedChunk, offset - this.chunkStart, Math.min(limit - this.chunkStart, this.chunkLength));
   }
 
+  /**
+   * Reads the 4 KiB from `offset`, or the file's last 4 KiB when `offset` is within them: the section
+   * header table sits at the end of a file with the section names just before it, so one read holds both.
+   */
   private loadChunk(offset: number): void {
-    this.chunkStart = offset;
-    this.chunkLength = this.readInto(sharedChunk, offset, Math.min(CHUNK_BYTES, this.size - offset));
+    this.chunkStart = Math.max(0, Math.min(offset, this.size - CHUNK_BYTES));
+    this.chunkLength = this.readInto(sharedChunk, this.chunkStart, Math.min(CHUNK_BYTES, this.size - this.chunkStart));
   }
 
   /** Reads up to `length` bytes at `offset` into the start of `buffer`; returns how many (fewer at end of file). */
