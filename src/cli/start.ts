@@ -5,12 +5,13 @@
 //
 // The cache is held to the bundle's own trust: it is read only when the bundle's owner owns it and no
 // one else can write it, written only by a process running as that owner, and keyed by the bundle's
-// content (sha256), Node's version and the machine (V8 also refuses data from another V8 or other flags).
+// stamp (device, inode, size, modification and change times: any write to the bundle, or a new one,
+// changes it; hashing the bundle instead would load node:crypto, ~5 ms a run), Node's version and the
+// machine (V8 also checks its own version, its flags and the source's length, and refuses the rest).
 // A run that promises to write nothing (--check) writes no cache, nor does a run that failed or showed
 // help; MKJAIL_CODE_CACHE=off neither reads nor writes one. Only Node's built-in modules are imported
 // here: this file runs before mkjail's code is loaded.
-import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,10 +37,11 @@ const KEPT_AFTER = new Set([0, 1]);
 
 export async function main(argv: string[]): Promise<number> {
   const source = readFileSync(BUNDLE);
-  const owner = statSync(BUNDLE).uid;
+  const bundle = statSync(BUNDLE);
+  const owner = bundle.uid;
   const enabled = process.env.MKJAIL_CODE_CACHE !== 'off';
   const cachePath = join(dirname(BUNDLE), `mkjail.cjs.${commandName(argv)}.v8cache`);
-  const key = enabled ? cacheKey(source) : undefined;
+  const key = enabled ? cacheKey(bundle) : undefined;
   const cached = key === undefined ? undefined : readCache(cachePath, key, owner);
   const script = new Script(`${WRAPPER_HEAD}${source.toString('utf8')}\n})`, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
   const state: CodeCacheState = !enabled ? 'off' : cached === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
@@ -65,10 +67,10 @@ function commandName(argv: string[]): string {
   return name !== undefined && /^[a-z]{1,16}$/.test(name) ? name : 'main';
 }
 
-/** What a cache file starts with: the bundle's sha256, Node's version and the machine. */
-function cacheKey(source: Buffer): Buffer {
-  const digest = createHash('sha256').update(source).digest('hex');
-  return Buffer.from(`mkjail code cache\0${digest}\0${process.version}\0${process.arch}\0${process.versions.v8}\0`);
+/** What a cache file starts with: the bundle's stamp, Node's version and the machine. */
+function cacheKey(bundle: Stats): Buffer {
+  const stamp = `${bundle.dev}:${bundle.ino}:${bundle.size}:${bundle.mtimeMs}:${bundle.ctimeMs}`;
+  return Buffer.from(`mkjail code cache\0${stamp}\0${process.version}\0${process.arch}\0${process.versions.v8}\0`);
 }
 
 /** The cached data after `key`, when the file is the bundle owner's alone, not too big, and made for this bundle. */
