@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Side by side, in one run: mkjail against the tool doing the same work, each case measured as paired
 // runs alternating A and B (A first on even runs, B first on odd ones), wall milliseconds of the whole
-// command (process start included). Writes bench/results.json: per case the median, min and max of each
+// command (process start included), every command with the same small environment (PATH, HOME, LANG:
+// see env). Writes bench/results.json: per case the median, min and max of each
 // side and ratio = median A / median B (below 1: mkjail is faster).
 //   sudo node bench/compare.mjs [--runs N] [--only SUBSTRING] [--scratch DIR]
 // --only measures the cases whose name holds SUBSTRING and keeps the others of an earlier results.json.
@@ -32,7 +33,14 @@ import { elfExecutables } from './elf-programs.mjs';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const MKJAIL = join(REPO, 'bin/mkjail');
 const RESULTS = join(REPO, 'bench/results.json');
-const env = { ...process.env, PATH: `/usr/bin:/bin:/usr/sbin:/sbin:${process.env.PATH ?? ''}` };
+/**
+ * Every command runs with the same small environment, a fresh Debian shell's, not the caller's: a
+ * variable such as NODE_EXTRA_CA_CERTS (set on some build machines) makes each Node process read and
+ * parse a CA bundle at start, ~30-50 ms that mkjail never uses and jailkit never pays.
+ */
+const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
+/** Variables of the caller's environment left out of every command (see env). */
+const LEFT_OUT = Object.keys(process.env).filter((name) => /^NODE_|^MKJAIL_/.test(name)).sort();
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
@@ -267,7 +275,7 @@ function depsCases() {
 // ---- main ------------------------------------------------------------------------------------------
 
 const wanted = (name) => values.only === undefined || name.includes(values.only);
-const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, loadBefore: loadavg().map(round), cases: [] };
+const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, env: Object.keys(env), leftOut: LEFT_OUT, loadBefore: loadavg().map(round), cases: [] };
 /** With --only, the cases measured replace theirs in the results file and the others are kept. */
 const kept = values.only === undefined || !existsSync(RESULTS) ? [] : JSON.parse(readFileSync(RESULTS, 'utf8')).cases.filter((c) => !c.case.includes(values.only));
 /** Written after every group of cases, so that a run cut short keeps what it measured. */

@@ -10,8 +10,11 @@ import { elfExecutables } from './elf-programs.mjs';
 const MKJAIL = fileURLToPath(new URL('../bin/mkjail', import.meta.url));
 const DIRS = ['/usr/bin', '/usr/sbin'];
 const GNU_TIME = '/usr/bin/time';
-/** lddtree is a python script: make sure the system python (with pyelftools) comes first. */
-const env = { ...process.env, PATH: `/usr/bin:/bin:/usr/sbin:/sbin:${process.env.PATH ?? ''}` };
+/**
+ * A fresh Debian shell's environment, as compare.mjs runs with (NODE_EXTRA_CA_CERTS and the like would
+ * add a CA bundle's parsing to Node's start); lddtree, a python script, gets the system python.
+ */
+const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
 
 function installed(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { env }).status === 0;
