@@ -67,17 +67,12 @@ export function readDlopenNotes(source: ByteSource, r: FieldReader, regions: Not
   const entries: DlopenNoteEntry[] = [];
   for (const region of regions) {
     if (region.size === 0 || region.size > MAX_NOTE_BYTES || !source.contains(region.offset, region.size)) continue;
-    const bytes = copyOf(source.view(region.offset, region.size));
+    // The view is valid until the source's next read: the region's notes are decoded before that.
+    const bytes = source.view(region.offset, region.size);
     for (const json of dlopenDescriptors(bytes, r, region.align === 8 ? 8 : 4)) entries.push(...parseEntries(json, shownAs));
     if (entries.length > MAX_ENTRIES) throw bad(shownAs, `more than ${MAX_ENTRIES} .note.dlopen entries`);
   }
   return entries;
-}
-
-function copyOf(view: DataView): DataView {
-  const copy = new Uint8Array(view.byteLength);
-  copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-  return new DataView(copy.buffer);
 }
 
 /** The descriptors (JSON text) of the FDO dlopen notes in one note region. */
@@ -91,8 +86,8 @@ function dlopenDescriptors(bytes: DataView, r: FieldReader, align: number): stri
     const nameAt = at + 12;
     const descAt = nameAt + pad(namesz);
     if (descAt + descsz > bytes.byteLength) break;
-    const name = text(bytes, nameAt, namesz);
-    if (type === DLOPEN_NOTE_TYPE && name === DLOPEN_NOTE_OWNER) found.push(text(bytes, descAt, descsz));
+    // The owner's name is decoded only for the dlopen type: most notes are GNU's (build id, ABI tag).
+    if (type === DLOPEN_NOTE_TYPE && text(bytes, nameAt, namesz) === DLOPEN_NOTE_OWNER) found.push(text(bytes, descAt, descsz));
     at = descAt + pad(descsz);
   }
   return found;
