@@ -8,7 +8,7 @@ import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, mkdirSync, re
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/cli.js';
+import { isCodeCache, REPO_ROOT } from '../helpers/cli.js';
 import { prerequisites } from '../helpers/prereq.js';
 import { makeScratch, removeScratch } from '../helpers/scratch.js';
 
@@ -31,8 +31,7 @@ describe.skipIf(!ok)('the code cache of the bundle', () => {
   const recipe = join(scratch, 'true.ts');
   if (ok) {
     mkdirSync(pkg, { mode: 0o755 });
-    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO_ROOT, part), join(pkg, part), { recursive: true, preserveTimestamps: true });
-    rmSync(cacheOf('build'), { force: true });
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO_ROOT, part), join(pkg, part), { recursive: true, preserveTimestamps: true, filter: (path) => !isCodeCache(path) });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(pkg, 'node_modules'));
     writeFileSync(recipe, "import { defineRecipe } from 'mkjail';\nexport default defineRecipe({ name: 'true', binaries: ['/usr/bin/true'] });\n", { mode: 0o644 });
   }

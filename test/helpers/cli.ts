@@ -5,6 +5,14 @@ import { execa, type Options } from 'execa';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MKJAIL_BIN = `${REPO_ROOT}bin/mkjail`;
 
+/**
+ * True for a code cache the bundle's loader keeps beside it (dist/bundle/*.v8cache), or one being
+ * written: a copy of the package leaves them out, since other tests' runs may write them meanwhile.
+ */
+export function isCodeCache(path: string): boolean {
+  return /\.v8cache(\.\d+\.partial)?$/.test(path);
+}
+
 export interface CliResult {
   exitCode: number;
   stdout: string;

@@ -2,8 +2,9 @@
 // else a copy that everyone can read. A clone below /root (0700), or one made under umask 027, is
 // readable by root alone, and the tests that run mkjail as nobody would fail for that reason only.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { MKJAIL_BIN, REPO_ROOT } from './cli.js';
+import { MKJAIL_BIN, REPO_ROOT, isCodeCache } from './cli.js';
 import { makeScratch, removeScratch } from './scratch.js';
 
 /** What running mkjail needs of the package. */
@@ -20,7 +21,7 @@ function nobodyCanRunCheckout(): boolean {
 export function mkjailForOthers(): { bin: string; cleanup(): void } {
   if (nobodyCanRunCheckout()) return { bin: MKJAIL_BIN, cleanup: () => {} };
   const copy = makeScratch('package-');
-  execFileSync('cp', ['-r', ...PACKAGE_PARTS.map((part) => join(REPO_ROOT, part)), copy]);
+  for (const part of PACKAGE_PARTS) cpSync(join(REPO_ROOT, part), join(copy, part), { recursive: true, verbatimSymlinks: true, filter: (path) => !isCodeCache(path) });
   execFileSync('chmod', ['-R', 'a+rX', copy]);
   return { bin: join(copy, 'bin/mkjail'), cleanup: () => removeScratch(copy) };
 }
