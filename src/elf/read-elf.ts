@@ -93,7 +93,7 @@ export function readElf(source: ByteSource, shownAs: string): ElfInfo {
 
 function parse(source: ByteSource, shownAs: string): ElfInfo {
   const headLength = source.headLength;
-  const magic = [0x7f, 0x45, 0x4c, 0x46].every((byte, i) => source.headByte(i) === byte);
+  const magic = source.headByte(0) === 0x7f && source.headByte(1) === 0x45 && source.headByte(2) === 0x4c && source.headByte(3) === 0x46;
   if (headLength < 4 || !magic) {
     throw corrupt(shownAs, 'not an ELF file (no \\x7fELF magic)', 'pass an ELF executable or shared library');
   }
@@ -163,10 +163,13 @@ function noteSegments(phdrs: ProgramHeader[]): NoteRegion[] {
   return phdrs.filter((p) => p.type === PT_NOTE).map((p) => ({ offset: p.offset, size: p.filesz, align: p.align }));
 }
 
+/** The program headers the loader's view needs (PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE); the others are skipped. */
 function readProgramHeaders(bytes: DataView, r: Fields, count: number): ProgramHeader[] {
   const headers: ProgramHeader[] = [];
   for (let i = 0; i < count; i++) {
     const at = i * (r.is64 ? 56 : 32);
+    const type = r.u32(bytes, at);
+    if (type !== PT_LOAD && type !== PT_DYNAMIC && type !== PT_INTERP && type !== PT_NOTE) continue;
     headers.push(
       r.is64
         ? { type: r.u32(bytes, at), offset: r.u64(bytes, at + 8), vaddr: r.u64(bytes, at + 16), filesz: r.u64(bytes, at + 32), align: r.u64(bytes, at + 48) }

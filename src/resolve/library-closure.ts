@@ -86,6 +86,9 @@ interface ResolveMemo {
 
 const sharedMemos = new WeakMap<RootFiles, Map<string, ResolveMemo>>();
 
+/** What an edge or a missing library found through DT_NEEDED adds (nothing): one object, not one a call. */
+const NO_TAG: { dlopen?: DlopenNeed } = Object.freeze({});
+
 function memoFor(files: RootFiles, kind: string, ldSoCache: LdSoCacheSource): ResolveMemo {
   let byKind = sharedMemos.get(files);
   if (!byKind) {
@@ -221,18 +224,20 @@ class ClosureBuilder {
 
   /** Adds what a program of the same shape added, with its path in place of the other program's. */
   private replay(record: ProcessRecord, main: string): void {
-    const swap = (path: string) => (path === record.main ? main : path);
     if (record.cacheDecides) this.cacheDecides = true;
-    for (const op of record.ops) {
+    // An indexed loop, and a copy only of what names the other program: a replay runs for most inputs.
+    const ops = record.ops;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as RecordedOp;
       switch (op.kind) {
         case 'object':
           this.addObject(op.path, op.objectKind);
           break;
         case 'edge':
-          this.addEdge({ ...op.edge, by: swap(op.edge.by) });
+          this.addEdge(op.edge.by === record.main ? { ...op.edge, by: main } : op.edge);
           break;
         case 'missing':
-          this.addMissing({ ...op.missing, neededBy: swap(op.missing.neededBy) });
+          this.addMissing(op.missing.neededBy === record.main ? { ...op.missing, neededBy: main } : op.missing);
           break;
       }
     }
@@ -330,7 +335,7 @@ class ClosureBuilder {
    * when it is newly mapped.
    */
   private mapNeeded(process: Process, requester: LoadedObject, needed: string, by = requester.path, dlopen?: DlopenNeed): LoadedObject | undefined {
-    const tag = dlopen ? { dlopen } : {};
+    const tag = dlopen ? { dlopen } : NO_TAG;
     // Only a required library of a .note.dlopen is missing when absent: the object copes without the others.
     const isMissing = by !== PRELOAD_PATH && (dlopen === undefined || dlopen.priority === 'required');
     const name = needed.includes('$') ? expandElement(needed, this.tokens(process, requester), this.secureMode(process, requester)) : needed;
