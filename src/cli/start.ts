@@ -11,7 +11,7 @@
 // A run that promises to write nothing (--check) writes no cache, nor does a run that failed or showed
 // help; MKJAIL_CODE_CACHE=off neither reads nor writes one. Only Node's built-in modules are imported
 // here: this file runs before mkjail's code is loaded.
-import { type Stats, closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,8 +36,7 @@ const MAX_CACHE_BYTES = 64 << 20;
 const KEPT_AFTER = new Set([0, 1]);
 
 export async function main(argv: string[]): Promise<number> {
-  const source = readFileSync(BUNDLE);
-  const bundle = statSync(BUNDLE);
+  const { source, bundle } = readBundle();
   const owner = bundle.uid;
   const enabled = process.env.MKJAIL_CODE_CACHE !== 'off';
   const cachePath = join(dirname(BUNDLE), `mkjail.cjs.${commandName(argv)}.v8cache`);
@@ -50,6 +49,16 @@ export async function main(argv: string[]): Promise<number> {
   const code = await cli.main(argv);
   if (key !== undefined && state !== 'hit' && worthKeeping(argv, code) && process.geteuid?.() === owner) keep(cachePath, key, script.createCachedData());
   return code;
+}
+
+/** The bundle's text and the stamp of the very file it was read from (one open: a new bundle can't slip in between). */
+function readBundle(): { source: Buffer; bundle: Stats } {
+  const fd = openSync(BUNDLE, constants.O_RDONLY);
+  try {
+    return { bundle: fstatSync(fd), source: readFileSync(fd) };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Runs the wrapped bundle as Node runs a CommonJS module; returns its exports. */
