@@ -11,7 +11,7 @@
 // A run that promises to write nothing (--check) writes no cache, nor does a run that failed or showed
 // help; MKJAIL_CODE_CACHE=off neither reads nor writes one. Only Node's built-in modules are imported
 // here: this file runs before mkjail's code is loaded.
-import { type Stats, closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type Stats, accessSync, closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   const cli = run(script);
   cli.noteCodeCache(state);
   const code = await cli.main(argv);
-  if (key !== undefined && state !== 'hit' && worthKeeping(argv, code) && process.geteuid?.() === owner) keep(cachePath, key, script.createCachedData());
+  if (key !== undefined && state !== 'hit' && worthKeeping(argv, code) && mayWrite(owner)) keep(cachePath, key, script.createCachedData());
   return code;
 }
 
@@ -109,6 +109,20 @@ function worthKeeping(argv: string[], code: number): boolean {
   const split = argv.indexOf('--');
   const own = split < 0 ? argv : argv.slice(0, split);
   return KEPT_AFTER.has(code) && !own.some((arg) => arg === '--check' || arg === '--help' || arg === '-h');
+}
+
+/**
+ * True when this process runs as the bundle's owner and may write beside it: on a read-only install
+ * the cache is not even made (serialising it costs several milliseconds).
+ */
+function mayWrite(owner: number): boolean {
+  if (process.geteuid?.() !== owner) return false;
+  try {
+    accessSync(dirname(BUNDLE), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Writes the cache beside the bundle, whole or not at all (a new file renamed over the old); failures are ignored. */
