@@ -2,8 +2,8 @@
 // bundle's own trust. Checked on a copy of the built package (bin/, dist/, package.json, the repository's
 // node_modules linked in) with real builds: the first run of a command writes its cache and the next
 // starts from it; a changed bundle, a cache another user could have written, damaged cached data, a
-// --check run, a bundle another user owns and MKJAIL_CODE_CACHE=off each leave it unused or unwritten,
-// and the build still works.
+// --check run, a read-only bundle directory, a bundle another user owns and MKJAIL_CODE_CACHE=off each
+// leave it unused or unwritten, and the build still works.
 import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -85,6 +85,19 @@ describe.skipIf(!ok)('the code cache of the bundle', () => {
     const check = await build(['--check']);
     expect([check.exitCode, check.codeCache]).toEqual([0, 'miss']);
     expect(existsSync(cacheOf('build'))).toBe(false);
+  });
+
+  it('is not written on a bundle directory mounted read-only, and the build still works', async () => {
+    rmSync(cacheOf('build'), { force: true });
+    await execa('mount', ['--bind', bundleDir, bundleDir]);
+    try {
+      await execa('mount', ['-o', 'remount,bind,ro', bundleDir]);
+      const built = await build();
+      expect([built.exitCode, built.codeCache]).toEqual([0, 'miss']);
+      expect(existsSync(cacheOf('build'))).toBe(false);
+    } finally {
+      await execa('umount', [bundleDir]);
+    }
   });
 
   it('is not written by root for a bundle another user owns', async () => {
