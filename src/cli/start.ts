@@ -9,13 +9,14 @@
 // changes it; hashing the bundle instead would load node:crypto, ~5 ms a run), Node's version and the
 // machine (V8 also checks its own version, its flags and the source's length, and refuses the rest).
 // A run that promises to write nothing (--check) writes no cache, nor does a run that failed or showed
-// help; MKJAIL_CODE_CACHE=off neither reads nor writes one. Only Node's built-in modules are imported
-// here: this file runs before mkjail's code is loaded.
-import { type Stats, accessSync, closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// help; MKJAIL_CODE_CACHE=off neither reads nor writes one. It runs before mkjail's code is loaded:
+// besides Node's built-in modules it imports only fs/replace-file.ts, which esbuild puts inside it.
+import { type Stats, accessSync, closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
+import { replaceFile } from '../fs/replace-file.js';
 
 /** How the bundle was compiled: from its code cache, without one (none usable), or with caching turned off. */
 export type CodeCacheState = 'hit' | 'miss' | 'rejected' | 'off';
@@ -89,14 +90,8 @@ function readCache(path: string, key: Buffer, owner: number): Buffer | undefined
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stats = fstatSync(fd);
     if (!stats.isFile() || stats.uid !== owner || (stats.mode & 0o022) !== 0 || stats.size <= key.length || stats.size > MAX_CACHE_BYTES) return undefined;
-    const data = Buffer.allocUnsafe(stats.size);
-    let done = 0;
-    while (done < data.length) {
-      const got = readSync(fd, data, done, data.length - done, done);
-      if (got === 0) return undefined;
-      done += got;
-    }
-    return data.subarray(0, key.length).equals(key) ? data.subarray(key.length) : undefined;
+    const data = readFileSync(fd);
+    return data.length === stats.size && data.subarray(0, key.length).equals(key) ? data.subarray(key.length) : undefined;
   } catch {
     return undefined;
   } finally {
@@ -125,13 +120,11 @@ function mayWrite(owner: number): boolean {
   }
 }
 
-/** Writes the cache beside the bundle, whole or not at all (a new file renamed over the old); failures are ignored. */
+/** Writes the cache beside the bundle, whole or not at all; failures are ignored (the next run compiles again). */
 function keep(path: string, key: Buffer, data: Buffer): void {
-  const partial = `${path}.${process.pid}.partial`;
   try {
-    writeFileSync(partial, Buffer.concat([key, data]), { mode: 0o644, flag: 'wx' });
-    renameSync(partial, path);
+    replaceFile(path, Buffer.concat([key, data]), 0o644);
   } catch {
-    rmSync(partial, { force: true });
+    // Only a cache.
   }
 }

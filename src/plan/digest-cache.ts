@@ -5,8 +5,9 @@
 // it was read), as within one process. The jail itself is still hashed whole when a build compares it.
 // --check reads the digests and writes nothing; a non-root run, or one with MKJAIL_DIGEST_CACHE=off
 // (every host file hashed again), neither reads nor writes them.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFile } from '../fs/replace-file.js';
 import { ownershipProblem, rootOnlyDir } from '../recipe/recipe-trust.js';
 import type { HostDigest } from './host-read.js';
 import { knowDigests, knownDigests, takeLearned } from './host-digests.js';
@@ -36,12 +37,10 @@ export function keepDigestCache(): void {
   for (const [path, digest] of [...knownDigests()].slice(-MAX_FILES)) {
     if (digest.stamp !== undefined) files[path] = [digest.stamp, digest.size, digest.sha256];
   }
-  const partial = `${cache.file}.${process.pid}.partial`;
   try {
-    writeFileSync(partial, JSON.stringify({ format: FORMAT, files }), { mode: 0o600, flag: 'wx' });
-    renameSync(partial, cache.file);
+    replaceFile(cache.file, JSON.stringify({ format: FORMAT, files }), 0o600);
   } catch {
-    rmSync(partial, { force: true });
+    // Only a cache: the next build hashes again what this one learned.
   }
 }
 

@@ -3,10 +3,11 @@
 // service user shared by two jails. Only tree builds by root are listed; an entry whose DIR no
 // longer holds a jail of that user is ignored by its readers.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from '../zod.js';
 import { errnoCode } from '../errors.js';
+import { replaceFile } from '../fs/replace-file.js';
 import type { Manifest } from '../plan/manifest.js';
 
 /** Where mkjail keeps what it knows of the host between runs, unless MKJAIL_STATE_DIR says otherwise. */
@@ -49,10 +50,7 @@ export function registerJail(dir: string, manifest: Manifest, env: NodeJS.Proces
   const text = `${JSON.stringify(registeredJailSchema.parse({ dir, recipe: manifest.recipe.name, ...identity }))}\n`;
   if (readOrUndefined(file) === text) return;
   mkdirSync(registry, { recursive: true, mode: 0o755 });
-  const staged = `${file}.${process.pid}.new`;
-  rmSync(staged, { force: true });
-  writeFileSync(staged, text, { mode: 0o644, flag: 'wx' });
-  renameSync(staged, file);
+  replaceFile(file, text, 0o644);
 }
 
 /** Every jail on the list (files that do not parse are skipped: they describe no jail). */
