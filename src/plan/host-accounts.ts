@@ -48,9 +48,7 @@ function getent(database: 'passwd' | 'group', key: string): string[] | undefined
 
 function askGetent(database: 'passwd' | 'group', key: string): string[] | undefined {
   try {
-    const line = execFileSync('getent', [database, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const first = line.split('\n')[0];
-    return first ? first.split(':') : undefined;
+    return firstLineFields(execFileSync('getent', [database, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch (error) {
     // getent exits 2 when the key is not found; anything else (getent missing) is a real problem.
     if (typeof error === 'object' && error !== null && 'status' in error && error.status === 2) return undefined;
@@ -89,6 +87,7 @@ function remember(database: 'passwd' | 'group', key: string, fields: string[]): 
   for (const name of new Set([key, fields[0] ?? key])) answers.set(`${database}:${name}`, fields);
 }
 
+/** The fields of getent's first line of output, or undefined when it printed nothing. */
 function firstLineFields(output: string | undefined): string[] | undefined {
   const first = output?.split('\n')[0];
   return first ? first.split(':') : undefined;

@@ -63,7 +63,7 @@ export function expectToHash(files: string[]): void {
 function bytesToHash(file: string): number {
   try {
     const stats = statSync(file);
-    return known.get(file)?.stamp === stampOf(stats) ? 0 : stats.size;
+    return knownAsItIs(file, stats) ? 0 : stats.size;
   } catch {
     return 0;
   }
@@ -98,13 +98,8 @@ export class HostDigests {
    * otherwise undefined, and the file is queued for `settle`.
    */
   lookup(content: HostContent, stats: Stats): HostDigest | undefined {
-    const cached = known.get(content.path);
-    if (cached?.stamp !== undefined && cached.stamp === stampOf(stats)) {
-      // Used again: moved to the end, so the digests kept across runs drop the least recently used.
-      known.delete(content.path);
-      known.set(content.path, cached);
-      return cached;
-    }
+    const cached = knownAsItIs(content.path, stats);
+    if (cached) return keepKnown(content.path, cached);
     const key = jobKey(content);
     const queued = this.jobs.get(key);
     if (queued) return queued.digest;
@@ -199,9 +194,20 @@ function jobKey(content: HostContent): string {
 
 function remember(content: HostContent, digest: HostDigest): HostDigest {
   if (digest.stamp === undefined) return digest;
-  known.delete(content.path);
-  known.set(content.path, digest);
   learned++;
+  return keepKnown(content.path, digest);
+}
+
+/** The digest known for the host file at `path` while its stamp is still the one of `stats`. */
+function knownAsItIs(path: string, stats: Stats): HostDigest | undefined {
+  const digest = known.get(path);
+  return digest?.stamp !== undefined && digest.stamp === stampOf(stats) ? digest : undefined;
+}
+
+/** Sets `path`'s digest last of all, so the digests kept across runs drop the least recently used. */
+function keepKnown(path: string, digest: HostDigest): HostDigest {
+  known.delete(path);
+  known.set(path, digest);
   return digest;
 }
 
