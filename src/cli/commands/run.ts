@@ -1,6 +1,6 @@
 // `mkjail run DIR [-- args]`: validates the jail's manifest, then runs DIR/launch (outside the jail) with
 // the extra arguments, stdio passed through and signals forwarded; its exit code is ours.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, lstatSync, type Stats, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
@@ -94,10 +94,14 @@ function requireRootOnly(dir: string, path: string, stats: Stats): void {
 
 function runLauncher(launch: string, extra: string[]): Promise<number> {
   return new Promise((done, fail) => {
-    // A process group of its own: a signal the terminal sends to mkjail's group arrives once, forwarded.
-    const child = spawn(launch, extra, { stdio: 'inherit', detached: true });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    // Listening starts before the spawn: a signal that came after the service started but before its
+    // listener would otherwise end mkjail by default and leave the service running, never told. Node
+    // runs a listener only from the event loop, so `child` is set by the time one runs.
+    let child: ChildProcess | undefined;
+    const forward = (signal: NodeJS.Signals) => child?.kill(signal);
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    // A process group of its own: a signal the terminal sends to mkjail's group arrives once, forwarded.
+    child = spawn(launch, extra, { stdio: 'inherit', detached: true });
     const stopForwarding = () => {
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
     };

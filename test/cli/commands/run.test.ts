@@ -19,9 +19,13 @@ const MANIFEST: Manifest = {
   entries: [],
 };
 
-/** Prints "ready", counts SIGINTs until one came and a second passed, then prints the count. */
+/**
+ * Prints "ready", counts SIGINTs until one came and a second passed, then prints the count. It ends
+ * itself after 20 s (SIGALRM): a lost signal then fails the test with what it printed, rather than
+ * leaving a service that holds the output pipe open past every time limit.
+ */
 const COUNT_SIGINT = `#!/bin/bash
-exec /usr/bin/perl -e '$| = 1; my $n = 0; $SIG{INT} = sub { $n++ }; print "ready\\n"; sleep 1 until $n; select(undef, undef, undef, 1); print "SIGINT $n\\n"'
+exec /usr/bin/perl -e 'alarm 20; $| = 1; my $n = 0; $SIG{INT} = sub { $n++ }; print "ready\\n"; sleep 1 until $n; select(undef, undef, undef, 1); print "SIGINT $n\\n"'
 `;
 
 const ok = prerequisites({ root: true, commands: ['perl'], packages: 'perl' });
