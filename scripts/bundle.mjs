@@ -1,7 +1,7 @@
 // Bundles tsc's output (dist/) for bin/mkjail: all of mkjail's code in one CommonJS file
 // (dist/bundle/mkjail.cjs, which dist/bundle/start.cjs compiles with V8's code cache), the plan's digest
 // worker, and the loader itself. execa, jiti and listr2 stay packages, imported where they are used.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
@@ -40,3 +40,13 @@ await Promise.all([
     banner: { js: '"use strict";\nvar __mkjailStartUrl = require("node:url").pathToFileURL(__filename).href;' },
   }),
 ]);
+
+/**
+ * esbuild escapes what is not ASCII in code, but keeps some comments as written (zod has one with a
+ * dash). Escaped there too, the bundle is ASCII: the loader reads it as latin1 into a one-byte string,
+ * half the memory of a two-byte one and faster to decode, scan and compile.
+ */
+const BUNDLE = 'dist/bundle/mkjail.cjs';
+const text = readFileSync(BUNDLE, 'utf8');
+const ascii = text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+if (ascii !== text) writeFileSync(BUNDLE, ascii);

@@ -43,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
   const cachePath = join(dirname(BUNDLE), `mkjail.cjs.${commandName(argv)}.v8cache`);
   const key = enabled ? cacheKey(bundle) : undefined;
   const cached = key === undefined ? undefined : readCache(cachePath, key, owner);
-  const script = new Script(`${WRAPPER_HEAD}${source.toString('utf8')}\n})`, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
+  // The bundle is ASCII (scripts/bundle.mjs escapes the rest): latin1 is a plain copy into a one-byte string.
+  const script = new Script(`${WRAPPER_HEAD}${source.toString('latin1')}\n})`, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
   const state: CodeCacheState = !enabled ? 'off' : cached === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
   const cli = run(script);
   cli.noteCodeCache(state);

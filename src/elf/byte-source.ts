@@ -59,12 +59,14 @@ export class ByteSource {
     const limit = Math.min(end, this.size, offset + maxLength + 1);
     if (limit <= offset) return undefined;
     if (limit <= this.headLength) return cString(sharedHead, offset, limit);
-    if (limit - offset > CHUNK_BYTES) {
-      const fresh = Buffer.allocUnsafe(limit - offset);
-      return cString(fresh, 0, this.readInto(fresh, offset, limit - offset));
-    }
-    if (offset < this.chunkStart || limit > this.chunkStart + this.chunkLength) this.loadChunk(offset);
-    return cString(sharedChunk, offset - this.chunkStart, Math.min(limit - this.chunkStart, this.chunkLength));
+    // Most strings are short and lie next to each other (DT_NEEDED names): the chunk holding the
+    // string's start usually holds its NUL and the next names too. Only a string running past it is
+    // read again, whole window at once.
+    if (offset < this.chunkStart || offset >= this.chunkStart + this.chunkLength) this.loadChunk(offset);
+    const inChunk = cString(sharedChunk, offset - this.chunkStart, Math.min(limit - this.chunkStart, this.chunkLength));
+    if (inChunk !== undefined || limit <= this.chunkStart + this.chunkLength) return inChunk;
+    const fresh = Buffer.allocUnsafe(limit - offset);
+    return cString(fresh, 0, this.readInto(fresh, offset, limit - offset));
   }
 
   /**

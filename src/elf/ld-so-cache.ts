@@ -26,7 +26,10 @@ export interface CacheEntry {
 }
 
 export interface LdSoCache {
-  bySoname: Map<string, CacheEntry[]>;
+  /** The entries for `soname`, in the file's order; undefined when it has none. */
+  entries(soname: string): CacheEntry[] | undefined;
+  /** Every entry, in the file's order. */
+  all(): CacheEntry[];
   size: number;
 }
 
@@ -46,15 +49,14 @@ function parseOldFormat(bytes: Buffer): LdSoCache | undefined {
   const newStart = (entriesEnd + 7) & ~7;
   const hasNew = newStart + NEW_HEADER_BYTES <= bytes.length && bytes.toString('latin1', newStart, newStart + NEW_MAGIC.length) === NEW_MAGIC;
   if (hasNew) return parseNewFormat(bytes, newStart);
-  const entries: CacheEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = 16 + i * OLD_ENTRY_BYTES;
-    const soname = cString(bytes, entriesEnd + bytes.readUInt32LE(at + 4));
-    const path = cString(bytes, entriesEnd + bytes.readUInt32LE(at + 8));
-    if (soname === undefined || path === undefined) return undefined;
-    entries.push({ flags: bytes.readInt32LE(at), soname, path, hwcap: 0n, hwcapsSubdir: undefined, isaLevel: 0 });
-  }
-  return index(entries, bytes.length);
+  return IndexedCache.of(bytes, count, (i) => 16 + i * OLD_ENTRY_BYTES, entriesEnd, (at, soname, path) => ({
+    flags: bytes.readInt32LE(at),
+    soname,
+    path,
+    hwcap: 0n,
+    hwcapsSubdir: undefined,
+    isaLevel: 0,
+  }));
 }
 
 function parseNewFormat(bytes: Buffer, start: number): LdSoCache | undefined {
@@ -65,25 +67,74 @@ function parseNewFormat(bytes: Buffer, start: number): LdSoCache | undefined {
   const endianness = (bytes[start + 28] ?? 0) & 3;
   if (endianness !== 0 && endianness !== 2) return undefined;
   const subdirs = readHwcapsNames(bytes, start);
-  const entries: CacheEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = start + NEW_HEADER_BYTES + i * NEW_ENTRY_BYTES;
-    const soname = cString(bytes, start + bytes.readUInt32LE(at + 4));
-    const path = cString(bytes, start + bytes.readUInt32LE(at + 8));
-    if (soname === undefined || path === undefined) return undefined;
+  return IndexedCache.of(bytes, count, (i) => start + NEW_HEADER_BYTES + i * NEW_ENTRY_BYTES, start, (at, soname, path) => {
     const hwcap = bytes.readBigUInt64LE(at + 16);
     const high = Number(hwcap >> 32n);
     const isExtension = (high & ~ISA_LEVEL_MASK_HIGH) === HWCAP_EXTENSION_HIGH;
-    entries.push({
+    return {
       flags: bytes.readInt32LE(at),
       soname,
       path,
       hwcap: isExtension ? 0n : hwcap,
       hwcapsSubdir: isExtension ? (subdirs[Number(hwcap & 0xffffffffn)] ?? '') : undefined,
       isaLevel: isExtension ? high & ISA_LEVEL_MASK_HIGH : 0,
-    });
+    };
+  });
+}
+
+/**
+ * The cache's entries indexed by SONAME. Every entry's two strings are checked when the cache is read
+ * (a bad offset rejects the whole cache, as before), but an entry becomes an object only when its
+ * SONAME is asked for: a run asks for a few hundred of the file's entries, and its first lookups run
+ * before the JIT has warmed up.
+ */
+class IndexedCache implements LdSoCache {
+  private readonly decoded = new Map<number, CacheEntry>();
+
+  private constructor(
+    private readonly byName: Map<string, number[]>,
+    private readonly count: number,
+    private readonly decodeAt: (index: number) => CacheEntry,
+    readonly size: number,
+  ) {}
+
+  /**
+   * `entryAt(i)` is where entry i starts; its key and value are string offsets (from `stringsBase`) at
+   * +4 and +8; `decode` makes the entry from there. Undefined when a string is outside the file.
+   */
+  static of(bytes: Buffer, count: number, entryAt: (index: number) => number, stringsBase: number, decode: (at: number, soname: string, path: string) => CacheEntry): IndexedCache | undefined {
+    const byName = new Map<string, number[]>();
+    for (let i = 0; i < count; i++) {
+      const at = entryAt(i);
+      const soname = cString(bytes, stringsBase + bytes.readUInt32LE(at + 4));
+      if (soname === undefined || !hasCString(bytes, stringsBase + bytes.readUInt32LE(at + 8))) return undefined;
+      const list = byName.get(soname);
+      if (list) list.push(i);
+      else byName.set(soname, [i]);
+    }
+    const decodeAt = (i: number): CacheEntry => {
+      const at = entryAt(i);
+      return decode(at, cString(bytes, stringsBase + bytes.readUInt32LE(at + 4)) as string, cString(bytes, stringsBase + bytes.readUInt32LE(at + 8)) as string);
+    };
+    return new IndexedCache(byName, count, decodeAt, bytes.length);
   }
-  return index(entries, bytes.length);
+
+  entries(soname: string): CacheEntry[] | undefined {
+    return this.byName.get(soname)?.map((i) => this.entry(i));
+  }
+
+  all(): CacheEntry[] {
+    return Array.from({ length: this.count }, (_, i) => this.entry(i));
+  }
+
+  private entry(index: number): CacheEntry {
+    let entry = this.decoded.get(index);
+    if (!entry) {
+      entry = this.decodeAt(index);
+      this.decoded.set(index, entry);
+    }
+    return entry;
+  }
 }
 
 /** The glibc-hwcaps subdirectory names of the extension directory; empty when it is absent or bad. */
@@ -106,18 +157,13 @@ function readHwcapsNames(bytes: Buffer, start: number): string[] {
   return [];
 }
 
-function index(entries: CacheEntry[], size: number): LdSoCache {
-  const bySoname = new Map<string, CacheEntry[]>();
-  for (const entry of entries) {
-    const list = bySoname.get(entry.soname);
-    if (list) list.push(entry);
-    else bySoname.set(entry.soname, [entry]);
-  }
-  return { bySoname, size };
-}
-
 function cString(bytes: Buffer, offset: number): string | undefined {
   if (offset >= bytes.length) return undefined;
   const end = bytes.indexOf(0, offset);
   return end < 0 ? undefined : bytes.toString('utf8', offset, end);
+}
+
+/** True when a NUL-terminated string starts at `offset`, without decoding it. */
+function hasCString(bytes: Buffer, offset: number): boolean {
+  return offset < bytes.length && bytes.indexOf(0, offset) >= 0;
 }

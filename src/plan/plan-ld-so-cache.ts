@@ -22,7 +22,7 @@ export function planLdSoCache(plan: PlanBuilder, libraries: readonly CacheOnlyLi
   const entries: CacheFileEntry[] = [];
   const reasons: Reason[] = [];
   for (const { edge } of libraries) {
-    const flags = hostCache?.bySoname.get(edge.soname)?.find((entry) => entry.path === edge.path)?.flags;
+    const flags = hostCache?.entries(edge.soname)?.find((entry) => entry.path === edge.path)?.flags;
     if (flags === undefined) {
       plan.warnings.push(notInHostCacheWarning(edge));
       continue;

@@ -28,7 +28,7 @@ export class CacheLookup {
     const source = this.load();
     switch (source.kind) {
       case 'cache':
-        return pickEntry(source.cache.bySoname.get(soname), abi);
+        return pickEntry(source.cache.entries(soname), abi);
       case 'conf':
         return source.dirs.map((dir) => `${dir}/${soname}`).find(fits);
       case 'none':

@@ -62,6 +62,8 @@ interface ProcessRecord {
   /** False when something resolved to the program itself (its path would not carry over). */
   replayable: boolean;
   cacheDecides: boolean;
+  /** The ops that name the program itself (its own edges and missing names), picked at the first repeat. */
+  ownOps?: RecordedOp[];
 }
 
 type RecordedOp =
@@ -86,8 +88,17 @@ interface ResolveMemo {
 
 const sharedMemos = new WeakMap<RootFiles, Map<string, ResolveMemo>>();
 
-/** What an edge or a missing library found through DT_NEEDED adds (nothing): one object, not one a call. */
-const NO_TAG: { dlopen?: DlopenNeed } = Object.freeze({});
+/**
+ * An edge, with `dlopen` only when the need comes from a `.note.dlopen`. Built as one literal or the
+ * other (not by spreading a tag): a spread copies through V8's runtime, once for every edge.
+ */
+function edgeOf(soname: string, by: string, path: string | undefined, via: Via | undefined, dlopen: DlopenNeed | undefined): NeededEdge {
+  return dlopen ? { soname, by, path, via, dlopen } : { soname, by, path, via };
+}
+
+function missingOf(soname: string, neededBy: string, dlopen: DlopenNeed | undefined): MissingLibrary {
+  return dlopen ? { soname, neededBy, dlopen } : { soname, neededBy };
+}
 
 function memoFor(files: RootFiles, kind: string, ldSoCache: LdSoCacheSource): ResolveMemo {
   let byKind = sharedMemos.get(files);
@@ -138,6 +149,8 @@ class ClosureBuilder {
   private readonly missing = new Map<string, MissingLibrary>();
   /** The process being recorded for replay (see shapeOf). */
   private recording: ProcessRecord | undefined;
+  /** Records whose every op this builder has already added: a repeat adds only the program's own ops. */
+  private readonly applied = new Set<ProcessRecord>();
   private cacheDecides = false;
 
   constructor(
@@ -175,7 +188,10 @@ class ClosureBuilder {
     } finally {
       this.recording = undefined;
     }
-    if (shape !== undefined && record.replayable) this.memo.shapes.set(shape, record);
+    if (shape !== undefined && record.replayable) {
+      this.memo.shapes.set(shape, record);
+      this.applied.add(record);
+    }
   }
 
   /** Maps the program, its interpreter, /etc/ld.so.preload and every library, as one process would. */
@@ -222,11 +238,17 @@ class ClosureBuilder {
     return [elfAbiKey(info), info.interpreter, info.needed.join('\0'), info.rpath ?? none, info.runpath ?? none, info.flags1 & DF_1_NODEFLIB, info.soname ?? none, origin, this.isSecure(found, info), notes].join('\u0001');
   }
 
-  /** Adds what a program of the same shape added, with its path in place of the other program's. */
+  /**
+   * Adds what a program of the same shape added, with its path in place of the other program's. Objects,
+   * edges and missing names are only ever added, and added once: after a record was applied here, a
+   * repeat adds only the ops that name the program, in the same order.
+   */
   private replay(record: ProcessRecord, main: string): void {
     if (record.cacheDecides) this.cacheDecides = true;
+    const repeat = this.applied.has(record);
+    this.applied.add(record);
+    const ops = repeat ? (record.ownOps ??= record.ops.filter((op) => namesMain(op, record.main))) : record.ops;
     // An indexed loop, and a copy only of what names the other program: a replay runs for most inputs.
-    const ops = record.ops;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i] as RecordedOp;
       switch (op.kind) {
@@ -234,10 +256,10 @@ class ClosureBuilder {
           this.addObject(op.path, op.objectKind);
           break;
         case 'edge':
-          this.addEdge(op.edge.by === record.main ? { ...op.edge, by: main } : op.edge);
+          this.addEdge(op.edge.by === record.main ? edgeOf(op.edge.soname, main, op.edge.path, op.edge.via, op.edge.dlopen) : op.edge);
           break;
         case 'missing':
-          this.addMissing(op.missing.neededBy === record.main ? { ...op.missing, neededBy: main } : op.missing);
+          this.addMissing(op.missing.neededBy === record.main ? missingOf(op.missing.soname, main, op.missing.dlopen) : op.missing);
           break;
       }
     }
@@ -335,18 +357,17 @@ class ClosureBuilder {
    * when it is newly mapped.
    */
   private mapNeeded(process: Process, requester: LoadedObject, needed: string, by = requester.path, dlopen?: DlopenNeed): LoadedObject | undefined {
-    const tag = dlopen ? { dlopen } : NO_TAG;
     // Only a required library of a .note.dlopen is missing when absent: the object copes without the others.
     const isMissing = by !== PRELOAD_PATH && (dlopen === undefined || dlopen.priority === 'required');
     const name = needed.includes('$') ? expandElement(needed, this.tokens(process, requester), this.secureMode(process, requester)) : needed;
     if (name === undefined) {
-      this.addEdge({ soname: needed, by, path: undefined, via: undefined, ...tag });
-      if (isMissing) this.addMissing({ soname: needed, neededBy: requester.path, ...tag });
+      this.addEdge(edgeOf(needed, by, undefined, undefined, dlopen));
+      if (isMissing) this.addMissing(missingOf(needed, requester.path, dlopen));
       return undefined;
     }
     const already = process.byName.get(name);
     if (already) {
-      this.addEdge({ soname: needed, by, path: already.path, via: already.via, ...tag });
+      this.addEdge(edgeOf(needed, by, already.path, already.via, dlopen));
       return undefined;
     }
     const found = process.notFound.has(name)
@@ -355,10 +376,10 @@ class ClosureBuilder {
         ? this.openByPath(process, name)
         : this.search(process, requester, name);
     if (!found && by === PRELOAD_PATH) return undefined;
-    this.addEdge({ soname: needed, by, path: found?.path, via: found?.via, ...tag });
+    this.addEdge(edgeOf(needed, by, found?.path, found?.via, dlopen));
     if (!found) {
       if (!dlopen) process.notFound.add(name);
-      if (isMissing) this.addMissing({ soname: needed, neededBy: requester.path, ...tag });
+      if (isMissing) this.addMissing(missingOf(needed, requester.path, dlopen));
       return undefined;
     }
     return this.mapFound(process, requester, name, found);
@@ -559,9 +580,12 @@ class ClosureBuilder {
       this.edgesBy.set(edge.by, byName);
     }
     const known = byName.get(edge.soname);
-    if (known?.some((e) => e.path === edge.path && e.via === edge.via)) return;
-    if (known) known.push(edge);
-    else byName.set(edge.soname, [edge]);
+    if (known) {
+      for (const other of known) if (other.path === edge.path && other.via === edge.via) return;
+      known.push(edge);
+    } else {
+      byName.set(edge.soname, [edge]);
+    }
     this.edges.push(edge);
   }
 
@@ -593,6 +617,11 @@ function abiMemoKey(abi: LoaderAbi): string {
 /** glibc rejects, under DF_1_NODEFLIB, a cache entry whose path starts with a default directory. */
 function inDefaultDir(abi: LoaderAbi, path: string): boolean {
   return abi.defaultDirs.some((dir) => path.startsWith(`${dir}/`));
+}
+
+/** True when a recorded op names the recorded program (an object op never does: the program is added before). */
+function namesMain(op: RecordedOp, main: string): boolean {
+  return op.kind === 'edge' ? op.edge.by === main : op.kind === 'missing' && op.missing.neededBy === main;
 }
 
 function nameObject(process: Process, object: LoadedObject): void {

@@ -89,13 +89,19 @@ export function searchDirs(value: string, values: TokenValues, secure?: SecureMo
  * following the symlink before it, so only a lookup inside the root can remove it correctly.
  */
 export function cleanPath(path: string): string {
+  // Nearly every path is clean already (absolute, no "//", no "." component, no trailing "/").
+  if (path.startsWith('/') && !NOT_CLEAN.test(path)) return path;
   return `/${path
     .split('/')
     .filter((name) => name !== '' && name !== '.')
     .join('/')}`;
 }
 
+/** What a clean path has none of: an empty or "." component, or a trailing slash (but for "/" itself). */
+const NOT_CLEAN = /\/\/|\/\.(\/|$)|.\/$/;
+const DOT_DOT = /(^|\/)\.\.(\/|$)/;
+
 /** True when `path` has a ".." component. */
 export function hasDotDot(path: string): boolean {
-  return path.split('/').includes('..');
+  return DOT_DOT.test(path);
 }

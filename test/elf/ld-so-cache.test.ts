@@ -18,7 +18,7 @@ const FLAG_NAMES: Record<number, string> = { 0x0303: 'libc6,x86-64', 0x0803: 'li
 /** The cache as `ldconfig -p` prints it. */
 function asLdconfigPrints(cache: LdSoCache): string[] {
   const lines: string[] = [];
-  const all = [...cache.bySoname.values()].flat();
+  const all = cache.all();
   for (const entry of all) {
     const hwcap = entry.hwcapsSubdir !== undefined ? `, hwcap: "${entry.hwcapsSubdir}"` : entry.hwcap ? `, hwcap: 0x${entry.hwcap.toString(16).padStart(16, '0')}` : '';
     lines.push(`\t${entry.soname} (${FLAG_NAMES[entry.flags] ?? entry.flags}${hwcap}) => ${entry.path}`);
@@ -75,7 +75,7 @@ describe.skipIf(!ok)('parseLdSoCache', () => {
   });
 
   it('picks the most preferred glibc-hwcaps entry the CPU supports, else the plain one', () => {
-    const entries = parseLdSoCache(readFileSync(`${dir}/etc/ld.so.cache`))?.bySoname.get('liba.so.1');
+    const entries = parseLdSoCache(readFileSync(`${dir}/etc/ld.so.cache`))?.entries('liba.so.1');
     const pick = (level: number) => pickEntry(entries, loaderAbiFor(X86_64, cpuUpTo(level), false));
     expect([pick(4), pick(3), pick(2), pick(1)]).toEqual([
       '/opt/l/glibc-hwcaps/x86-64-v3/liba.so.1',
@@ -105,7 +105,7 @@ describe.skipIf(!ok)('parseLdSoCache', () => {
     const old = Buffer.alloc(16);
     old.write('ld.so-1.7.0', 0, 'latin1');
     const wrapped = Buffer.concat([old, modern]);
-    expect(parseLdSoCache(wrapped)?.bySoname).toEqual(parseLdSoCache(modern)?.bySoname);
+    expect(parseLdSoCache(wrapped)?.all()).toEqual(parseLdSoCache(modern)?.all());
   });
 
   it('reads an old-format-only cache', () => {
@@ -116,7 +116,7 @@ describe.skipIf(!ok)('parseLdSoCache', () => {
     header.writeInt32LE(3, 16);
     header.writeUInt32LE(0, 20);
     header.writeUInt32LE(10, 24);
-    expect([...(parseLdSoCache(Buffer.concat([header, strings]))?.bySoname.values() ?? [])].flat()).toEqual([
+    expect(parseLdSoCache(Buffer.concat([header, strings]))?.all()).toEqual([
       { flags: 3, soname: 'libz.so.1', path: '/lib/libz.so.1', hwcap: 0n, hwcapsSubdir: undefined, isaLevel: 0 },
     ]);
   });

@@ -17,7 +17,7 @@ const SONAMES = ['libq.so.1', 'libq.so.10', 'libq.so.9', 'libq.so.1.2', 'libq1.s
 function listed(bytes: Buffer): string[] {
   const cache = parseLdSoCache(bytes);
   if (!cache) throw new Error('the cache does not parse');
-  return [...cache.bySoname.values()].flat().map((e) => `${e.soname} ${e.flags.toString(16)} ${e.path}`);
+  return cache.all().map((e) => `${e.soname} ${e.flags.toString(16)} ${e.path}`);
 }
 
 describe('cacheLibCompare, glibc\'s _dl_cache_libcmp', () => {

@@ -39,6 +39,25 @@ describe('search-path strings', () => {
     expect([cleanPath('a//b/./c/'), cleanPath('/x/../y'), hasDotDot('/x/../y'), hasDotDot('/x/..y')]).toEqual(['/a/b/c', '/x/../y', true, false]);
   });
 
+  it('cleans every path made of empty, ".", ".." and name components as splitting on "/" would', () => {
+    // The definition: drop empty and "." components, keep the rest, make it absolute; ".." is a component.
+    const bySplitting = (path: string) => `/${path.split('/').filter((name) => name !== '' && name !== '.').join('/')}`;
+    const components = ['', '.', '..', '...', '.a', 'a.', 'lib'];
+    const paths: string[] = [];
+    const grow = (prefix: string, depth: number): void => {
+      if (depth === 0) return;
+      for (const name of components) {
+        for (const path of [`${prefix}/${name}`, `${prefix}${name}`]) {
+          paths.push(path);
+          grow(path, depth - 1);
+        }
+      }
+    };
+    grow('', 4);
+    const wrong = paths.filter((path) => cleanPath(path) !== bySplitting(path) || hasDotDot(path) !== path.split('/').includes('..'));
+    expect({ checked: paths.length > 10_000, wrong }).toEqual({ checked: true, wrong: [] });
+  });
+
   it('limits $ORIGIN in secure mode: first in the element, and in a trusted directory for the program itself', () => {
     const trustedDirs = ['/lib/x86_64-linux-gnu', '/usr/lib'];
     const program = { mainProgram: true, trustedDirs };
