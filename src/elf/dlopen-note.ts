@@ -65,32 +65,38 @@ export function noteSections(source: ByteSource, r: FieldReader, head: DataView)
 /** Every dlopen note entry in `regions`, in file order. */
 export function readDlopenNotes(source: ByteSource, r: FieldReader, regions: NoteRegion[], shownAs: string): DlopenNoteEntry[] {
   const entries: DlopenNoteEntry[] = [];
-  for (const region of regions) {
+  for (let i = 0; i < regions.length; i++) {
+    const region = regions[i] as NoteRegion;
     if (region.size === 0 || region.size > MAX_NOTE_BYTES || !source.contains(region.offset, region.size)) continue;
     // The view is valid until the source's next read: the region's notes are decoded before that.
-    const bytes = source.view(region.offset, region.size);
-    for (const json of dlopenDescriptors(bytes, r, region.align === 8 ? 8 : 4)) entries.push(...parseEntries(json, shownAs));
+    const found = dlopenDescriptors(source.view(region.offset, region.size), r, region.align === 8 ? 8 : 4);
+    if (found === undefined) continue;
+    for (const json of found) entries.push(...parseEntries(json, shownAs));
     if (entries.length > MAX_ENTRIES) throw bad(shownAs, `more than ${MAX_ENTRIES} .note.dlopen entries`);
   }
   return entries;
 }
 
-/** The descriptors (JSON text) of the FDO dlopen notes in one note region. */
-function dlopenDescriptors(bytes: DataView, r: FieldReader, align: number): string[] {
-  const found: string[] = [];
-  const pad = (n: number) => Math.ceil(n / align) * align;
+/** The descriptors (JSON text) of the FDO dlopen notes in one note region; undefined when it has none (most). */
+function dlopenDescriptors(bytes: DataView, r: FieldReader, align: number): string[] | undefined {
+  let found: string[] | undefined;
   for (let at = 0; at + 12 <= bytes.byteLength; ) {
     const namesz = r.u32(bytes, at);
     const descsz = r.u32(bytes, at + 4);
     const type = r.u32(bytes, at + 8);
     const nameAt = at + 12;
-    const descAt = nameAt + pad(namesz);
+    const descAt = nameAt + padded(namesz, align);
     if (descAt + descsz > bytes.byteLength) break;
     // The owner's name is decoded only for the dlopen type: most notes are GNU's (build id, ABI tag).
-    if (type === DLOPEN_NOTE_TYPE && text(bytes, nameAt, namesz) === DLOPEN_NOTE_OWNER) found.push(text(bytes, descAt, descsz));
-    at = descAt + pad(descsz);
+    if (type === DLOPEN_NOTE_TYPE && text(bytes, nameAt, namesz) === DLOPEN_NOTE_OWNER) (found ??= []).push(text(bytes, descAt, descsz));
+    at = descAt + padded(descsz, align);
   }
   return found;
+}
+
+/** `n` rounded up to a multiple of `align`. */
+function padded(n: number, align: number): number {
+  return Math.ceil(n / align) * align;
 }
 
 /** Bytes as UTF-8, up to the first NUL. */

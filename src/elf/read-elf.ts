@@ -140,65 +140,109 @@ function parse(source: ByteSource, shownAs: string): ElfInfo {
   if (!source.contains(phoff, phnum * phentsize)) throw corrupt(shownAs, 'truncated program headers');
   const phdrs = readProgramHeaders(source.view(phoff, phnum * phentsize), r, phnum);
   info.dlopen = readDlopenNotes(source, r, sections ?? noteSegments(phdrs), shownAs);
-  const interp = phdrs.find((p) => p.type === PT_INTERP);
-  if (interp) info.interpreter = readInterpreter(source, interp, shownAs);
-  const dynamic = phdrs.find((p) => p.type === PT_DYNAMIC);
-  if (dynamic) {
+  const interp = phdrs.find(PT_INTERP);
+  if (interp >= 0) info.interpreter = readInterpreter(source, phdrs.offset(interp), phdrs.filesz(interp), shownAs);
+  const dynamic = phdrs.find(PT_DYNAMIC);
+  if (dynamic >= 0) {
     info.dynamic = true;
-    readDynamic(source, r, dynamic, phdrs.filter((p) => p.type === PT_LOAD), info, shownAs);
+    readDynamic(source, r, phdrs, dynamic, info, shownAs);
   }
   return info;
 }
 
-interface ProgramHeader {
-  type: number;
-  offset: number;
-  vaddr: number;
-  filesz: number;
-  align: number;
+/**
+ * The program headers the loader's view needs (PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE; the others are
+ * skipped), five numbers each in one table that every file reuses: files are parsed one at a time, and
+ * a file's headers are no longer needed once it is parsed. No object is made per header.
+ */
+class ProgramHeaders {
+  static readonly FIELDS = 5;
+  count = 0;
+  private table = new Float64Array(16 * ProgramHeaders.FIELDS);
+
+  add(type: number, offset: number, vaddr: number, filesz: number, align: number): void {
+    const at = this.count * ProgramHeaders.FIELDS;
+    if (at + ProgramHeaders.FIELDS > this.table.length) {
+      const bigger = new Float64Array(this.table.length * 2);
+      bigger.set(this.table);
+      this.table = bigger;
+    }
+    this.table[at] = type;
+    this.table[at + 1] = offset;
+    this.table[at + 2] = vaddr;
+    this.table[at + 3] = filesz;
+    this.table[at + 4] = align;
+    this.count++;
+  }
+
+  /** The index of the first header of `type`, or -1. */
+  find(type: number, from = 0): number {
+    for (let i = from; i < this.count; i++) if (this.type(i) === type) return i;
+    return -1;
+  }
+
+  type(i: number): number {
+    return this.table[i * ProgramHeaders.FIELDS] as number;
+  }
+
+  offset(i: number): number {
+    return this.table[i * ProgramHeaders.FIELDS + 1] as number;
+  }
+
+  vaddr(i: number): number {
+    return this.table[i * ProgramHeaders.FIELDS + 2] as number;
+  }
+
+  filesz(i: number): number {
+    return this.table[i * ProgramHeaders.FIELDS + 3] as number;
+  }
+
+  align(i: number): number {
+    return this.table[i * ProgramHeaders.FIELDS + 4] as number;
+  }
 }
+
+const sharedHeaders = new ProgramHeaders();
 
 /** PT_NOTE segments, where a file without section headers keeps its allocated notes. */
-function noteSegments(phdrs: ProgramHeader[]): NoteRegion[] {
-  return phdrs.filter((p) => p.type === PT_NOTE).map((p) => ({ offset: p.offset, size: p.filesz, align: p.align }));
+function noteSegments(phdrs: ProgramHeaders): NoteRegion[] {
+  const regions: NoteRegion[] = [];
+  for (let i = phdrs.find(PT_NOTE); i >= 0; i = phdrs.find(PT_NOTE, i + 1)) {
+    regions.push({ offset: phdrs.offset(i), size: phdrs.filesz(i), align: phdrs.align(i) });
+  }
+  return regions;
 }
 
-/** The program headers the loader's view needs (PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE); the others are skipped. */
-function readProgramHeaders(bytes: DataView, r: Fields, count: number): ProgramHeader[] {
-  const headers: ProgramHeader[] = [];
+/** Reads the program headers into the shared table (valid until the next file's). */
+function readProgramHeaders(bytes: DataView, r: Fields, count: number): ProgramHeaders {
+  const headers = sharedHeaders;
+  headers.count = 0;
   for (let i = 0; i < count; i++) {
     const at = i * (r.is64 ? 56 : 32);
     const type = r.u32(bytes, at);
     if (type !== PT_LOAD && type !== PT_DYNAMIC && type !== PT_INTERP && type !== PT_NOTE) continue;
-    headers.push(
-      r.is64
-        ? { type: r.u32(bytes, at), offset: r.u64(bytes, at + 8), vaddr: r.u64(bytes, at + 16), filesz: r.u64(bytes, at + 32), align: r.u64(bytes, at + 48) }
-        : { type: r.u32(bytes, at), offset: r.u32(bytes, at + 4), vaddr: r.u32(bytes, at + 8), filesz: r.u32(bytes, at + 16), align: r.u32(bytes, at + 28) },
-    );
+    if (r.is64) headers.add(type, r.u64(bytes, at + 8), r.u64(bytes, at + 16), r.u64(bytes, at + 32), r.u64(bytes, at + 48));
+    else headers.add(type, r.u32(bytes, at + 4), r.u32(bytes, at + 8), r.u32(bytes, at + 16), r.u32(bytes, at + 28));
   }
   return headers;
 }
 
-function readInterpreter(source: ByteSource, interp: ProgramHeader, shownAs: string): string {
-  if (!source.contains(interp.offset, interp.filesz)) throw corrupt(shownAs, 'truncated PT_INTERP segment');
-  const path = source.readCString(interp.offset, interp.offset + interp.filesz, MAX_PATH_BYTES);
+function readInterpreter(source: ByteSource, offset: number, filesz: number, shownAs: string): string {
+  if (!source.contains(offset, filesz)) throw corrupt(shownAs, 'truncated PT_INTERP segment');
+  const path = source.readCString(offset, offset + filesz, MAX_PATH_BYTES);
   if (path === undefined) throw corrupt(shownAs, 'PT_INTERP is not a NUL-terminated path');
   if (path === '') throw corrupt(shownAs, 'PT_INTERP is empty');
   return path;
 }
 
-function readDynamic(
-  source: ByteSource,
-  r: Fields,
-  dynamic: ProgramHeader,
-  loads: ProgramHeader[],
-  info: ElfInfo,
-  shownAs: string,
-): void {
-  if (!source.contains(dynamic.offset, dynamic.filesz)) throw corrupt(shownAs, 'truncated PT_DYNAMIC segment');
+/** Reads PT_DYNAMIC (header `dynamic` of `phdrs`) into `info`. */
+function readDynamic(source: ByteSource, r: Fields, phdrs: ProgramHeaders, dynamic: number, info: ElfInfo, shownAs: string): void {
+  const offset = phdrs.offset(dynamic);
+  const filesz = phdrs.filesz(dynamic);
+  if (!source.contains(offset, filesz)) throw corrupt(shownAs, 'truncated PT_DYNAMIC segment');
   const entrySize = r.is64 ? 16 : 8;
-  const count = Math.min(Math.floor(dynamic.filesz / entrySize), MAX_DYNAMIC_ENTRIES);
-  const bytes = source.view(dynamic.offset, count * entrySize);
+  const count = Math.min(Math.floor(filesz / entrySize), MAX_DYNAMIC_ENTRIES);
+  const bytes = source.view(offset, count * entrySize);
   const neededOffsets: number[] = [];
   let strtab: number | undefined;
   let strsz: number | undefined;
@@ -225,7 +269,7 @@ function readDynamic(
   const usesStrings = neededOffsets.length > 0 || soname !== undefined || rpath !== undefined || runpath !== undefined;
   if (!usesStrings) return;
   if (strtab === undefined) throw corrupt(shownAs, 'PT_DYNAMIC has strings but no DT_STRTAB');
-  const table = locateStringTable(source, loads, strtab, strsz, shownAs);
+  const table = locateStringTable(source, phdrs, strtab, strsz, shownAs);
   const text = (offset: number, what: string): string => readString(source, table, offset, what, shownAs);
   info.needed = neededOffsets.map((offset) => text(offset, 'DT_NEEDED'));
   if (soname !== undefined) info.soname = text(soname, 'DT_SONAME');
@@ -239,20 +283,15 @@ interface StringTable {
 }
 
 /** Maps DT_STRTAB (an address) to a file offset through the PT_LOAD segment that holds it. */
-function locateStringTable(
-  source: ByteSource,
-  loads: ProgramHeader[],
-  address: number,
-  size: number | undefined,
-  shownAs: string,
-): StringTable {
-  const hex = `0x${address.toString(16)}`;
-  const segment = loads.find((p) => address >= p.vaddr && address < p.vaddr + p.filesz);
-  if (!segment) throw corrupt(shownAs, `DT_STRTAB address ${hex} is outside every PT_LOAD segment`);
-  const start = segment.offset + (address - segment.vaddr);
-  const segmentEnd = segment.offset + segment.filesz;
+function locateStringTable(source: ByteSource, phdrs: ProgramHeaders, address: number, size: number | undefined, shownAs: string): StringTable {
+  const hex = () => `0x${address.toString(16)}`;
+  let segment = phdrs.find(PT_LOAD);
+  while (segment >= 0 && !(address >= phdrs.vaddr(segment) && address < phdrs.vaddr(segment) + phdrs.filesz(segment))) segment = phdrs.find(PT_LOAD, segment + 1);
+  if (segment < 0) throw corrupt(shownAs, `DT_STRTAB address ${hex()} is outside every PT_LOAD segment`);
+  const start = phdrs.offset(segment) + (address - phdrs.vaddr(segment));
+  const segmentEnd = phdrs.offset(segment) + phdrs.filesz(segment);
   const end = size === undefined ? segmentEnd : start + size;
-  if (!source.contains(start, end - start)) throw corrupt(shownAs, `truncated string table at ${hex}`);
+  if (!source.contains(start, end - start)) throw corrupt(shownAs, `truncated string table at ${hex()}`);
   return { start, end };
 }
 
@@ -285,7 +324,8 @@ class Fields {
   u64(view: DataView, at: number): number {
     const low = view.getUint32(this.little ? at : at + 4, this.little);
     const high = view.getUint32(this.little ? at + 4 : at, this.little);
-    return high * 0x1_0000_0000 + low;
+    // Most values fit in 32 bits: the sum with a zero high word would be a double (a heap number).
+    return high === 0 ? low : high * 0x1_0000_0000 + low;
   }
 
   /** A 64-bit d_tag: tags of interest fit in 32 bits; anything with high bits set is returned as -1. */

@@ -25,8 +25,6 @@ const MAX_PRELOAD_BYTES = 1 << 20;
 interface LoadedObject {
   path: string;
   info: ElfInfo;
-  /** Names it answers to: the path it was opened by, the DT_NEEDED name asked for, its DT_SONAME. */
-  names: Set<string>;
   /** The object whose DT_NEEDED caused it to be loaded (glibc l_loader). */
   loader: LoadedObject | undefined;
   /** Its directory for $ORIGIN; undefined for a program whose directory the loader cannot tell. */
@@ -200,11 +198,10 @@ class ClosureBuilder {
     const biarch = isBiarch(interpreterReal ?? this.files.resolve(info.machine === EM_X86_64 ? X32_LOADER : I386_LOADER)?.real);
     const abi = this.abiFor(info, biarch);
     const origin = this.originOfMain(path, info);
-    const names = new Set([path, ...(info.soname ? [info.soname] : [])]);
     // The program was opened by its path: an edge back to it (a cycle through a library given alone) says `slash`.
-    const main: LoadedObject = { path, info, names, loader: undefined, origin, via: 'slash' };
+    const main: LoadedObject = { path, info, loader: undefined, origin, via: 'slash' };
     const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set(), secure: this.isSecure(found, info) };
-    nameObject(process, main);
+    nameObject(process, main, path, info.soname);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
     if (info.interpreter !== undefined || info.needed.length > 0) this.loadBreadthFirst(process);
   }
@@ -299,11 +296,10 @@ class ClosureBuilder {
     const found = path === undefined ? undefined : this.files.file(path);
     if (!found || path === undefined || process.byId.has(found.id)) return;
     const info = this.files.elf(found, path);
-    const names = new Set([path, interpreter, ...(info.soname ? [info.soname] : [])]);
-    const object: LoadedObject = { path, info, names, loader: undefined, origin: posix.dirname(path), via: 'slash' };
+    const object: LoadedObject = { path, info, loader: undefined, origin: posix.dirname(path), via: 'slash' };
     process.loaded.push(object);
     process.byId.set(found.id, object);
-    nameObject(process, object);
+    nameObject(process, object, path, interpreter, info.soname);
   }
 
   /** The program, then /etc/ld.so.preload's libraries (mapped first, needs searched after), then BFS (rtld.c). */
@@ -319,9 +315,12 @@ class ClosureBuilder {
 
   /** Maps the DT_NEEDED libraries of everything queued, breadth-first. */
   private drain(process: Process, queue: LoadedObject[]): void {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      for (const name of next.info.needed) {
-        const loaded = this.mapNeeded(process, next, name);
+    // Indexed loops: this one runs for every object of every process, often before the JIT warms up.
+    for (let head = 0; head < queue.length; head++) {
+      const next = queue[head] as LoadedObject;
+      const needed = next.info.needed;
+      for (let i = 0; i < needed.length; i++) {
+        const loaded = this.mapNeeded(process, next, needed[i] as string);
         if (loaded) queue.push(loaded);
       }
     }
@@ -393,16 +392,14 @@ class ClosureBuilder {
     const same = process.byId.get(file.id);
     if (same === process.main && this.recording) this.recording.replayable = false;
     if (same) {
-      same.names.add(name);
       if (!process.byName.has(name)) process.byName.set(name, same);
       return undefined;
     }
     const info = this.files.elf(file, found.path);
-    const names = new Set([found.path, name, ...(info.soname ? [info.soname] : [])]);
-    const object: LoadedObject = { path: found.path, info, names, loader: requester, origin: posix.dirname(found.path), via: found.via };
+    const object: LoadedObject = { path: found.path, info, loader: requester, origin: posix.dirname(found.path), via: found.via };
     process.loaded.push(object);
     process.byId.set(file.id, object);
-    nameObject(process, object);
+    nameObject(process, object, found.path, name, info.soname);
     return object;
   }
 
@@ -476,8 +473,11 @@ class ClosureBuilder {
   }
 
   private searchDirs(abi: LoaderAbi, dirs: readonly string[], name: string): string | undefined {
-    for (const dir of dirs) {
-      for (const subdir of abi.subdirs) {
+    const subdirs = abi.subdirs;
+    for (let d = 0; d < dirs.length; d++) {
+      const dir = dirs[d] as string;
+      for (let s = 0; s < subdirs.length; s++) {
+        const subdir = subdirs[s] as string;
         const where = subdir === '' ? dir : dir === '/' ? `/${subdir}` : `${dir}/${subdir}`;
         if (!this.files.isDir(where)) continue;
         const path = where === '/' ? `/${name}` : `${where}/${name}`;
@@ -624,8 +624,14 @@ function namesMain(op: RecordedOp, main: string): boolean {
   return op.kind === 'edge' ? op.edge.by === main : op.kind === 'missing' && op.missing.neededBy === main;
 }
 
-function nameObject(process: Process, object: LoadedObject): void {
-  for (const name of object.names) if (!process.byName.has(name)) process.byName.set(name, object);
+/**
+ * Records the names an object answers to (glibc _dl_name_match_p): the path it was opened by, the name
+ * asked for, its DT_SONAME; a name already taken keeps its first object.
+ */
+function nameObject(process: Process, object: LoadedObject, path: string, asked: string | undefined, soname?: string): void {
+  if (!process.byName.has(path)) process.byName.set(path, object);
+  if (asked !== undefined && !process.byName.has(asked)) process.byName.set(asked, object);
+  if (soname !== undefined && !process.byName.has(soname)) process.byName.set(soname, object);
 }
 
 /** Set-user-ID or set-group-ID: the kernel sets AT_SECURE and the loader runs in secure mode. */
