@@ -266,7 +266,8 @@ function depsCases() {
   const a = { label: `mkjail deps --list (${files.length} files, one process)`, time: () => run([process.execPath, MKJAIL, 'deps', '--list', ...files], { stdio: ['ignore', 'ignore', 'pipe'] }) };
   const quiet = { stdio: ['ignore', 'ignore', 'pipe'] };
   return [
-    paired('deps vs scanelf -qn', a, { label: 'scanelf -qn', time: () => run(['scanelf', '-qn', ...files], quiet) }, Math.min(RUNS, 3)),
+    // Both sides take well under a second: more runs, so that one slow run can't move the median.
+    paired('deps vs scanelf -qn', a, { label: 'scanelf -qn', time: () => run(['scanelf', '-qn', ...files], quiet) }, RUNS * 3),
     paired('deps vs lddtree -l', a, { label: 'lddtree -l', time: () => run(['lddtree', '-l', ...files], quiet) }, Math.min(RUNS, 3)),
     paired('deps vs ldd', a, { label: 'ldd, one run per file', time: () => run(['sh', '-c', 'for f do ldd "$f"; done >/dev/null 2>&1; true', 'sh', ...files]) }, Math.min(RUNS, 3)),
   ];

@@ -270,11 +270,12 @@ function readDynamic(source: ByteSource, r: Fields, phdrs: ProgramHeaders, dynam
   if (!usesStrings) return;
   if (strtab === undefined) throw corrupt(shownAs, 'PT_DYNAMIC has strings but no DT_STRTAB');
   const table = locateStringTable(source, phdrs, strtab, strsz, shownAs);
-  const text = (offset: number, what: string): string => readString(source, table, offset, what, shownAs);
-  info.needed = neededOffsets.map((offset) => text(offset, 'DT_NEEDED'));
-  if (soname !== undefined) info.soname = text(soname, 'DT_SONAME');
-  if (rpath !== undefined) info.rpath = text(rpath, 'DT_RPATH');
-  if (runpath !== undefined) info.runpath = text(runpath, 'DT_RUNPATH');
+  const needed: string[] = [];
+  for (let i = 0; i < neededOffsets.length; i++) needed.push(readString(source, table, neededOffsets[i] as number, 'DT_NEEDED', shownAs));
+  info.needed = needed;
+  if (soname !== undefined) info.soname = readString(source, table, soname, 'DT_SONAME', shownAs);
+  if (rpath !== undefined) info.rpath = readString(source, table, rpath, 'DT_RPATH', shownAs);
+  if (runpath !== undefined) info.runpath = readString(source, table, runpath, 'DT_RUNPATH', shownAs);
 }
 
 interface StringTable {

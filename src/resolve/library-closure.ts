@@ -228,11 +228,13 @@ class ClosureBuilder {
    */
   private shapeOf(path: string, found: FoundFile, info: ElfInfo): string | undefined {
     if (info.interpreter === undefined) return undefined;
-    const usesTokens = [info.rpath, info.runpath, ...info.needed].some((text) => text?.includes('$'));
+    const needed = info.needed.join('\0');
+    const usesTokens = needed.includes('$') || info.rpath?.includes('$') || info.runpath?.includes('$');
     const origin = usesTokens ? posix.dirname(this.files.resolve(path)?.real ?? path) : '';
     const none = '\u0002';
     const notes = info.dlopen.length > 0 ? JSON.stringify(info.dlopen) : none;
-    return [elfAbiKey(info), info.interpreter, info.needed.join('\0'), info.rpath ?? none, info.runpath ?? none, info.flags1 & DF_1_NODEFLIB, info.soname ?? none, origin, this.isSecure(found, info), notes].join('\u0001');
+    // One template, not an array joined: this runs for every input.
+    return `${elfAbiKey(info)}\u0001${info.interpreter}\u0001${needed}\u0001${info.rpath ?? none}\u0001${info.runpath ?? none}\u0001${info.flags1 & DF_1_NODEFLIB}\u0001${info.soname ?? none}\u0001${origin}\u0001${this.isSecure(found, info)}\u0001${notes}`;
   }
 
   /**
@@ -334,7 +336,7 @@ class ClosureBuilder {
   private loadNoted(process: Process): void {
     for (let index = 0; index < process.loaded.length; index++) {
       const requester = process.loaded[index];
-      if (!requester) continue;
+      if (!requester || requester.info.dlopen.length === 0) continue;
       for (const entry of requester.info.dlopen) {
         const need: DlopenNeed = { priority: entry.priority, sonames: entry.sonames, ...(entry.feature ? { feature: entry.feature } : {}) };
         const name = entry.sonames.find((soname) => this.findNoted(process, requester, soname)) ?? entry.sonames[0] ?? '';
