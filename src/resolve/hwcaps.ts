@@ -2,9 +2,11 @@
 // flags the way sysdeps/x86 computes them: glibc-hwcaps x86-64-vN levels, legacy hwcap strings, platform.
 // /proc/cpuinfo is the kernel's view, and a hypervisor can make it differ from the CPUID the loader
 // reads in user space (an AMD guest whose kernel hides LZCNT, say); where the host's own 64-bit loader
-// is there, what its --help reports (it loads nothing) overrides the flags for 64-bit programs.
-import { spawnSync } from 'node:child_process';
+// is there, what its --help reports (it loads nothing) overrides the flags for 64-bit programs; that
+// answer is kept across runs by loader-report-cache.ts.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { keepLoaderHelp, keptLoaderHelp, loaderReportKey } from './loader-report-cache.js';
 
 export interface CpuFacts {
   /** The vendor_id is GenuineIntel (glibc sets "haswell"/"avx512_1" only for Intel). */
@@ -52,17 +54,28 @@ export function hostCpuFacts(): CpuFacts {
     } catch {
       text = '';
     }
-    hostCpu = { ...parseCpuinfo(text), loader: askHostLoader() };
+    hostCpu = { ...parseCpuinfo(text), loader: hostLoaderReport(text) };
   }
   return hostCpu;
 }
 
-/** The host's 64-bit x86 loader's own report, or undefined when there is none to ask. */
-function askHostLoader(): LoaderReport | undefined {
+/**
+ * The host's 64-bit x86 loader's own report (kept from an earlier run, or asked), or undefined when there
+ * is none to ask; `cpuinfo` is /proc/cpuinfo's text. Not memoised: hostCpuFacts asks once a process.
+ */
+export function hostLoaderReport(cpuinfo: string): LoaderReport | undefined {
   if (process.arch !== 'x64' || !existsSync(HOST_LOADER_64)) return undefined;
-  // node:child_process, not execa: `mkjail deps` loads nothing it does not use.
+  const key = loaderReportKey(HOST_LOADER_64, cpuinfo);
+  const kept = key === undefined ? undefined : keptLoaderHelp(HOST_LOADER_64, key);
+  const keptReport = kept === undefined ? undefined : parseLoaderHelp(kept);
+  if (keptReport) return keptReport;
+  // node:child_process, not execa, and only when asking: `mkjail deps` loads nothing it does not use.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const { stdout, status } = spawnSync(HOST_LOADER_64, ['--help'], { timeout: 10_000, env: {}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return status === 0 ? parseLoaderHelp(String(stdout)) : undefined;
+  const help = status === 0 ? String(stdout) : '';
+  const report = parseLoaderHelp(help);
+  if (report && key !== undefined) keepLoaderHelp(HOST_LOADER_64, key, help);
+  return report;
 }
 
 /** The supported glibc-hwcaps levels, the platform and legacy hwcaps from `ld.so --help` (glibc 2.33+). */

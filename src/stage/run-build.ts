@@ -11,6 +11,7 @@ import { removeTree } from '../fs/remove-tree.js';
 import { buildPlan, type Plan } from '../plan/build-plan.js';
 import type { PendingAccounts } from '../plan/host-accounts.js';
 import { keepDigestCache, useDigestCache } from '../plan/digest-cache.js';
+import { useLoaderReportCache } from '../resolve/loader-report-cache.js';
 import { NOLOGIN_SHELL } from '../plan/policy.js';
 import { type Manifest, readManifest } from '../plan/manifest.js';
 import { loadRecipe, type RecipeModules } from '../recipe/load-recipe.js';
@@ -134,6 +135,7 @@ async function prepareBuild(options: BuildOptions, step: StepRunner): Promise<Pr
   }
   const previousRoot = tar === undefined && isDirectory(layout.root) ? layout.root : undefined;
   timed('hash', () => useDigestCache(!options.check, options.env ?? process.env));
+  useLoaderReportCache(!options.check);
   const plan = await step('Plan the jail', () => timed('plan', () => buildPlan(recipe, { ...(previousRoot ? { previousRoot } : {}), accountsToCreate: true })));
   const pendingAccounts = plan.pendingAccounts;
   // Only root can give files away to other owners and create /dev/null; a tar needs neither. Checked

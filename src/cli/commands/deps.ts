@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, MkjailError } from '../../errors.js';
 import { resolveClosure } from '../../resolve/library-closure.js';
+import { useLoaderReportCache } from '../../resolve/loader-report-cache.js';
 import { renderTree } from '../../resolve/render-tree.js';
 import type { Closure } from '../../resolve/types.js';
 import type { Command, CommandIO } from '../command.js';
@@ -60,6 +61,7 @@ export const depsCommand: Command = {
     const format: OutputFormat = values.list ? 'list' : values.json ? 'json' : 'tree';
     const root = values.root === undefined ? '/' : checkRoot(resolve(io.cwd, values.root));
     const files = positionals.map((file) => (root === '/' && !isAbsolute(file) ? `${io.cwd}/${file}` : file));
+    useLoaderReportCache(true);
     const closure = resolveClosure(files, { root });
     io.stdout.write(render(format, closure, files, root));
     for (const missing of closure.missing) {

@@ -1,0 +1,76 @@
+// What the host's loader said to `ld.so --help` (the glibc-hwcaps levels, platform and legacy hwcaps it
+// supports on this CPU), kept across runs as root in a directory only root can change: asking it again
+// costs a run ~6 ms (Node loads child_process and forks). The answer is kept with what it depends on and
+// used only while all of it is unchanged: the loader file (device, inode, size, modification and change
+// times), the boot (a CPU change, as a virtual machine's move to another host, needs a reboot) and the
+// kernel's view of the CPU (vendor and flags from /proc/cpuinfo). A process reads it only after a command
+// chose to (`mkjail deps`, `mkjail build`), and writes it only when also allowed to (never with --check);
+// a non-root run neither reads nor writes it. Removing the file only makes the next run ask again.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { replaceFile } from '../fs/replace-file.js';
+import { ownershipProblem, rootOnlyDir } from '../recipe/recipe-trust.js';
+
+export const LOADER_CACHE_DIR = '/var/cache/mkjail/loader';
+const FORMAT = 'mkjail-loader-help/1';
+const BOOT_ID = '/proc/sys/kernel/random/boot_id';
+/** `ld.so --help` prints ~2 KB; anything much bigger is not its answer. */
+const MAX_HELP_CHARS = 1 << 16;
+
+/** The cache this process uses: its directory, and whether it may write there; false for none. */
+let cache: { dir: string; write: boolean } | false = false;
+
+/** Lets this process use the kept answers (as root only); `write` false (--check) never writes them. */
+export function useLoaderReportCache(write: boolean, dir = LOADER_CACHE_DIR): void {
+  const usable = process.geteuid?.() === 0 ? rootOnlyDir(dir, write) : false;
+  cache = usable === false ? false : { dir: usable, write };
+}
+
+/** Stops using the cache (a test's clean-up). */
+export function stopUsingLoaderReportCache(): void {
+  cache = false;
+}
+
+/**
+ * Everything the loader's answer depends on besides the loader's own code: its file's stamp, the boot,
+ * the CPU's vendor and flags as the kernel lists them. Undefined when one of them can't be read.
+ */
+export function loaderReportKey(loader: string, cpuinfo: string): string | undefined {
+  try {
+    const stats = statSync(loader);
+    const boot = readFileSync(BOOT_ID, 'latin1').trim();
+    const cpu = [/^vendor_id\s*:.*$/m.exec(cpuinfo)?.[0], /^flags\s*:.*$/m.exec(cpuinfo)?.[0]].join('\n');
+    return [loader, `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`, boot, cpu].join('\n');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kept `--help` text of the loader for `key`, when only root could have written it; else undefined. */
+export function keptLoaderHelp(loader: string, key: string): string | undefined {
+  if (!cache) return undefined;
+  const file = cacheFile(cache.dir, loader);
+  try {
+    if (!existsSync(file) || ownershipProblem(file) !== undefined) return undefined;
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; key?: unknown; help?: unknown };
+    if (kept.format !== FORMAT || kept.key !== key || typeof kept.help !== 'string' || kept.help.length > MAX_HELP_CHARS) return undefined;
+    return kept.help;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the loader's `--help` text for `key`, when this process may write the cache. */
+export function keepLoaderHelp(loader: string, key: string, help: string): void {
+  if (!cache || !cache.write || help.length > MAX_HELP_CHARS) return;
+  try {
+    replaceFile(cacheFile(cache.dir, loader), JSON.stringify({ format: FORMAT, key, help }), 0o600);
+  } catch {
+    // Only a cache: the next run asks the loader again.
+  }
+}
+
+/** One file per loader, named after its path (/lib64/ld-linux-x86-64.so.2 -> lib64_ld-linux-x86-64.so.2.json). */
+function cacheFile(dir: string, loader: string): string {
+  return join(dir, `${loader.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+}
