@@ -17,5 +17,19 @@ export interface Command {
 }
 
 export function defaultIO(): CommandIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return { stdout: toReaderThatMayLeave(process.stdout), stderr: toReaderThatMayLeave(process.stderr), env: process.env, cwd: process.cwd() };
+}
+
+/**
+ * `stream`, made to stop writing quietly once its reader has gone (`mkjail deps --list ... | head`):
+ * the command still finishes (a build is never cut short halfway) and exits with its own code, where
+ * Node would end it with an 'error' event's stack trace. Any other error stays an error.
+ */
+function toReaderThatMayLeave<T extends NodeJS.WritableStream>(stream: T): T {
+  if (stream.listenerCount('error') === 0) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
+  return stream;
 }

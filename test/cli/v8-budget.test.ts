@@ -3,29 +3,13 @@
 // itself reports (--trace-opt): `deps --list` of the programs of /usr/bin through bin/mkjail against
 // the same bundle started without it. The code cache is off in both (V8 refuses a cache made under
 // other flags).
-import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { MKJAIL_BIN, REPO_ROOT } from '../helpers/cli.js';
+import { elfFilesIn } from '../helpers/elf-files.js';
 
 const RAISED = process.versions.v8.startsWith('11.3.');
-
-/** The regular files of `dir` that start with the ELF magic. */
-function elfFiles(dir: string): string[] {
-  const head = Buffer.alloc(4);
-  return readdirSync(dir)
-    .map((name) => join(dir, name))
-    .filter((path) => {
-      if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
-      const fd = openSync(path, 'r');
-      try {
-        return readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32BE(0) === 0x7f454c46;
-      } finally {
-        closeSync(fd);
-      }
-    });
-}
 
 /** How many functions V8 optimised in `node --trace-opt ...argv`. */
 function optimised(argv: string[]): number {
@@ -35,7 +19,7 @@ function optimised(argv: string[]): number {
 
 describe('the interrupt budget bin/mkjail sets', () => {
   it(`${RAISED ? 'leaves' : 'on this V8, does not leave'} the optimising compiler fewer functions in a short run`, () => {
-    const args = ['deps', '--list', ...elfFiles('/usr/bin')];
+    const args = ['deps', '--list', ...elfFilesIn('/usr/bin')];
     const plainStart = `require(${JSON.stringify(join(REPO_ROOT, 'dist/bundle/start.cjs'))}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; })`;
     const throughBin = optimised([MKJAIL_BIN, ...args]);
     const withoutIt = optimised(['-e', plainStart, ...args]);
