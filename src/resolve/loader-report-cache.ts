@@ -22,6 +22,8 @@ let cache: { dir: string; write: boolean } | false = false;
 
 /** Lets this process use the kept answers (as root only); `write` false (--check) never writes them. */
 export function useLoaderReportCache(write: boolean, dir = LOADER_CACHE_DIR): void {
+  // `build --jobs` prepares every build alike: the directory is checked once.
+  if (cache && cache.write === write && cache.dir === dir) return;
   const usable = process.geteuid?.() === 0 ? rootOnlyDir(dir, write) : false;
   cache = usable === false ? false : { dir: usable, write };
 }
