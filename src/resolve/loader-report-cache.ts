@@ -1,6 +1,6 @@
 // What the host's loader said to `ld.so --help` (the glibc-hwcaps levels, platform and legacy hwcaps it
 // supports on this CPU), kept across runs as root in a directory only root can change: asking it again
-// costs a run ~6 ms (Node loads child_process and forks). The answer is kept with what it depends on and
+// costs a run ~4 ms (Node loads child_process and forks). The answer is kept with what it depends on and
 // used only while all of it is unchanged: the loader file (device, inode, size, modification and change
 // times), the boot (a CPU change, as a virtual machine's move to another host, needs a reboot) and the
 // kernel's view of the CPU (vendor and flags from /proc/cpuinfo). A process reads it only after a command
