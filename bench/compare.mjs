@@ -28,17 +28,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
+import { CLEAN_ENV } from './clean-env.mjs';
 import { elfExecutables } from './elf-programs.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const MKJAIL = join(REPO, 'bin/mkjail');
 const RESULTS = join(REPO, 'bench/results.json');
-/**
- * Every command runs with the same small environment, a fresh Debian shell's, not the caller's: a
- * variable such as NODE_EXTRA_CA_CERTS (set on some build machines) makes each Node process read and
- * parse a CA bundle at start, ~30-50 ms that mkjail never uses and jailkit never pays.
- */
-const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
+/** Every command runs with the same small environment (clean-env.mjs says why). */
+const env = CLEAN_ENV;
 /** Variables of the caller's environment left out of every command (see env). */
 const LEFT_OUT = Object.keys(process.env).filter((name) => /^NODE_|^MKJAIL_/.test(name)).sort();
 const { values } = parseArgs({

@@ -5,16 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CLEAN_ENV } from './clean-env.mjs';
 import { elfExecutables } from './elf-programs.mjs';
 
 const MKJAIL = fileURLToPath(new URL('../bin/mkjail', import.meta.url));
 const DIRS = ['/usr/bin', '/usr/sbin'];
 const GNU_TIME = '/usr/bin/time';
-/**
- * A fresh Debian shell's environment, as compare.mjs runs with (NODE_EXTRA_CA_CERTS and the like would
- * add a CA bundle's parsing to Node's start); lddtree, a python script, gets the system python.
- */
-const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
+/** The environment compare.mjs runs with (clean-env.mjs); lddtree, a python script, gets the system python. */
+const env = CLEAN_ENV;
 
 function installed(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { env }).status === 0;
