@@ -1,7 +1,9 @@
 // Whether a user other than root can change a host path: a directory they can write (owned by them, or
 // group/other-writable without the sticky bit) lets them replace any entry in it, a symlink included.
-import { type Stats, statSync } from 'node:fs';
+// Recipes (code run as root) and root's caches are held to it.
+import { type Stats, chmodSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
+import { lstatOrUndefined } from './path-in-root.js';
 
 /** The octal permission bits of `stats`, like "0775". */
 export function modeOf(stats: { mode: number }): string {
@@ -26,5 +28,47 @@ export function changeableAncestor(path: string): { dir: string; why: string } |
     const why = whyOthersCanChangeDirectory(statSync(dir));
     if (why) return { dir, why };
     if (dir === '/') return undefined;
+  }
+}
+
+/** Why another user could have written or could replace the file at `path`, or undefined when only root can. */
+export type OwnershipProblem =
+  | { kind: 'owner'; uid: number; real: string }
+  | { kind: 'mode'; mode: string; real: string }
+  | { kind: 'directory'; dir: string; why: string };
+
+/**
+ * The ownership problem of `path`: not owned by root, writable by group or others, or below a directory
+ * a non-root user can change (checked for the path as given and for its real path). A missing path is
+ * a problem only when a non-root user could create it.
+ */
+export function ownershipProblem(path: string): OwnershipProblem | undefined {
+  const stats = lstatOrUndefined(path);
+  const real = stats ? realpathSync(path) : path;
+  const file = stats && (real === path ? stats : statSync(real));
+  if (file && file.uid !== 0) return { kind: 'owner', uid: file.uid, real };
+  if (file && (file.mode & 0o022) !== 0) return { kind: 'mode', mode: modeOf(file), real };
+  for (const candidate of new Set([path, real])) {
+    const changeable = changeableAncestor(candidate);
+    if (changeable) return { kind: 'directory', ...changeable };
+  }
+  return undefined;
+}
+
+/**
+ * `dir`, a cache directory of root's (the transformed recipes, the host files' digests, the loader's
+ * answer), when only root
+ * can change it; false (no cache) otherwise. With `create`, a missing one is made 0700; without, nothing
+ * is created (--check writes nothing).
+ */
+export function rootOnlyDir(dir: string, create: boolean): string | false {
+  try {
+    if (create && !existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    }
+    return existsSync(dir) && ownershipProblem(dir) === undefined ? dir : false;
+  } catch {
+    return false;
   }
 }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFile } from '../fs/replace-file.js';
-import { ownershipProblem, rootOnlyDir } from '../recipe/recipe-trust.js';
+import { ownershipProblem, rootOnlyDir } from '../fs/host-trust.js';
 import type { HostDigest } from './host-read.js';
 import { knowDigests, knownDigests, takeLearned } from './host-digests.js';
 

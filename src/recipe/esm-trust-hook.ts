@@ -3,7 +3,8 @@
 // thread, so a refusal travels back as an Error whose message carries the problem (TRUST_MARKER).
 import type { LoadHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { isOwnCode, ownershipProblem, TRUST_MARKER } from './recipe-trust.js';
+import { ownershipProblem } from '../fs/host-trust.js';
+import { isOwnCode, TRUST_MARKER } from './recipe-trust.js';
 
 export const load: LoadHook = async (url, context, nextLoad) => {
   if (url.startsWith('file:')) {

@@ -10,7 +10,8 @@ import type { RecipeVars } from './schema.js';
 import { mergeRecipes, type Recipe } from './merge-recipes.js';
 import { parseRecipeValue, type RecipeFile } from './parse-recipe.js';
 import { importWithJiti, runRecipeModule, runsHere } from './recipe-module.js';
-import { assertOnlyRootCanChange, rootOnlyDir, trustErrorFromHook, withLoadsChecked } from './recipe-trust.js';
+import { rootOnlyDir } from '../fs/host-trust.js';
+import { assertOnlyRootCanChange, trustErrorFromHook, withLoadsChecked } from './recipe-trust.js';
 
 /**
  * Where, as root, the JavaScript made of each TypeScript recipe file is kept (recipe-module.ts), so that

@@ -3,59 +3,16 @@
 // recipe loads while it loads: read through node:fs's readFileSync (how jiti reads what it transpiles),
 // loaded by Node's CommonJS loader (every require(), whatever the extension), mapped by process.dlopen
 // (native addons), or loaded by Node's own ESM loader (esm-trust-hook.ts, registered once per process).
-import { chmodSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MkjailError } from '../errors.js';
-import { changeableAncestor, modeOf } from '../fs/host-trust.js';
-import { lstatOrUndefined } from '../fs/path-in-root.js';
+import { type OwnershipProblem, ownershipProblem } from '../fs/host-trust.js';
 
 const RUNS_AS_ROOT = 'a recipe is code, and mkjail runs it as root';
 
-/** Why another user could have written or could replace the file at `path`, or undefined when only root can. */
-export type OwnershipProblem =
-  | { kind: 'owner'; uid: number; real: string }
-  | { kind: 'mode'; mode: string; real: string }
-  | { kind: 'directory'; dir: string; why: string };
-
 /** Marks an ownership problem found in the ESM loader's thread, where no MkjailError can cross. */
 export const TRUST_MARKER = 'mkjail-recipe-trust:';
-
-/**
- * The ownership problem of `path`: not owned by root, writable by group or others, or below a directory
- * a non-root user can change (checked for the path as given and for its real path). A missing path is
- * a problem only when a non-root user could create it.
- */
-export function ownershipProblem(path: string): OwnershipProblem | undefined {
-  const stats = lstatOrUndefined(path);
-  const real = stats ? realpathSync(path) : path;
-  const file = stats && (real === path ? stats : statSync(real));
-  if (file && file.uid !== 0) return { kind: 'owner', uid: file.uid, real };
-  if (file && (file.mode & 0o022) !== 0) return { kind: 'mode', mode: modeOf(file), real };
-  for (const candidate of new Set([path, real])) {
-    const changeable = changeableAncestor(candidate);
-    if (changeable) return { kind: 'directory', ...changeable };
-  }
-  return undefined;
-}
-
-/**
- * `dir`, a cache directory of root's (the transformed recipes, the host files' digests), when only root
- * can change it; false (no cache) otherwise. With `create`, a missing one is made 0700; without, nothing
- * is created (--check writes nothing).
- */
-export function rootOnlyDir(dir: string, create: boolean): string | false {
-  try {
-    if (create && !existsSync(dir)) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      chmodSync(dir, 0o700);
-    }
-    return existsSync(dir) && ownershipProblem(dir) === undefined ? dir : false;
-  } catch {
-    return false;
-  }
-}
 
 /** The one-line error for `problem` of `file`, which is the recipe itself or a file it loads. */
 export function trustError(recipe: string, file: string, problem: OwnershipProblem): MkjailError {

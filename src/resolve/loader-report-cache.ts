@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFile } from '../fs/replace-file.js';
-import { ownershipProblem, rootOnlyDir } from '../recipe/recipe-trust.js';
+import { ownershipProblem, rootOnlyDir } from '../fs/host-trust.js';
 
 export const LOADER_CACHE_DIR = '/var/cache/mkjail/loader';
 const FORMAT = 'mkjail-loader-help/1';
