@@ -37,11 +37,12 @@ const MAX_CACHE_BYTES = 64 << 20;
 const KEPT_AFTER = new Set([0, 1]);
 
 export async function main(argv: string[]): Promise<number> {
-  tuneV8For(commandName(argv));
+  const command = commandName(argv);
+  tuneV8For(command);
   const { source, bundle } = readBundle();
   const owner = bundle.uid;
   const enabled = process.env.MKJAIL_CODE_CACHE !== 'off';
-  const cachePath = join(dirname(BUNDLE), `mkjail.cjs.${commandName(argv)}.v8cache`);
+  const cachePath = join(dirname(BUNDLE), `mkjail.cjs.${command}.v8cache`);
   const key = enabled ? cacheKey(bundle) : undefined;
   const cached = key === undefined ? undefined : readCache(cachePath, key, owner);
   // The bundle is ASCII (scripts/bundle.mjs escapes the rest): latin1 is a plain copy into a one-byte string.

@@ -57,9 +57,8 @@ export function ownershipProblem(path: string): OwnershipProblem | undefined {
 
 /**
  * `dir`, a cache directory of root's (the transformed recipes, the host files' digests, the loader's
- * answer), when only root
- * can change it; false (no cache) otherwise. With `create`, a missing one is made 0700; without, nothing
- * is created (--check writes nothing).
+ * answer), when only root can change it; false (no cache) otherwise. With `create`, a missing one is
+ * made 0700; without, nothing is created (--check writes nothing).
  */
 export function rootOnlyDir(dir: string, create: boolean): string | false {
   try {
