@@ -94,7 +94,7 @@ class IndexedCache implements LdSoCache {
   private constructor(
     private readonly byName: Map<string, number[]>,
     private readonly count: number,
-    private readonly decodeAt: (index: number) => CacheEntry,
+    private readonly decodeAt: (index: number, soname?: string) => CacheEntry,
     readonly size: number,
   ) {}
 
@@ -112,25 +112,27 @@ class IndexedCache implements LdSoCache {
       if (list) list.push(i);
       else byName.set(soname, [i]);
     }
-    const decodeAt = (i: number): CacheEntry => {
+    // A SONAME looked up is the entry's own: it is decoded again only for all().
+    const decodeAt = (i: number, soname?: string): CacheEntry => {
       const at = entryAt(i);
-      return decode(at, cString(bytes, stringsBase + bytes.readUInt32LE(at + 4)) as string, cString(bytes, stringsBase + bytes.readUInt32LE(at + 8)) as string);
+      const string = (field: number) => cString(bytes, stringsBase + bytes.readUInt32LE(at + field)) as string;
+      return decode(at, soname ?? string(4), string(8));
     };
     return new IndexedCache(byName, count, decodeAt, bytes.length);
   }
 
   entries(soname: string): CacheEntry[] | undefined {
-    return this.byName.get(soname)?.map((i) => this.entry(i));
+    return this.byName.get(soname)?.map((i) => this.entry(i, soname));
   }
 
   all(): CacheEntry[] {
     return Array.from({ length: this.count }, (_, i) => this.entry(i));
   }
 
-  private entry(index: number): CacheEntry {
+  private entry(index: number, soname?: string): CacheEntry {
     let entry = this.decoded.get(index);
     if (!entry) {
-      entry = this.decodeAt(index);
+      entry = this.decodeAt(index, soname);
       this.decoded.set(index, entry);
     }
     return entry;

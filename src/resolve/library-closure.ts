@@ -201,7 +201,7 @@ class ClosureBuilder {
     // The program was opened by its path: an edge back to it (a cycle through a library given alone) says `slash`.
     const main: LoadedObject = { path, info, loader: undefined, origin, via: 'slash' };
     const process: Process = { main, abi, loaded: [main], byId: new Map([[found.id, main]]), byName: new Map(), notFound: new Set(), secure: this.isSecure(found, info) };
-    nameObject(process, main, path, info.soname);
+    nameObject(process, main, path, undefined, info.soname);
     if (info.interpreter && interpreterReal !== undefined) this.mapInterpreter(process, info.interpreter);
     if (info.interpreter !== undefined || info.needed.length > 0) this.loadBreadthFirst(process);
   }
