@@ -5,10 +5,9 @@
 // it was read), as within one process. The jail itself is still hashed whole when a build compares it.
 // --check reads the digests and writes nothing; a non-root run, or one with MKJAIL_DIGEST_CACHE=off
 // (every host file hashed again), neither reads nor writes them.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { replaceFile } from '../fs/replace-file.js';
-import { ownershipProblem, rootOnlyDir } from '../fs/host-trust.js';
+import { rootOnlyDir } from '../fs/host-trust.js';
+import { keepJson, readKeptJson } from '../fs/kept-json.js';
 import type { HostDigest } from './host-read.js';
 import { knowDigests, knownDigests, takeLearned } from './host-digests.js';
 
@@ -37,26 +36,18 @@ export function keepDigestCache(): void {
   for (const [path, digest] of [...knownDigests()].slice(-MAX_FILES)) {
     if (digest.stamp !== undefined) files[path] = [digest.stamp, digest.size, digest.sha256];
   }
-  try {
-    replaceFile(cache.file, JSON.stringify({ format: FORMAT, files }), 0o600);
-  } catch {
-    // Only a cache: the next build hashes again what this one learned.
-  }
+  // Should it fail, the next build hashes again what this one learned.
+  keepJson(cache.file, FORMAT, { files });
 }
 
 /** The digests in `file`, when only root could have written it and it is whole; none otherwise. */
 function readKept(file: string): Array<[string, HostDigest]> {
-  try {
-    if (!existsSync(file) || ownershipProblem(file) !== undefined) return [];
-    const kept = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; files?: unknown };
-    if (kept.format !== FORMAT || typeof kept.files !== 'object' || kept.files === null) return [];
-    return Object.entries(kept.files as Record<string, unknown>).flatMap(([path, value]) => {
-      const digest = digestOf(value);
-      return digest ? [[path, digest] as [string, HostDigest]] : [];
-    });
-  } catch {
-    return [];
-  }
+  const files = readKeptJson(file, FORMAT)?.files;
+  if (typeof files !== 'object' || files === null) return [];
+  return Object.entries(files).flatMap(([path, value]) => {
+    const digest = digestOf(value);
+    return digest ? [[path, digest] as [string, HostDigest]] : [];
+  });
 }
 
 function digestOf(value: unknown): HostDigest | undefined {

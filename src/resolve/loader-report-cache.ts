@@ -6,10 +6,10 @@
 // kernel's view of the CPU (vendor and flags from /proc/cpuinfo). A process reads it only after a command
 // chose to (`mkjail deps`, `mkjail build`), and writes it only when also allowed to (never with --check);
 // a non-root run neither reads nor writes it. Removing the file only makes the next run ask again.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { replaceFile } from '../fs/replace-file.js';
-import { ownershipProblem, rootOnlyDir } from '../fs/host-trust.js';
+import { rootOnlyDir } from '../fs/host-trust.js';
+import { keepJson, readKeptJson } from '../fs/kept-json.js';
 
 export const LOADER_CACHE_DIR = '/var/cache/mkjail/loader';
 const FORMAT = 'mkjail-loader-help/1';
@@ -51,25 +51,13 @@ export function loaderReportKey(loader: string, cpuinfo: string): string | undef
 /** The kept `--help` text of the loader for `key`, when only root could have written it; else undefined. */
 export function keptLoaderHelp(loader: string, key: string): string | undefined {
   if (!cache) return undefined;
-  const file = cacheFile(cache.dir, loader);
-  try {
-    if (!existsSync(file) || ownershipProblem(file) !== undefined) return undefined;
-    const kept = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; key?: unknown; help?: unknown };
-    if (kept.format !== FORMAT || kept.key !== key || typeof kept.help !== 'string' || kept.help.length > MAX_HELP_CHARS) return undefined;
-    return kept.help;
-  } catch {
-    return undefined;
-  }
+  const kept = readKeptJson(cacheFile(cache.dir, loader), FORMAT);
+  return kept?.key === key && typeof kept.help === 'string' && kept.help.length <= MAX_HELP_CHARS ? kept.help : undefined;
 }
 
-/** Keeps the loader's `--help` text for `key`, when this process may write the cache. */
+/** Keeps the loader's `--help` text for `key`, when this process may write the cache (else the next run asks again). */
 export function keepLoaderHelp(loader: string, key: string, help: string): void {
-  if (!cache || !cache.write || help.length > MAX_HELP_CHARS) return;
-  try {
-    replaceFile(cacheFile(cache.dir, loader), JSON.stringify({ format: FORMAT, key, help }), 0o600);
-  } catch {
-    // Only a cache: the next run asks the loader again.
-  }
+  if (cache && cache.write && help.length <= MAX_HELP_CHARS) keepJson(cacheFile(cache.dir, loader), FORMAT, { key, help });
 }
 
 /** One file per loader, named after its path (/lib64/ld-linux-x86-64.so.2 -> lib64_ld-linux-x86-64.so.2.json). */
