@@ -1,4 +1,4 @@
-// The benchmarks' inputs: the ELF executables of some directories, found by their magic number.
+// The benchmarks' and some tests' inputs: the ELF executables of some directories, found by their magic number.
 import { closeSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
 
 function isElf(path) {

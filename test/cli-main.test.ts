@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MKJAIL_BIN, mkjail } from './helpers/cli.js';
-import { elfFilesIn } from './helpers/elf-files.js';
+import { elfExecutables } from '../bench/elf-programs.mjs';
 
 /** Runs mkjail with its output going to a reader that leaves after the first chunk (as `| head -1` does). */
 function runIntoReaderThatLeaves(args: string[]): Promise<{ exitCode: number | null; stderr: string; firstChunk: string }> {
@@ -38,7 +38,7 @@ describe('the mkjail command line', () => {
 
   it('stops writing quietly when the reader of its output leaves, and exits with its own code', async () => {
     // --json of every program in /usr/bin is far more than a pipe holds: the write meets the closed pipe.
-    const args = ['deps', '--json', ...elfFilesIn('/usr/bin')];
+    const args = ['deps', '--json', ...elfExecutables(['/usr/bin'])];
     const whole = await mkjail(args);
     expect(whole.stdout.length).toBeGreaterThan(256 * 1024);
     const result = await runIntoReaderThatLeaves(args);

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { MKJAIL_BIN, REPO_ROOT } from '../helpers/cli.js';
-import { elfFilesIn } from '../helpers/elf-files.js';
+import { elfExecutables } from '../../bench/elf-programs.mjs';
 
 const RAISED = process.versions.v8.startsWith('11.3.');
 
@@ -20,7 +20,7 @@ function optimised(argv: string[]): number {
 
 describe('the interrupt budget of mkjail deps', () => {
   it(`${RAISED ? 'leaves' : 'on this V8, does not leave'} the optimising compiler fewer functions`, () => {
-    const args = ['deps', '--list', ...elfFilesIn('/usr/bin')];
+    const args = ['deps', '--list', ...elfExecutables(['/usr/bin'])];
     const tscMain = pathToFileURL(join(REPO_ROOT, 'dist/cli/main.js')).href;
     const throughBundle = optimised([MKJAIL_BIN, ...args]);
     const untuned = optimised(['--input-type=module', '-e', `process.exitCode = await (await import(${JSON.stringify(tscMain)})).main(process.argv.slice(1));`, ...args]);
